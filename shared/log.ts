@@ -1,0 +1,54 @@
+/**
+ * Structured JSON logs (pino), one namespace per module, with redaction as a second line of defence: raw frames
+ * are unserialisable by construction (hardware/frame.ts), and any key that smells of positions is censored here.
+ * Tests read logs through `memorySink()`.
+ */
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys that must never carry values into a log line. */
+export const REDACT_PATHS = [
+  'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'authorization', '*.authorization',
+  'x', '*.x', 'y', '*.y', 'xMm', '*.xMm', 'yMm', '*.yMm', 'speed', '*.speed', 'targets', '*.targets',
+  'frame', '*.frame', 'raw', '*.raw', 'payload', '*.payload', 'bytes', '*.bytes',
+];
+
+export interface LogOptions {
+  level?: string;
+  /** Pretty output for humans (default: when stdout is a TTY). */
+  pretty?: boolean;
+  /** Write here instead of stdout (tests). */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(name: string, opts: LogOptions = {}): Logger {
+  const level = opts.level ?? process.env.DRUKTE_LOG_LEVEL ?? 'info';
+  const base = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if (opts.destination) return pino(base, opts.destination as pino.DestinationStream);
+  const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
+  if (pretty) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } });
+  }
+  return pino(base);
+}
+
+/** A logger that writes nowhere. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** An in-memory sink for tests: every log line, parsed. */
+export function memorySink(): { stream: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  const text = () => chunks.join('');
+  const lines = () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { stream, lines, text };
+}

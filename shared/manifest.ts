@@ -1,0 +1,202 @@
+/**
+ * Sensor manifest: what a technician fills in (YAML or JSON). Validated once, every error reported at once, unknown
+ * and retired keys refused by name. Defaults are applied only where the contract gives one.
+ */
+import { LEVEL_SCHEMES } from './density.ts';
+import { isIsoDate } from './payloads.ts';
+import { isValidId } from './topics.ts';
+
+export const DRIVERS = ['ld2450', 'ti-people', 'ld2410', 'beam'] as const;
+export type DriverName = (typeof DRIVERS)[number];
+/** Drivers that report positions and therefore need a zone polygon. */
+export const POSITION_DRIVERS: readonly DriverName[] = ['ld2450', 'ti-people'];
+
+export type OutputMode = 'level' | 'level+count';
+
+/** Hard bounds no manifest can lower. */
+export const MIN_WINDOW_SECONDS = 10;
+export const MIN_K_FLOOR = 3;
+export const MIN_GRANULARITY = 1;
+export const MAX_EXPIRY_DAYS = 731; // "at most 2 years after provisioning", leap day included
+
+export interface Minimisation {
+  windowSeconds: number;
+  kFloor: number;
+  granularity: number;
+  output: OutputMode;
+}
+
+export const DEFAULT_MINIMISATION: Minimisation = { windowSeconds: 60, kFloor: 5, granularity: 5, output: 'level+count' };
+
+/** A point in the sensor's own coordinates, millimetres: [x, y]. */
+export type PointMm = readonly [number, number];
+
+export interface Manifest {
+  id: string;
+  areaId?: string;
+  driver: DriverName;
+  owner: { name: string; organisation: string; email: string; phone?: string };
+  purpose: string;
+  legalGround: string;
+  dpiaRef: string;
+  location: { lat: number; lon: number; description: string };
+  area: { m2: number; zone?: PointMm[] };
+  levelScheme: string;
+  minimisation: Minimisation;
+  expiresAt: string;
+  registerUrl: string;
+  gatewayUrl: string;
+}
+
+export interface ManifestError {
+  path: string;
+  message: string;
+}
+
+export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; errors: ManifestError[] };
+
+const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'expiresAt', 'registerUrl', 'gatewayUrl'];
+/** Keys that once existed or that people reach for, refused with a pointer to what to use instead. */
+const RETIRED_KEYS: Record<string, string> = {
+  expiry: "'expiry' is not a manifest key; use 'expiresAt: YYYY-MM-DD'",
+  k: "'k' is not a manifest key; use 'minimisation.kFloor'",
+  window: "'window' is not a manifest key; use 'minimisation.windowSeconds'",
+  positions: 'publishing positions is not possible in drukte; remove this key',
+};
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+function isText(x: unknown, min = 1, max = 500): x is string {
+  return typeof x === 'string' && x.trim().length >= min && x.length <= max;
+}
+
+function isUrl(x: unknown): x is string {
+  if (typeof x !== 'string') return false;
+  try {
+    const u = new URL(x);
+    return ['http:', 'https:', 'mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Validate a parsed manifest. `provisionedAt` (ms) bounds the expiry: not in the past, at most 2 years ahead.
+ */
+export function validateManifest(input: unknown, provisionedAt: number): ManifestResult {
+  const errors: ManifestError[] = [];
+  const err = (path: string, message: string) => errors.push({ path, message });
+  if (!isObj(input)) return { ok: false, errors: [{ path: '', message: 'the manifest must be a map of keys (YAML or JSON object)' }] };
+
+  for (const key of Object.keys(input)) {
+    if (RETIRED_KEYS[key]) err(key, RETIRED_KEYS[key]);
+    else if (!TOP_KEYS.includes(key)) err(key, `unknown key '${key}'; allowed: ${TOP_KEYS.join(', ')}`);
+  }
+
+  if (!isValidId(input.id)) err('id', 'required: 3–63 characters of a-z, 0-9 and -, e.g. "dam-square-north"');
+  if (input.areaId !== undefined && !isValidId(input.areaId)) err('areaId', 'must be an id like "dam-square"');
+  const driver = input.driver;
+  if (!(DRIVERS as readonly unknown[]).includes(driver)) err('driver', `required: one of ${DRIVERS.join(', ')}`);
+
+  const owner = input.owner;
+  if (!isObj(owner)) err('owner', 'required: the one reachable owner (name, organisation, email, optional phone)');
+  else {
+    for (const k of Object.keys(owner)) if (!['name', 'organisation', 'email', 'phone'].includes(k)) err(`owner.${k}`, 'unknown key');
+    if (!isText(owner.name, 2, 200)) err('owner.name', 'required: the name of the responsible person or department');
+    if (!isText(owner.organisation, 2, 200)) err('owner.organisation', 'required: the organisation that owns the sensor');
+    if (!(typeof owner.email === 'string' && EMAIL.test(owner.email))) err('owner.email', 'required: a reachable e-mail address');
+    if (owner.phone !== undefined && !(typeof owner.phone === 'string' && /^\+?[0-9 ()-]{6,20}$/.test(owner.phone))) err('owner.phone', 'must be a phone number like +31 20 123 4567');
+  }
+  if (!isText(input.purpose, 10, 1000)) err('purpose', 'required: why this sensor measures (at least 10 characters), e.g. "crowd safety on the square during events"');
+  if (!isText(input.legalGround, 3, 500)) err('legalGround', 'required: the legal ground (e.g. "AVG art. 6(1)(e), Gemeentewet art. 172")');
+  if (!isText(input.dpiaRef, 2, 200)) err('dpiaRef', 'required: the reference of the DPIA that covers this sensor');
+
+  const loc = input.location;
+  if (!isObj(loc)) err('location', 'required: lat, lon and a description');
+  else {
+    if (!(typeof loc.lat === 'number' && loc.lat >= -90 && loc.lat <= 90)) err('location.lat', 'required: latitude in degrees (−90…90)');
+    if (!(typeof loc.lon === 'number' && loc.lon >= -180 && loc.lon <= 180)) err('location.lon', 'required: longitude in degrees (−180…180)');
+    if (!isText(loc.description, 3, 300)) err('location.description', 'required: where the sensor hangs, in words');
+  }
+
+  const area = input.area;
+  let zone: PointMm[] | undefined;
+  if (!isObj(area)) err('area', 'required: the monitored area (m2, and for radars the zone polygon in mm)');
+  else {
+    if (!(typeof area.m2 === 'number' && area.m2 > 0 && area.m2 <= 1_000_000)) err('area.m2', 'required: monitored area in square metres (> 0)');
+    if (area.zone !== undefined || POSITION_DRIVERS.includes(driver as DriverName)) {
+      if (!Array.isArray(area.zone) || area.zone.length < 3 || area.zone.length > 32) {
+        err('area.zone', `${POSITION_DRIVERS.includes(driver as DriverName) ? 'required for this radar: ' : ''}a polygon of 3–32 [x, y] points in the sensor's coordinates, mm`);
+      } else {
+        zone = [];
+        area.zone.forEach((p: unknown, i: number) => {
+          if (Array.isArray(p) && p.length === 2 && p.every((c) => typeof c === 'number' && Number.isFinite(c) && Math.abs(c) <= 100_000)) zone!.push([p[0], p[1]]);
+          else err(`area.zone[${i}]`, 'must be [x, y] in mm (|value| ≤ 100000)');
+        });
+      }
+    }
+  }
+
+  const levelScheme = input.levelScheme ?? 'fruin-walkway';
+  if (typeof levelScheme !== 'string' || !LEVEL_SCHEMES[levelScheme]) err('levelScheme', `must be one of ${Object.keys(LEVEL_SCHEMES).join(', ')}`);
+
+  const min = input.minimisation ?? {};
+  const minimisation: Minimisation = { ...DEFAULT_MINIMISATION };
+  if (!isObj(min)) err('minimisation', 'must be a map (windowSeconds, kFloor, granularity, output)');
+  else {
+    for (const k of Object.keys(min)) if (!['windowSeconds', 'kFloor', 'granularity', 'output'].includes(k)) err(`minimisation.${k}`, 'unknown key');
+    const intAtLeast = (key: 'windowSeconds' | 'kFloor' | 'granularity', lo: number, hi: number) => {
+      const v = min[key];
+      if (v === undefined) return;
+      if (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi) minimisation[key] = v;
+      else err(`minimisation.${key}`, `must be an integer from ${lo} to ${hi}`);
+    };
+    intAtLeast('windowSeconds', MIN_WINDOW_SECONDS, 3600);
+    intAtLeast('kFloor', MIN_K_FLOOR, 1000);
+    intAtLeast('granularity', MIN_GRANULARITY, 1000);
+    if (min.output !== undefined) {
+      if (min.output === 'level' || min.output === 'level+count') minimisation.output = min.output;
+      else err('minimisation.output', "must be 'level' or 'level+count'");
+    }
+  }
+  if (driver === 'ld2410') minimisation.output = 'level'; // presence radar: level only (hardware minimisation)
+
+  const expiresAt = input.expiresAt instanceof Date ? input.expiresAt.toISOString().slice(0, 10) : input.expiresAt;
+  if (!isIsoDate(expiresAt)) err('expiresAt', 'required: the date after which the sensor stops, YYYY-MM-DD');
+  else {
+    const expiry = Date.parse(`${expiresAt}T00:00:00Z`);
+    const days = (expiry - provisionedAt) / 86_400_000;
+    if (days <= 0) err('expiresAt', `${expiresAt} is not in the future`);
+    else if (days > MAX_EXPIRY_DAYS) err('expiresAt', `${expiresAt} is more than 2 years after provisioning; choose a date before ${new Date(provisionedAt + MAX_EXPIRY_DAYS * 86_400_000).toISOString().slice(0, 10)}`);
+  }
+  if (!isUrl(input.registerUrl)) err('registerUrl', 'required: the public register URL printed under the sensor (http/https)');
+  if (!isUrl(input.gatewayUrl)) err('gatewayUrl', 'required: the gateway broker URL, e.g. mqtts://gateway.example.nl:8883');
+
+  if (errors.length) return { ok: false, errors };
+  const i = input as Record<string, any>;
+  const manifest: Manifest = {
+    id: i.id,
+    ...(i.areaId ? { areaId: i.areaId } : {}),
+    driver: i.driver,
+    owner: { name: i.owner.name, organisation: i.owner.organisation, email: i.owner.email, ...(i.owner.phone ? { phone: i.owner.phone } : {}) },
+    purpose: i.purpose.trim(),
+    legalGround: i.legalGround.trim(),
+    dpiaRef: i.dpiaRef.trim(),
+    location: { lat: i.location.lat, lon: i.location.lon, description: i.location.description.trim() },
+    area: { m2: i.area.m2, ...(zone ? { zone } : {}) },
+    levelScheme: levelScheme as string,
+    minimisation,
+    expiresAt: expiresAt as string,
+    registerUrl: i.registerUrl,
+    gatewayUrl: i.gatewayUrl,
+  };
+  return { ok: true, manifest };
+}
+
+export function formatManifestErrors(errors: ManifestError[]): string {
+  return errors.map((e) => `  ✗ ${e.path || '(manifest)'}: ${e.message}`).join('\n');
+}
