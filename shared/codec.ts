@@ -39,6 +39,9 @@ export function decodeCbor(bytes: Uint8Array): unknown {
 export function decodeSensorPayload<K extends SensorPayloadKind>(kind: K, bytes: Uint8Array): Validation<SensorPayloads[K]> {
   if (bytes.length === 0) return { ok: false, errors: ['empty payload'] };
   if (bytes.length > 1024) return { ok: false, errors: [`payload too large (${bytes.length} bytes, max 1024)`] };
+  // A contract payload is a plain CBOR map (major type 5). Tags — including cbor-x's record extension (tag 105)
+  // and structured clones — are not part of the contract, even though cbor-x itself could read them.
+  if (bytes[0]! >> 5 !== 5) return { ok: false, errors: ['not a CBOR map (tags and the cbor-x record extension are not part of the contract)'] };
   let decoded: unknown;
   try {
     decoded = decoder.decode(bytes);

@@ -5,31 +5,16 @@
 import { LEVEL_SCHEMES } from './density.ts';
 import { isIsoDate } from './payloads.ts';
 import { isValidId } from './topics.ts';
+import { DEFAULT_MINIMISATION, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Minimisation, type PointMm } from './minimisation.ts';
+
+export { DEFAULT_MINIMISATION, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Minimisation, type OutputMode, type PointMm } from './minimisation.ts';
 
 export const DRIVERS = ['ld2450', 'ti-people', 'ld2410', 'beam'] as const;
 export type DriverName = (typeof DRIVERS)[number];
 /** Drivers that report positions and therefore need a zone polygon. */
 export const POSITION_DRIVERS: readonly DriverName[] = ['ld2450', 'ti-people'];
 
-export type OutputMode = 'level' | 'level+count';
-
-/** Hard bounds no manifest can lower. */
-export const MIN_WINDOW_SECONDS = 10;
-export const MIN_K_FLOOR = 3;
-export const MIN_GRANULARITY = 1;
 export const MAX_EXPIRY_DAYS = 731; // "at most 2 years after provisioning", leap day included
-
-export interface Minimisation {
-  windowSeconds: number;
-  kFloor: number;
-  granularity: number;
-  output: OutputMode;
-}
-
-export const DEFAULT_MINIMISATION: Minimisation = { windowSeconds: 60, kFloor: 5, granularity: 5, output: 'level+count' };
-
-/** A point in the sensor's own coordinates, millimetres: [x, y]. */
-export type PointMm = readonly [number, number];
 
 export interface Manifest {
   id: string;
@@ -86,8 +71,9 @@ function isUrl(x: unknown): x is string {
 
 /**
  * Validate a parsed manifest. `provisionedAt` (ms) bounds the expiry: not in the past, at most 2 years ahead.
+ * Pass null to check the date's form only (e.g. replaying a recording with an expired sensor's manifest).
  */
-export function validateManifest(input: unknown, provisionedAt: number): ManifestResult {
+export function validateManifest(input: unknown, provisionedAt: number | null): ManifestResult {
   const errors: ManifestError[] = [];
   const err = (path: string, message: string) => errors.push({ path, message });
   if (!isObj(input)) return { ok: false, errors: [{ path: '', message: 'the manifest must be a map of keys (YAML or JSON object)' }] };
@@ -167,7 +153,7 @@ export function validateManifest(input: unknown, provisionedAt: number): Manifes
 
   const expiresAt = input.expiresAt instanceof Date ? input.expiresAt.toISOString().slice(0, 10) : input.expiresAt;
   if (!isIsoDate(expiresAt)) err('expiresAt', 'required: the date after which the sensor stops, YYYY-MM-DD');
-  else {
+  else if (provisionedAt !== null) {
     const expiry = Date.parse(`${expiresAt}T00:00:00Z`);
     const days = (expiry - provisionedAt) / 86_400_000;
     if (days <= 0) err('expiresAt', `${expiresAt} is not in the future`);

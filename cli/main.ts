@@ -1,0 +1,48 @@
+/**
+ * `drukte <verb>`: one entry point for technicians, installers, auditors and the demo (contract: ARCHITECTURE.md,
+ * "CLI contract"). Each verb lives in its own module and is loaded only when used, so `drukte sensor` on a Pi does
+ * not load the gateway.
+ */
+import { CliError } from './args.ts';
+
+const VERBS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  demo: { summary: 'gateway with embedded broker + simulated sensors through the real firmware path', load: () => import('./demo.ts') },
+  gateway: { summary: 'the gateway (embedded broker by default)', load: () => import('./gateway.ts') },
+  simulate: { summary: 'a simulated radar writing its real byte format to a PTY or stdout', load: () => import('./simulate.ts') },
+  replay: { summary: 'decode a raw capture and print frame counts and the aggregates that would be published', load: () => import('./replay.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(VERBS).map(([verb, v]) => `  ${verb.padEnd(10)} ${v.summary}`);
+  return `usage: drukte <verb> [options]\n\nverbs:\n${lines.join('\n')}\n\n'drukte <verb> --help' shows a verb's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return verb ? 0 : 2;
+  }
+  const entry = VERBS[verb];
+  if (!entry) {
+    process.stderr.write(`drukte: unknown verb '${verb}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const mod = await entry.load();
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`drukte: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`drukte: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,20 @@
+/** From a validated manifest to the minimiser's settings (the manifest schema already enforces the hard bounds). */
+import { LEVEL_SCHEMES } from '../shared/density.ts';
+import type { Manifest } from '../shared/manifest.ts';
+import type { MinimiserSettings } from './minimiser/minimiser.ts';
+
+/** Default heartbeat: an unchanged result is re-published at least every 5 minutes (or every window if longer). */
+export const DEFAULT_HEARTBEAT_SECONDS = 300;
+
+export function settingsFromManifest(m: Manifest, heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS): MinimiserSettings {
+  return {
+    areaM2: m.area.m2,
+    zone: m.area.zone ?? null,
+    scheme: LEVEL_SCHEMES[m.levelScheme]!,
+    windowSeconds: m.minimisation.windowSeconds,
+    kFloor: m.minimisation.kFloor,
+    granularity: m.minimisation.granularity,
+    output: m.minimisation.output,
+    heartbeatSeconds: Math.max(heartbeatSeconds, m.minimisation.windowSeconds),
+  };
+}

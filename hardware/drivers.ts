@@ -1,0 +1,31 @@
+/**
+ * Driver registry: one report parser per device, all emitting the same events (objectMode):
+ *   { type: 'report', frame: RawFrame }            a decoded report (raw; stays in memory)
+ *   { type: 'ack', command, status, data }          a command acknowledgement
+ *   { type: 'noise', reason }                       line noise suggesting a wiring/baud fault (fixed text)
+ */
+import type { Transform } from 'node:stream';
+import type { DriverName } from '../shared/manifest.ts';
+import type { RawFrame } from './frame.ts';
+import { Ld2450Parser } from './ld2450/parser.ts';
+
+export type DriverEvent =
+  | { type: 'report'; frame: RawFrame }
+  | { type: 'ack'; command: number; status: number; data: Buffer }
+  | { type: 'noise'; reason: string };
+
+/** Nominal report rate per driver (frames/s), used by replay to stamp frames of a capture without timestamps. */
+export const NOMINAL_FPS: Readonly<Record<DriverName, number>> = { ld2450: 10, 'ti-people': 10, ld2410: 10, beam: 1 };
+
+export class UnsupportedDriver extends Error {
+  override name = 'UnsupportedDriver';
+}
+
+export function createReportParser(driver: DriverName): Transform {
+  switch (driver) {
+    case 'ld2450':
+      return new Ld2450Parser();
+    default:
+      throw new UnsupportedDriver(`driver '${driver}' is not available in this build yet; supported: ld2450`);
+  }
+}
