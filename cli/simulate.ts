@@ -46,5 +46,5 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await new Promise<void>((resolve) => source.once('close', () => resolve()));
-  return process.exitCode ?? 0;
+  return Number(process.exitCode ?? 0);
 }

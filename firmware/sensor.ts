@@ -106,7 +106,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
 
   // Print the effective configuration once (no secrets).
   logger.info({
-    sensor: identity.id, driver: config.driver, expiresAt: identity.expiresAt, firmware: identity.firmware,
+    driver: config.driver, expiresAt: identity.expiresAt, firmware: identity.firmware,
     minimiser: identity.minimiser.slice(0, 12), broker: redactUrl(config.broker.url), window: config.settings.windowSeconds,
     kFloor: config.settings.kFloor, granularity: config.settings.granularity, output: config.settings.output, areaM2: config.settings.areaM2,
   }, 'sensor starting');

@@ -1,0 +1,79 @@
+/**
+ * Words and numbers shown to people, in Dutch and English. The display script (static.ts) renders live updates
+ * with the same labels, injected from here.
+ */
+import { LEVEL_LABELS, LEVEL_LETTERS, type Level } from '../../shared/density.ts';
+import type { Aggregate, SensorState } from '../../shared/payloads.ts';
+import type { SensorInfo } from '../register.ts';
+
+export type ShownState = SensorState | 'unknown';
+
+/** Sensor states in plain words. */
+export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string }>> = {
+  starting: { nl: 'start op', en: 'starting' },
+  registering: { nl: 'meldt zich aan', en: 'registering' },
+  expiring: { nl: 'verloopt binnenkort', en: 'expiring soon' },
+  expired: { nl: 'verlopen: meet niet meer', en: 'expired: no longer measuring' },
+  fault: { nl: 'storing', en: 'fault' },
+  offline: { nl: 'offline', en: 'offline' },
+  unknown: { nl: 'onbekend', en: 'unknown' },
+};
+
+/** States in which the shown numbers may be out of date. */
+export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired'];
+
+export interface Reading {
+  level: Level;
+  letter: string;
+  /** The large figure: the count, "<k" below the k floor, or the level letter for level-only sensors. */
+  big: string;
+  nl: string;
+  en: string;
+}
+
+/** "12 mensen · druk / 12 people · busy"; below the k floor "minder dan 5 … / fewer than 5 …"; else the level. */
+export function describeReading(a: Pick<Aggregate, 'level' | 'count'>, sensor: Pick<SensorInfo, 'kFloor' | 'output'>): Reading {
+  const letter = LEVEL_LETTERS[a.level];
+  const nlLabel = LEVEL_LABELS.nl[a.level] ?? '';
+  const enLabel = LEVEL_LABELS.en[a.level] ?? '';
+  if (a.count !== null) {
+    const one = a.count === 1;
+    return { level: a.level, letter, big: String(a.count), nl: `${a.count} ${one ? 'persoon' : 'mensen'} · ${nlLabel}`, en: `${a.count} ${one ? 'person' : 'people'} · ${enLabel}` };
+  }
+  // Level 0 without a count means "below the k floor", unless the sensor never sends counts.
+  if (a.level === 0 && sensor.output !== 'level' && sensor.kFloor > 0) {
+    const k = sensor.kFloor;
+    return { level: a.level, letter, big: `<${k}`, nl: `minder dan ${k} mensen · ${nlLabel}`, en: `fewer than ${k} people · ${enLabel}` };
+  }
+  return { level: a.level, letter, big: letter, nl: nlLabel, en: enLabel };
+}
+
+/** Times are shown in the sensors' time zone, not the kiosk's (a kiosk's own zone is often left at UTC). */
+export const DISPLAY_TIME_ZONE = 'Europe/Amsterdam';
+const TIME = new Intl.DateTimeFormat('nl-NL', { timeZone: DISPLAY_TIME_ZONE, hour: '2-digit', minute: '2-digit' });
+const DATE_TIME = new Intl.DateTimeFormat('nl-NL', { timeZone: DISPLAY_TIME_ZONE, dateStyle: 'medium', timeStyle: 'short' });
+
+/** Time of day in the Netherlands for Unix seconds, e.g. "14:05". */
+export function formatTime(unixSeconds: number): string {
+  return TIME.format(new Date(unixSeconds * 1000));
+}
+
+export function formatDateTime(unixSeconds: number): string {
+  return DATE_TIME.format(new Date(unixSeconds * 1000));
+}
+
+/** What a page needs to know about one sensor. */
+export interface SensorView {
+  info: SensorInfo;
+  latest: Aggregate | null;
+  state: ShownState;
+  /** Seconds since the gateway accepted the last aggregate, or null. */
+  ageSeconds: number | null;
+  /** No aggregate for longer than three windows. */
+  stale: boolean;
+}
+
+export function stateText(state: ShownState): string {
+  const l = STATE_LABELS[state];
+  return `${l.nl} / ${l.en}`;
+}

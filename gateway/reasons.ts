@@ -1,0 +1,64 @@
+/**
+ * Why a sensor message was refused (broker policy) or rejected (ingest), as a closed set of short names.
+ *
+ * Reasons are counted and logged; payload bytes never are. A closed set keeps the counters bounded whatever a
+ * client sends, and gives operators and tests stable names to look for (GET /api/health).
+ */
+
+/** What is wrong with the payload itself, classified from the shared validators' messages. */
+export const PAYLOAD_REASONS = ['empty-payload', 'payload-too-large', 'malformed-cbor', 'not-a-map', 'unexpected-key', 'missing-key', 'invalid-value'] as const;
+export type PayloadReason = (typeof PAYLOAD_REASONS)[number];
+
+/** Broker policy (gateway/policy.ts): refused before any side effect. */
+export type RefusalReason = PayloadReason | 'topic-not-allowed' | 'sensor-mismatch' | 'retained-aggregate';
+
+/** Ingest (gateway/ingest.ts): the second, independent check, plus what only ingest can know. */
+export type RejectionReason =
+  | PayloadReason
+  | 'bad-topic'
+  | 'sensor-mismatch'
+  | 'unknown-sensor'
+  | 'sensor-expired'
+  | 'future-window'
+  | 'duplicate'
+  | 'stale-seq'
+  /** A bug in the gateway, never the sender's fault; logged as an error. */
+  | 'internal-error';
+
+/**
+ * Map the error list of `decodeSensorPayload` (shared/codec.ts, shared/payloads.ts) to one reason. The most basic
+ * failure wins: an unreadable payload is `malformed-cbor` even if it is also too short to have keys.
+ */
+export function classifyPayloadErrors(errors: readonly string[]): PayloadReason {
+  const has = (prefix: string) => errors.some((e) => e.startsWith(prefix));
+  if (has('empty payload')) return 'empty-payload';
+  if (has('payload too large')) return 'payload-too-large';
+  if (has('not valid CBOR')) return 'malformed-cbor';
+  if (has('not a CBOR map') || errors.some((e) => e.endsWith('must be a map/object'))) return 'not-a-map';
+  if (has('unexpected key')) return 'unexpected-key';
+  if (has('missing key')) return 'missing-key';
+  return 'invalid-value';
+}
+
+/** Counts per reason; `snapshot()` is what /api/health shows. */
+export class ReasonCounter<R extends string> {
+  private readonly counts = new Map<R, number>();
+
+  add(reason: R): void {
+    this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
+  }
+
+  get(reason: R): number {
+    return this.counts.get(reason) ?? 0;
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const v of this.counts.values()) n += v;
+    return n;
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}

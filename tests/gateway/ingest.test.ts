@@ -1,0 +1,107 @@
+/** Ingest on its own: the second check, dedupe, latest state, events; never throws, never logs payloads. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../shared/clock.ts';
+import { createLogger, memorySink } from '../../shared/log.ts';
+import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
+import { Ingest, type IngestEvent } from '../../gateway/ingest.ts';
+import { InMemorySensorRegister } from '../../gateway/register.ts';
+import { aggregate, encodeAggregate, encodeStatus, rawCbor, sensorInfo, status, T0, T0S } from './helpers.ts';
+
+const ID = 'dam-noord';
+
+function setup() {
+  const logs = memorySink();
+  const clock = new ManualClock(T0);
+  const register = new InMemorySensorRegister([sensorInfo(ID, { expiresAt: '2025-06-02' })]);
+  const ingest = new Ingest({ register, clock, logger: createLogger('test', { destination: logs.stream, level: 'debug' }) });
+  const events: IngestEvent[] = [];
+  ingest.onEvent((e) => events.push(e));
+  return { ingest, clock, logs, events, register };
+}
+
+describe('ingest', () => {
+  it('accepts a valid aggregate, keeps it as latest with exactly the 7 keys and emits it', () => {
+    const { ingest, events } = setup();
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)))).toEqual({ ok: true });
+    expect(ingest.latest(ID).aggregate).toEqual(aggregate(ID, 1));
+    expect(ingest.latest(ID).receivedAt).toBe(T0);
+    expect(events).toEqual([{ type: 'aggregate', sensorId: ID, aggregate: aggregate(ID, 1) }]);
+    expect(ingest.stats()).toEqual({ accepted: { aggregate: 1, status: 0 }, rejected: {}, rejectedTotal: 0 });
+  });
+
+  it.each([
+    ['bad-topic', 'drukte/v1/sensors/Dam Noord/aggregate', encodeAggregate(aggregate(ID, 1))],
+    ['bad-topic', 'drukte/v1/sensors/dam-noord/positions', encodeAggregate(aggregate(ID, 1))],
+    ['malformed-cbor', aggregateTopic(ID), Buffer.from([0xa7, 0x61, 0x76])],
+    ['not-a-map', aggregateTopic(ID), rawCbor([1, 2, 3])],
+    ['unexpected-key', aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), targets: [[100, 200]] })],
+    ['missing-key', aggregateTopic(ID), rawCbor({ v: 1, sensor: ID, seq: 1, from: T0S - 60, to: T0S, level: 0 })],
+    ['invalid-value', aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), level: 6 })],
+    ['empty-payload', aggregateTopic(ID), Buffer.alloc(0)],
+    ['payload-too-large', aggregateTopic(ID), Buffer.alloc(2000, 0xa1)],
+    ['sensor-mismatch', aggregateTopic(ID), encodeAggregate(aggregate('dam-zuid', 1))],
+    ['unknown-sensor', aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1))],
+    ['sensor-expired', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: Date.parse('2025-06-03T00:00:00Z') / 1000, to: Date.parse('2025-06-03T00:01:00Z') / 1000 }))],
+    ['future-window', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S + 3600, to: T0S + 3660 }))],
+    ['invalid-value', statusTopic(ID), rawCbor({ ...status(ID, 'starting'), minimiser: 'abc' })],
+  ])('rejects %s', (reason, topic, payload) => {
+    const { ingest, events } = setup();
+    expect(ingest.handle(topic, payload)).toEqual({ ok: false, reason });
+    expect(ingest.stats().rejected).toEqual({ [reason]: 1 });
+    expect(ingest.latest(ID)).toEqual({ aggregate: null, status: null, receivedAt: null });
+    expect(events).toEqual([]);
+  });
+
+  it('accepts a small clock skew, and windows up to the end of the expiry day (UTC)', () => {
+    const { ingest, clock } = setup();
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S, to: T0S + 240 })))).toEqual({ ok: true });
+    clock.setWall(Date.parse('2025-06-02T23:59:30Z'));
+    const lastWindow = Date.parse('2025-06-02T23:59:00Z') / 1000;
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: lastWindow, to: lastWindow + 60 })))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 3, { from: lastWindow + 60, to: lastWindow + 120 })))).toEqual({ ok: false, reason: 'sensor-expired' });
+  });
+
+  it('drops duplicates and older sequence numbers, keeps the newest', () => {
+    const { ingest, events } = setup();
+    ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 5, { count: 10 })));
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 5, { count: 20 })))).toEqual({ ok: false, reason: 'duplicate' });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 4, { count: 30 })))).toEqual({ ok: false, reason: 'stale-seq' });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 7, { count: 40 })))).toEqual({ ok: true }); // gaps are fine
+    expect(ingest.latest(ID).aggregate?.count).toBe(40);
+    expect(events.map((e) => (e.type === 'aggregate' ? e.aggregate.seq : -1))).toEqual([5, 7]);
+    expect(ingest.stats().rejected).toEqual({ duplicate: 1, 'stale-seq': 1 });
+  });
+
+  it('keeps the latest status in arrival order (the last will is older by `since` but newer in fact)', () => {
+    const { ingest, events } = setup();
+    ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'registering', { since: T0S - 10 })));
+    ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'offline', { since: T0S - 500 })));
+    expect(ingest.latest(ID).status?.state).toBe('offline');
+    expect(events.map((e) => e.type)).toEqual(['status', 'status']);
+  });
+
+  it('survives a throwing listener', () => {
+    const { ingest } = setup();
+    ingest.onEvent(() => {
+      throw new Error('listener bug');
+    });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)))).toEqual({ ok: true });
+  });
+
+  it('never throws on arbitrary bytes or topics, and logs no payload bytes', () => {
+    const { ingest, logs } = setup();
+    fc.assert(
+      fc.property(fc.oneof(fc.constant(aggregateTopic(ID)), fc.constant(statusTopic(ID)), fc.string()), fc.uint8Array({ maxLength: 1100 }), (topic, bytes) => {
+        const r = ingest.handle(topic, bytes);
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 500 },
+    );
+    const marker = 'RAW-BYTES-c0ffee';
+    ingest.handle(aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), raw: marker }));
+    ingest.handle(aggregateTopic(ID), Buffer.from(`\xbf${marker}`));
+    expect(logs.text()).not.toContain(marker);
+    for (const line of logs.lines()) expect(Object.keys(line)).not.toContain('payload');
+  });
+});
