@@ -29,21 +29,21 @@ export function demoSensors(nowMs: number, httpBase: string, mqttUrl: string): D
       purpose: 'Show how busy the town hall entrance is, so visitors can pick a quiet moment',
       location: { lat: 52.3728, lon: 4.8936, description: 'Above the main entrance of the town hall, facing out' },
       area: { m2: 2.4, zone: [[-800, 500], [800, 500], [800, 2000], [-800, 2000]] },
-      scenario: { seed: 11, cycleSeconds: 120, peakPeople: 4, quietPeople: 0.6, dwellSeconds: 15 },
+      scenario: { seed: 11, cycleSeconds: 80, peakPeople: 5, quietPeople: 0.6, dwellSeconds: 15, peakAt: 0.2, peakWidth: 0.5 },
     },
     {
       id: 'park-bench-east', areaId: 'stadspark',
       purpose: 'Measure use of the benches in the city park to plan maintenance and extra seating',
       location: { lat: 52.3601, lon: 4.8852, description: 'On the lamp post east of the fountain, facing the benches' },
       area: { m2: 2.4, zone: [[-1000, 800], [1000, 800], [1000, 2000], [-1000, 2000]] },
-      scenario: { seed: 23, cycleSeconds: 150, peakPeople: 4, quietPeople: 0.4, dwellSeconds: 30, peakAt: 0.3 },
+      scenario: { seed: 23, cycleSeconds: 100, peakPeople: 5, quietPeople: 0.4, dwellSeconds: 30, peakAt: 0.5, peakWidth: 0.5 },
     },
     {
       id: 'kiosk-queue', areaId: 'station-square',
       purpose: 'Show the queue length at the ticket kiosk on the station square to spread travellers',
       location: { lat: 52.3791, lon: 4.9003, description: 'Above the ticket kiosk, looking along the queue' },
       area: { m2: 3, zone: [[-500, 400], [500, 400], [500, 3400], [-500, 3400]] },
-      scenario: { seed: 37, cycleSeconds: 90, peakPeople: 4, quietPeople: 0.8, dwellSeconds: 12, peakAt: 0.7 },
+      scenario: { seed: 37, cycleSeconds: 60, peakPeople: 5, quietPeople: 0.8, dwellSeconds: 12, peakAt: 0.8, peakWidth: 0.5 },
     },
   ];
   return raw.map(({ scenario, ...m }) => {

@@ -25,7 +25,22 @@ export interface LogOptions {
 
 export function createLogger(name: string, opts: LogOptions = {}): Logger {
   const level = opts.level ?? process.env.DRUKTE_LOG_LEVEL ?? 'info';
-  const base = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const base: pino.LoggerOptions = {
+    name,
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    hooks: {
+      // A log call must never crash the program nor print raw data: if a line cannot be serialised (a raw frame
+      // refuses to be), a fixed notice is logged instead of the line.
+      logMethod(args, method) {
+        try {
+          method.apply(this, args);
+        } catch (err) {
+          method.call(this, { withheld: (err as Error)?.name ?? 'Error' } as never, 'log line withheld: it carried raw sensor data or an unserialisable value');
+        }
+      },
+    },
+  };
   if (opts.destination) return pino(base, opts.destination as pino.DestinationStream);
   const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
   if (pretty) {
