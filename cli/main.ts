@@ -9,6 +9,7 @@ const VERBS: Record<string, { summary: string; load: () => Promise<{ run(argv: s
   demo: { summary: 'gateway with embedded broker + simulated sensors through the real firmware path', load: () => import('./demo.ts') },
   gateway: { summary: 'the gateway (embedded broker by default)', load: () => import('./gateway.ts') },
   simulate: { summary: 'a simulated radar writing its real byte format to a PTY or stdout', load: () => import('./simulate.ts') },
+  audit: { summary: 'recompute the minimiser hash from source and compare it with a bundle or a live sensor', load: () => import('./audit.ts') },
   replay: { summary: 'decode a raw capture and print frame counts and the aggregates that would be published', load: () => import('./replay.ts') },
 };
 

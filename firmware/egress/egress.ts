@@ -83,12 +83,27 @@ export class Egress {
 
   /** Publish (retained) the sensor's status. Kept and re-sent on every reconnect. */
   publishStatus(status: Status): void {
+    try {
+      encodeSensorPayload('status', status); // refuse before remembering it for re-sends
+    } catch (err) {
+      this.stats.refused++;
+      this.opts.logger.error({ err: (err as Error).message }, 'status refused by the egress allow-list; not published');
+      return;
+    }
     this.lastStatus = status;
     if (this.connected) this.send('status', status);
   }
 
   /** Number, persist and publish one window's result. Returns the Aggregate, or null if it was refused. */
   publishAggregate(result: WindowResult): Aggregate | null {
+    // Guard (b) first, with a provisional seq, so a refused result does not use up a sequence number.
+    try {
+      encodeSensorPayload('aggregate', buildAggregate(this.opts.sensorId, 1, result));
+    } catch (err) {
+      this.stats.refused++;
+      this.opts.logger.error({ err: (err as Error).message }, 'aggregate refused by the egress allow-list; not published');
+      return null;
+    }
     let seq: number;
     try {
       seq = this.opts.seq.next();
@@ -97,14 +112,7 @@ export class Egress {
       return null;
     }
     const aggregate = buildAggregate(this.opts.sensorId, seq, result);
-    let bytes: Buffer;
-    try {
-      bytes = encodeSensorPayload('aggregate', aggregate);
-    } catch (err) {
-      this.stats.refused++;
-      this.opts.logger.error({ err: (err as Error).message }, 'aggregate refused by the egress allow-list; not published');
-      return null;
-    }
+    const bytes = encodeSensorPayload('aggregate', aggregate);
     this.opts.queue.push(seq, bytes);
     this.drain();
     return aggregate;

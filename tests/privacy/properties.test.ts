@@ -38,7 +38,7 @@ const streamArb = fc.array(
 );
 
 /** Run the minimiser; return its results and, per window start, the true in-zone counts of the frames. */
-function run(settings: MinimiserSettings, stream: fc.RecordValue<{ gapMs: number; in: { x: number; y: number }[]; out: { x: number; y: number }[] }>[]) {
+function run(settings: MinimiserSettings, stream: { gapMs: number; in: { x: number; y: number }[]; out: { x: number; y: number }[] }[]) {
   const m = createMinimiser(settings);
   const results: WindowResult[] = [];
   const truth = new Map<number, number[]>();

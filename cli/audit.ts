@@ -1,0 +1,128 @@
+/**
+ * `drukte audit` — for auditors: recompute the minimiser hash from the checked-out source and compare it with what a
+ * device runs. One command, a clear verdict, non-zero exit on mismatch.
+ *
+ *   drukte audit                                   print the hash of this checkout and the files it covers
+ *   drukte audit --bundle DIR                      compare with a provisioned sensor bundle
+ *   drukte audit --broker URL --sensor ID          compare with a live sensor's retained Status on a broker
+ *   drukte audit --gateway URL --sensor ID         compare with the public register entry of a sensor
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { decodeSensorPayload } from '../shared/codec.ts';
+import { statusTopic } from '../shared/topics.ts';
+import { REPO_ROOT } from '../firmware/identity.ts';
+import { MINIMISER_SOURCES, minimiserHash } from '../firmware/minimiser-hash.ts';
+import { CliError, parse } from './args.ts';
+
+const HELP = `usage: drukte audit [--bundle DIR | --broker URL --sensor ID | --gateway URL --sensor ID]
+                   [--username U --password-file F] [--timeout SECONDS]
+
+Recomputes sha256 over the minimiser sources (${MINIMISER_SOURCES.length} files, canonical order, see docs/AUDIT.md) and
+compares it with a sensor bundle, a live sensor's retained status on an MQTT broker, or a gateway's public register.
+Exit 0: match. Exit 1: MISMATCH. Exit 3: the device's hash could not be read.`;
+
+export class AuditUnreadable extends CliError {
+  constructor(message: string) {
+    super(message, 3);
+  }
+}
+
+/** The minimiser hash a bundle declares (bundle.json written by `drukte provision`). */
+export function bundleMinimiserHash(dir: string): string {
+  for (const name of ['bundle.json', 'identity.json']) {
+    const p = join(dir, name);
+    if (!existsSync(p)) continue;
+    try {
+      const data = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+      const h = data.minimiser ?? (data.identity as Record<string, unknown> | undefined)?.minimiser;
+      if (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h)) return h;
+    } catch {
+      throw new AuditUnreadable(`${p} is not valid JSON`);
+    }
+  }
+  throw new AuditUnreadable(`no minimiser hash found in ${dir} (expected bundle.json from 'drukte provision')`);
+}
+
+/** Read the retained Status of a sensor and return its minimiser hash. */
+export async function liveMinimiserHash(brokerUrl: string, sensor: string, opts: { username?: string; password?: string; timeoutMs: number }): Promise<string> {
+  const client = mqtt.connect(brokerUrl, { username: opts.username, password: opts.password, reconnectPeriod: 0, connectTimeout: opts.timeoutMs, clientId: `audit-${process.pid}-${Date.now() % 100000}` });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new AuditUnreadable(`no retained status for sensor '${sensor}' on ${brokerUrl} within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
+      client.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new AuditUnreadable(`cannot read from broker ${brokerUrl}: ${err.message}`));
+      });
+      client.on('message', (_topic, payload) => {
+        const r = decodeSensorPayload('status', payload);
+        clearTimeout(timer);
+        if (r.ok) resolve(r.value.minimiser);
+        else reject(new AuditUnreadable(`the retained status of '${sensor}' is not a valid Status: ${r.errors.join('; ')}`));
+      });
+      client.on('connect', () => client.subscribe(statusTopic(sensor), { qos: 1 }));
+    });
+  } finally {
+    client.end(true);
+  }
+}
+
+/** The minimiser hash the gateway's public register shows for a sensor. */
+export async function registerMinimiserHash(gatewayUrl: string, sensor: string, timeoutMs: number): Promise<string> {
+  const url = new URL(`/api/sensors/${encodeURIComponent(sensor)}`, gatewayUrl);
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new AuditUnreadable(`cannot reach ${url}: ${(err as Error).message}`);
+  }
+  if (!res.ok) throw new AuditUnreadable(`${url} answered ${res.status}`);
+  const body = (await res.json()) as Record<string, unknown>;
+  const candidates = [body.minimiser, (body.hashes as Record<string, unknown> | undefined)?.minimiser, (body.status as Record<string, unknown> | undefined)?.minimiser];
+  const h = candidates.find((c): c is string => typeof c === 'string' && /^[0-9a-f]{64}$/.test(c));
+  if (!h) throw new AuditUnreadable(`the register entry of '${sensor}' shows no minimiser hash (has the sensor reported its status yet?)`);
+  return h;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const o = parse('audit', argv, {
+    bundle: { type: 'string' }, broker: { type: 'string' }, gateway: { type: 'string' }, sensor: { type: 'string' },
+    username: { type: 'string' }, 'password-file': { type: 'string' }, timeout: { type: 'string' },
+  }, HELP);
+  if (!o) return 0;
+  const timeoutMs = (o.timeout ? Number(o.timeout) : 10) * 1000;
+  if (!(timeoutMs > 0)) throw new CliError('audit: --timeout must be a positive number of seconds');
+  const modes = [o.bundle, o.broker, o.gateway].filter(Boolean).length;
+  if (modes > 1) throw new CliError(`audit: give one of --bundle, --broker or --gateway\n\n${HELP}`);
+  if ((o.broker || o.gateway) && !o.sensor) throw new CliError('audit: --sensor ID is required with --broker or --gateway');
+
+  const source = minimiserHash(REPO_ROOT);
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  out(`minimiser sources (${REPO_ROOT}):`);
+  for (const f of MINIMISER_SOURCES) out(`  ${createHash('sha256').update(readFileSync(join(REPO_ROOT, f), 'utf8').replace(/\r\n/g, '\n')).digest('hex')}  ${f}`);
+  out(`minimiser hash from source:  ${source}`);
+  if (modes === 0) return 0;
+
+  let device: string;
+  let what: string;
+  if (o.bundle) {
+    what = `bundle ${o.bundle}`;
+    device = bundleMinimiserHash(o.bundle);
+  } else if (o.broker) {
+    what = `live sensor '${o.sensor}' on ${o.broker}`;
+    const password = o['password-file'] ? readFileSync(o['password-file'], 'utf8').trim() : undefined;
+    device = await liveMinimiserHash(o.broker, o.sensor!, { username: o.username, password, timeoutMs });
+  } else {
+    what = `register entry of '${o.sensor}' at ${o.gateway}`;
+    device = await registerMinimiserHash(o.gateway!, o.sensor!, timeoutMs);
+  }
+  out(`minimiser hash of ${what}: ${device}`);
+  if (device === source) {
+    out('✓ MATCH: the device runs the minimiser in this checkout');
+    return 0;
+  }
+  out('✗ MISMATCH: the device does NOT run the minimiser in this checkout. Check out the release the device claims, or treat the device as untrusted.');
+  return 1;
+}

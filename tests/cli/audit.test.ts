@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../shared/clock.ts';
+import { encodeSensorPayload } from '../../shared/codec.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { FRUIN_WALKWAY } from '../../shared/density.ts';
+import { statusTopic } from '../../shared/topics.ts';
+import { REPO_ROOT } from '../../firmware/identity.ts';
+import { minimiserHash } from '../../firmware/minimiser-hash.ts';
+import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
+import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+
+const exec = promisify(execFile);
+const audit = (args: string[]) => exec(process.execPath, ['bin/drukte.js', 'audit', ...args]).then((r) => ({ code: 0, ...r }), (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+const HASH = minimiserHash(REPO_ROOT);
+const dir = mkdtempSync(join(tmpdir(), 'drukte-audit-'));
+
+describe('drukte audit', () => {
+  let broker: BareBroker;
+  let sensor: RunningSensor;
+  beforeAll(async () => {
+    broker = await startBareBroker();
+    // A live sensor running this checkout's firmware publishes its retained Status with the minimiser hash.
+    sensor = await startSensor({
+      identity: { id: 'audit-live', expiresAt: '2027-12-31', firmware: '0.1.0', minimiser: HASH, bundle: 'c'.repeat(64) },
+      driver: 'ld2450',
+      settings: { areaM2: 4, zone: null, scheme: FRUIN_WALKWAY, windowSeconds: 10, kFloor: 3, granularity: 1, output: 'level+count', heartbeatSeconds: 60 },
+      broker: { url: broker.url }, dataDir: join(dir, 'sensor'),
+    }, { source: new PassThrough(), clock: systemClock, logger: silentLogger(), tickMs: null });
+    // A tampered device claims another minimiser.
+    const c = await mqtt.connectAsync(broker.url);
+    await c.publishAsync(statusTopic('audit-forged'), encodeSensorPayload('status', {
+      v: 1, sensor: 'audit-forged', state: 'registering', expiresAt: '2027-12-31', firmware: '0.1.0', minimiser: 'f'.repeat(64), bundle: 'c'.repeat(64), since: 1_767_225_600,
+    }), { qos: 1, retain: true });
+    await c.endAsync();
+  });
+  afterAll(async () => {
+    await sensor.stop();
+    await broker.close();
+  });
+
+  it('prints the source hash and every file it covers', async () => {
+    const r = await audit([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`minimiser hash from source:  ${HASH}`);
+    expect(r.stdout).toContain('firmware/minimiser/minimiser.ts');
+  });
+
+  it('verifies a live sensor through its retained status: match → exit 0, forged → exit 1, absent → exit 3', async () => {
+    const ok = await audit(['--broker', broker.url, '--sensor', 'audit-live', '--timeout', '5']);
+    expect(ok.stdout).toMatch(/✓ MATCH/);
+    expect(ok.code).toBe(0);
+    const bad = await audit(['--broker', broker.url, '--sensor', 'audit-forged', '--timeout', '5']);
+    expect(bad.stdout).toMatch(/✗ MISMATCH/);
+    expect(bad.code).toBe(1);
+    const none = await audit(['--broker', broker.url, '--sensor', 'audit-nobody', '--timeout', '1']);
+    expect(none.stderr).toMatch(/no retained status/);
+    expect(none.code).toBe(3);
+  });
+
+  it('verifies a bundle directory', async () => {
+    const good = join(dir, 'good');
+    const bad = join(dir, 'bad');
+    for (const [d, h] of [[good, HASH], [bad, '0'.repeat(64)]] as const) {
+      await exec('mkdir', ['-p', d]);
+      writeFileSync(join(d, 'bundle.json'), JSON.stringify({ sensor: 'x', minimiser: h }));
+    }
+    expect((await audit(['--bundle', good])).code).toBe(0);
+    expect((await audit(['--bundle', bad])).code).toBe(1);
+    expect((await audit(['--bundle', dir])).code).toBe(3);
+  });
+});
