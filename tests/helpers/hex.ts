@@ -6,6 +6,9 @@
  *   <seconds> <rx|tx> <hex bytes> ; comment       (real captures)
  *   <rx|tx|ack> <hex bytes> ; comment             (no time; `ack` = a sensor → host example, read as rx)
  *   <hex bytes>                                   (one frame per line, no time/direction)
+ *   <label> <hex bytes> ; comment                 (labelled rows of one frame, e.g. `header`, `tlv_hdr`, `payload`;
+ *                                                  concatenating the rows in order gives the frame; read as rx)
+ * A hex token is one byte (`fd`) or several bytes written together (`fdfcfbfa0400…`).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,13 +25,16 @@ export interface HexEntry {
   /** rx = sensor → host, tx = host → sensor; absent for bare frame lines. */
   dir?: 'rx' | 'tx';
   bytes: Buffer;
+  /** Row label of a labelled line (`header`, `tlv_hdr`, `payload`, …); absent otherwise. */
+  label?: string;
   /** Text after `;`, trimmed ('' if none). */
   comment: string;
   /** 1-based line number in the file. */
   line: number;
 }
 
-const HEX_BYTE = /^[0-9a-f]{2}$/i;
+const HEX_BYTES = /^(?:[0-9a-f]{2})+$/i;
+const LABEL = /^[a-z_][a-z0-9_]*$/i;
 const TIME = /^\d+(\.\d+)?$/;
 const DIRS: Record<string, 'rx' | 'tx'> = { rx: 'rx', tx: 'tx', ack: 'rx' };
 
@@ -53,9 +59,12 @@ export function parseHexText(text: string): HexEntry[] {
     } else if (DIRS[t0.toLowerCase()]) {
       entry.dir = DIRS[t0.toLowerCase()];
       k = 1;
+    } else if (!HEX_BYTES.test(t0) && LABEL.test(t0)) {
+      entry.label = t0;
+      k = 1;
     }
     const hex = tokens.slice(k);
-    const bad = hex.find((h) => !HEX_BYTE.test(h));
+    const bad = hex.find((h) => !HEX_BYTES.test(h));
     if (bad !== undefined || hex.length === 0) throw new Error(`hex fixture line ${index + 1}: not a hex byte list`);
     entries.push({ ...entry, bytes: Buffer.from(hex.join(''), 'hex') } as HexEntry);
   });

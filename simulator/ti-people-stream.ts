@@ -1,0 +1,169 @@
+/**
+ * The byte stream a TI IWR6843 running people tracking would put on its data UART while watching a scenario: one
+ * frame per frame period (frameCfg; default 100 ms — the legacy recording runs at ~10 frames/s, PROTOCOLS.md §3 and
+ * ti_pc3_legacy_decoded_recording_excerpt.csv), with
+ *   - a target list TLV (1010, legacy 7) with one 112-byte track per person in view (none → the TLV is left out),
+ *   - a compressed point cloud TLV (1020, legacy 6) with a few points per person plus clutter, and a target index
+ *     TLV (1011, legacy 8): the driver must step over both,
+ *   - padding to 32 bytes (§3), small UART timing jitter, position noise, a missed track now and then, a rare ghost.
+ * Simulator choices, not device facts: field of view (default 12 m, ±70°), track ids = index in the scenario's list
+ * (a real tracker keeps ids per person), the index TLV refers to the current frame's points (Joybien: the previous
+ * frame's, §3.3), posZ = 1.0 m (a person's centroid height), and the track cap (maxTracks, default 50).
+ * Every value is a pure function of (seed, frame index k, time): any time range can be produced on its own and
+ * overlapping ranges agree byte for byte.
+ */
+import { encodeTiFrame, type TiLayoutName, type TiPointIn, type TiTargetIn } from './encoders/ti-people.ts';
+import type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+import { hashUnit } from './random.ts';
+
+export type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+
+export interface TiPeopleStreamOptions {
+  /** Seed for jitter, noise and glitches (independent of the scenario's seed). Default 1. */
+  seed?: number;
+  /** Frame period (frameCfg periodicity). Default 100 ms. */
+  framePeriodMs?: number;
+  /** UART timing jitter, ± ms. Default 2 (frames are hardware-timed). */
+  jitterMs?: number;
+  /** Header layout: 'sdk' (40-byte, TLV 1010) or 'legacy' (48-byte, TLV 7). Default 'sdk'. */
+  layout?: TiLayoutName;
+  maxRangeMm?: number;
+  halfFovDeg?: number;
+  /** Chance that a visible person has no track in one frame. Default 0.01. */
+  missProbability?: number;
+  /** Chance that a frame holds a ghost track. Default 0.005. */
+  ghostProbability?: number;
+  /** Uniform position noise, ± mm on X and Y. Default 40. */
+  positionNoiseMm?: number;
+  /** Mean points per person in the point cloud (2 × this at most). Default 4. */
+  pointsPerPerson?: number;
+  /** Clutter points per frame, at most. Default 4. */
+  clutterPoints?: number;
+  /** Most tracks in one frame (the nearest are kept). Default 50. */
+  maxTracks?: number;
+}
+
+type Resolved = Required<TiPeopleStreamOptions>;
+
+function resolve(o: TiPeopleStreamOptions): Resolved {
+  const r: Resolved = {
+    seed: o.seed ?? 1,
+    framePeriodMs: o.framePeriodMs ?? 100,
+    jitterMs: o.jitterMs ?? 2,
+    layout: o.layout ?? 'sdk',
+    maxRangeMm: o.maxRangeMm ?? 12_000,
+    halfFovDeg: o.halfFovDeg ?? 70,
+    missProbability: o.missProbability ?? 0.01,
+    ghostProbability: o.ghostProbability ?? 0.005,
+    positionNoiseMm: o.positionNoiseMm ?? 40,
+    pointsPerPerson: o.pointsPerPerson ?? 4,
+    clutterPoints: o.clutterPoints ?? 4,
+    maxTracks: o.maxTracks ?? 50,
+  };
+  const p = (v: number): boolean => v >= 0 && v <= 1;
+  const errors: string[] = [];
+  if (!(r.framePeriodMs >= 20 && r.framePeriodMs <= 10_000)) errors.push('framePeriodMs must be 20–10000');
+  if (!(r.jitterMs >= 0 && r.jitterMs < r.framePeriodMs / 4)) errors.push('need 0 ≤ jitterMs < framePeriodMs / 4');
+  if (r.layout !== 'sdk' && r.layout !== 'legacy') errors.push("layout must be 'sdk' or 'legacy'");
+  if (!p(r.missProbability) || !p(r.ghostProbability)) errors.push('probabilities must be in [0, 1]');
+  if (!(r.positionNoiseMm >= 0 && r.maxRangeMm > 0 && r.halfFovDeg > 0 && r.halfFovDeg <= 90)) {
+    errors.push('need positionNoiseMm ≥ 0, maxRangeMm > 0, 0 < halfFovDeg ≤ 90');
+  }
+  if (!(r.pointsPerPerson >= 0 && r.clutterPoints >= 0 && Number.isInteger(r.maxTracks) && r.maxTracks >= 0)) {
+    errors.push('pointsPerPerson, clutterPoints ≥ 0; maxTracks an integer ≥ 0');
+  }
+  if (errors.length) throw new RangeError(`TI people stream: ${errors.join('; ')}`);
+  return r;
+}
+
+// Salts that keep the hashed random streams apart.
+const JITTER = 11;
+const MISS = 12;
+const NOISE_X = 13;
+const NOISE_Y = 14;
+const GHOST = 15;
+const POINTS = 16;
+const CLUTTER = 17;
+
+const frameTime = (r: Resolved, k: number): number => k * r.framePeriodMs + (hashUnit(r.seed, JITTER, k) * 2 - 1) * r.jitterMs;
+
+/** Start times of the frames in [fromMs, toMs). */
+export function tiPeopleFrameTimes(fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): number[] {
+  const r = resolve(options);
+  const out: number[] = [];
+  for (let k = Math.floor(fromMs / r.framePeriodMs) - 1; frameTime(r, k) < toMs; k++) if (frameTime(r, k) >= fromMs) out.push(frameTime(r, k));
+  return out;
+}
+
+/** The tracks and points the radar reports in frame k at time t. */
+function detections(source: PeopleSource, r: Resolved, k: number, t: number): { targets: TiTargetIn[]; points: TiPointIn[]; index: number[] } {
+  const halfFov = (r.halfFovDeg * Math.PI) / 180;
+  const inView = (x: number, y: number): boolean => y > 0 && Math.hypot(x, y) <= r.maxRangeMm && Math.abs(Math.atan2(x, y)) <= halfFov;
+  const seen: { xMm: number; yMm: number; vx: number; vy: number }[] = [];
+  source.people(t).forEach((p, i) => {
+    if (!inView(p.xMm, p.yMm) || hashUnit(r.seed, MISS, k, i) < r.missProbability) return;
+    seen.push({
+      xMm: p.xMm + (hashUnit(r.seed, NOISE_X, k, i) * 2 - 1) * r.positionNoiseMm,
+      yMm: p.yMm + (hashUnit(r.seed, NOISE_Y, k, i) * 2 - 1) * r.positionNoiseMm,
+      vx: p.vxMmS,
+      vy: p.vyMmS,
+    });
+  });
+  if (hashUnit(r.seed, GHOST, k) < r.ghostProbability) {
+    const range = 800 + hashUnit(r.seed, GHOST, k, 1) * (r.maxRangeMm - 800);
+    const az = (hashUnit(r.seed, GHOST, k, 2) * 2 - 1) * halfFov;
+    seen.push({ xMm: range * Math.sin(az), yMm: range * Math.cos(az), vx: 0, vy: 0 });
+  }
+  const kept = seen.length <= r.maxTracks ? seen : [...seen].sort((a, b) => Math.hypot(a.xMm, a.yMm) - Math.hypot(b.xMm, b.yMm)).slice(0, r.maxTracks);
+  const targets: TiTargetIn[] = kept.map((s, tid) => ({
+    tid, posX: s.xMm / 1000, posY: s.yMm / 1000, posZ: 1.0, velX: s.vx / 1000, velY: s.vy / 1000, confidence: 1,
+  }));
+  const points: TiPointIn[] = [];
+  const index: number[] = [];
+  const point = (xMm: number, yMm: number, zMm: number, doppler: number, snr: number, tid: number): void => {
+    const ground = Math.hypot(xMm, yMm);
+    points.push({ rangeM: Math.hypot(ground, zMm) / 1000, azimuthRad: Math.atan2(xMm, yMm), elevationRad: Math.atan2(zMm, ground), dopplerMS: doppler, snr });
+    index.push(tid);
+  };
+  kept.forEach((s, tid) => {
+    const range = Math.hypot(s.xMm, s.yMm);
+    const radial = range > 0 ? (s.xMm * s.vx + s.yMm * s.vy) / range / 1000 : 0;
+    const n = Math.floor(hashUnit(r.seed, POINTS, k, tid) * 2 * r.pointsPerPerson + 0.5);
+    for (let j = 0; j < n; j++) {
+      const h = (salt: number): number => hashUnit(r.seed, POINTS, k, tid, j, salt) * 2 - 1;
+      point(s.xMm + 150 * h(1), s.yMm + 150 * h(2), 300 * h(3), radial, 10 + 5 * h(4), tid);
+    }
+  });
+  const clutter = Math.floor(hashUnit(r.seed, CLUTTER, k) * (r.clutterPoints + 1));
+  for (let j = 0; j < clutter; j++) {
+    const range = 500 + hashUnit(r.seed, CLUTTER, k, j, 1) * (r.maxRangeMm - 500);
+    const az = (hashUnit(r.seed, CLUTTER, k, j, 2) * 2 - 1) * halfFov;
+    point(range * Math.sin(az), range * Math.cos(az), 0, 0, 6, 255); // 255 = noise (§3.3)
+  }
+  return { targets, points, index };
+}
+
+/** The frames the radar emits in [fromMs, toMs), in order. */
+export function* tiPeopleFrames(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Generator<TimedBytes> {
+  const r = resolve(options);
+  for (let k = Math.floor(fromMs / r.framePeriodMs) - 1; ; k++) {
+    const t = frameTime(r, k);
+    if (t >= toMs) return;
+    if (t < fromMs) continue;
+    const d = detections(source, r, k, t);
+    const bytes = encodeTiFrame({
+      layout: r.layout,
+      frameNumber: k + 1,
+      timeCpuCycles: Math.floor(t * 200_000) >>> 0, // assumed 200 MHz cycle counter, wraps (not checked by the driver)
+      targets: d.targets,
+      points: d.points,
+      ...(d.targets.length > 0 ? { targetIndex: d.index } : {}),
+    });
+    yield { atMs: t, bytes };
+  }
+}
+
+/** All bytes of [fromMs, toMs) as one buffer (what a capture of that stretch would hold). */
+export function tiPeopleBytes(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Buffer {
+  return Buffer.concat([...tiPeopleFrames(source, fromMs, toMs, options)].map((f) => f.bytes));
+}
