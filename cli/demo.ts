@@ -1,6 +1,7 @@
 /**
- * `drukte demo` (= `npm start`): the gateway with its embedded broker, plus three simulated LD2450 sensors, each
- * running the real firmware path: simulator bytes → LD2450 parser → minimiser → egress → MQTT → gateway.
+ * `drukte demo` (= `npm start`): the gateway with its embedded broker, plus five simulated sensors — three HLK-LD2450
+ * radars, a TI people-counting radar and a two-beam entrance counter — each running the real firmware path:
+ * simulated device bytes/pulses → driver → minimiser → egress → MQTT (own credentials) → gateway.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,13 +11,20 @@ import { createLogger } from '../shared/log.ts';
 import { sourceIdentity } from '../firmware/identity.ts';
 import { startSensor, type RunningSensor } from '../firmware/sensor.ts';
 import { settingsFromManifest } from '../firmware/settings.ts';
+import { generateSecret } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import { ListenError } from '../gateway/listen.ts';
-import { sensorInfoFromManifest } from '../gateway/register.ts';
-import { LiveLd2450Source } from '../simulator/live-source.ts';
+import type { SensorDeps } from '../firmware/sensor.ts';
+import { systemTimers } from '../hardware/bindings/timers.ts';
+import { startSimulatedBeamCounter } from '../simulator/beam.ts';
+import { EntranceScenario } from '../simulator/beam-scenario.ts';
+import { ld2450Bytes } from '../simulator/ld2450-stream.ts';
+import { LiveByteSource } from '../simulator/live-source.ts';
 import { CrowdScenario } from '../simulator/scenario.ts';
+import { tiPeopleBytes } from '../simulator/ti-people-stream.ts';
+import { AdminClient } from './admin-client.ts';
 import { CliError, parse, port } from './args.ts';
-import { demoSensors } from './demo-sensors.ts';
+import { demoSensors, type DemoSensor } from './demo-sensors.ts';
 
 const HELP = `usage: drukte demo [--http-port N] [--mqtt-port N] [--host ADDRESS] [--data-dir DIR]
 
@@ -24,6 +32,25 @@ const HELP = `usage: drukte demo [--http-port N] [--mqtt-port N] [--host ADDRESS
   --mqtt-port  embedded MQTT broker (default 1883, env DRUKTE_MQTT_PORT; 0 = any free port)
   --host       address to listen on (default 127.0.0.1, env DRUKTE_HOST)
   --data-dir   where the simulated sensors keep their sequence numbers and queues (default: a temporary directory)`;
+
+/**
+ * What feeds one demo sensor, in its device's real format: radar bytes on a live stream (read like a serial port),
+ * or beam pulses on a simulated GPIO chip (read through the same GPIO binding interface as onoff).
+ */
+function feedFor({ manifest, feed }: DemoSensor): { deps: Pick<SensorDeps, 'source' | 'device'>; stop(): void } {
+  const clock = systemClock;
+  if (feed.kind === 'beam') {
+    const sim = startSimulatedBeamCounter({ scenario: new EntranceScenario(feed.entrance), clock, timers: systemTimers });
+    return { deps: { device: { kind: 'beam', beam: { ...sim.beam, debounceMs: 20 }, binding: sim.binding } }, stop: () => sim.stop() };
+  }
+  const people = new CrowdScenario({ ...feed.scenario, zone: manifest.area.zone! });
+  const seed = feed.scenario.seed;
+  const bytes = feed.kind === 'ld2450'
+    ? (from: number, to: number) => ld2450Bytes(people, from, to, { seed })
+    : (from: number, to: number) => tiPeopleBytes(people, from, to, { seed });
+  const source = new LiveByteSource(bytes, clock);
+  return { deps: { source }, stop: () => source.destroy() };
+}
 
 /** Re-publish an unchanged result at least this often, so the displays show the sensors are alive. */
 const DEMO_HEARTBEAT_SECONDS = 30;
@@ -40,32 +67,50 @@ export async function run(argv: string[]): Promise<number> {
   const clock = systemClock;
 
   const shownHost = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  const sensors = demoSensors(clock.now(), `http://${shownHost}:${httpPort}`, `mqtt://${shownHost}:${mqttPort}`);
+  // Authentication is on, as in production: the demo registers each sensor through the same authenticated admin
+  // API that `drukte provision` uses, and each sensor connects with its own credentials.
+  const adminToken = generateSecret(); // lives only in this process, never printed
   let gateway;
   try {
-    gateway = await startGateway({ mqtt: { host, port: mqttPort }, http: { host, port: httpPort }, clock, logger, sensors: sensors.map((s) => sensorInfoFromManifest(s.manifest)) });
+    gateway = await startGateway({ mqtt: { host, port: mqttPort }, http: { host, port: httpPort }, admin: { token: adminToken }, clock, logger });
   } catch (err) {
     if (err instanceof ListenError) throw new CliError(err.message, 1);
     throw err;
   }
 
   const running: RunningSensor[] = [];
-  const sources: LiveLd2450Source[] = [];
-  for (const { manifest, scenario } of sensors) {
-    const source = new LiveLd2450Source(new CrowdScenario({ ...scenario, zone: manifest.area.zone! }), clock, { seed: scenario.seed });
-    sources.push(source);
-    running.push(await startSensor({
-      identity: sourceIdentity(manifest),
-      driver: manifest.driver,
-      settings: settingsFromManifest(manifest, DEMO_HEARTBEAT_SECONDS),
-      broker: { url: `mqtt://127.0.0.1:${gateway.mqttPort}` },
-      dataDir: join(dataDir, manifest.id),
-    }, { source, clock, logger: logger.child({ sensor: manifest.id }) }));
+  const feeds: { stop(): void }[] = [];
+  const sensors = demoSensors(clock.now(), `http://${shownHost}:${gateway.httpPort}`, `mqtt://${shownHost}:${gateway.mqttPort}`);
+  const admin = new AdminClient({ baseUrl: gateway.urls.http, token: adminToken });
+  const stopAll = async () => {
+    for (const f of feeds) f.stop();
+    await Promise.all(running.map((s) => s.stop()));
+    await gateway.stop();
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    for (const sensor of sensors) {
+      const { manifest } = sensor;
+      const identity = sourceIdentity(manifest);
+      const { mqtt } = await admin.registerSensor({ manifest, minimiserHash: identity.minimiser, bundleHash: identity.bundle });
+      const feed = feedFor(sensor);
+      feeds.push(feed);
+      running.push(await startSensor({
+        identity,
+        driver: manifest.driver,
+        settings: settingsFromManifest(manifest, DEMO_HEARTBEAT_SECONDS),
+        broker: { url: `mqtt://127.0.0.1:${gateway.mqttPort}`, username: mqtt.username, password: mqtt.password! },
+        dataDir: join(dataDir, manifest.id),
+      }, { ...feed.deps, clock, logger: logger.child({ sensor: manifest.id }) }));
+    }
+  } catch (err) {
+    await stopAll(); // a failed start leaves nothing running
+    throw err;
   }
 
-  const base = gateway.urls.http.replace(/\/$/, '').replace('127.0.0.1', 'localhost');
+  const base = `http://${shownHost}:${gateway.httpPort}`;
   logger.info(`register (all sensors):  ${base}/`);
-  for (const { manifest } of sensors) logger.info(`display ${manifest.id.padEnd(18)} ${base}/display/${manifest.id}`);
+  for (const { manifest } of sensors) logger.info(`display ${manifest.id.padEnd(21)} ${base}/display/${manifest.id}`);
   logger.info(`live data: ${base}/api/sensors and ${base}/api/stream · MQTT broker: ${gateway.urls.mqtt} · Ctrl-C stops`);
 
   await new Promise<void>((resolve) => {
@@ -77,10 +122,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
   });
   logger.info('stopping: sensors announce offline, then the gateway closes');
-  for (const s of sources) s.destroy();
-  await Promise.all(running.map((s) => s.stop()));
-  await gateway.stop();
-  if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+  await stopAll();
   logger.flush?.();
   return 0;
 }

@@ -1,52 +1,96 @@
 /**
- * `drukte gateway`: the municipality's gateway with its embedded MQTT broker, public pages and API.
- * Sensors are registered from manifest files (`--manifests DIR`, every *.yaml / *.yml / *.json in it).
+ * `drukte gateway`: the municipality's gateway with its embedded MQTT broker, public pages, API and admin API.
+ * The register, credentials and history live in SQLite in `--data-dir`. Sensors can be imported from manifest
+ * files at start (`--manifests DIR`); their MQTT credentials come from the admin API (`drukte provision`).
+ * The effective configuration is logged once at start, without secrets.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
 import { createLogger } from '../shared/log.ts';
-import { startGateway } from '../gateway/gateway.ts';
+import { GatewayConfigError, startGateway, type GatewayOptions } from '../gateway/gateway.ts';
 import { ListenError } from '../gateway/listen.ts';
-import { sensorInfoFromManifest } from '../gateway/register.ts';
+import { sensorInfoFromManifest, type SensorInfo } from '../gateway/register.ts';
 import { CliError, parse, port } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
 
-const HELP = `usage: drukte gateway [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS]
+const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS]
+                      [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]]
+                      [--admin-token-file FILE]
 
-  --manifests  register the sensors described by the manifests in this directory
-  --http-port  public pages and API (default 8080, env DRUKTE_HTTP_PORT)
-  --mqtt-port  embedded MQTT broker (default 1883, env DRUKTE_MQTT_PORT)
-  --host       address to listen on (default 127.0.0.1, env DRUKTE_HOST)`;
+  --data-dir          SQLite database (register, credentials, history) (default ./drukte-data, env DRUKTE_DATA_DIR)
+  --manifests         register (or update) the sensors described by the manifests in this directory
+  --http-port         public pages, API and admin API (default 8080, env DRUKTE_HTTP_PORT)
+  --mqtt-port         plain MQTT (default 1883, env DRUKTE_MQTT_PORT); keep it on loopback
+  --host              address to listen on (default 127.0.0.1, env DRUKTE_HOST)
+  --tls-cert/--tls-key  PEM files: enables MQTT over TLS (env DRUKTE_TLS_CERT, DRUKTE_TLS_KEY)
+  --mqtts-port        MQTT over TLS (default 8883, env DRUKTE_MQTTS_PORT)
+  --ws-port           MQTT over WebSocket at /mqtt (env DRUKTE_WS_PORT; off unless given)
+  --ws-tls            serve the WebSocket listener over TLS (wss) with the same certificate
+  --admin-token-file  file holding the admin token, or its scrypt hash (scrypt$…); else env DRUKTE_ADMIN_TOKEN
+                      or DRUKTE_ADMIN_TOKEN_HASH. Without one, the admin API refuses everything (401).`;
+
+/** The admin credential from a file or the environment: a token, or a stored hash (starts with scrypt$). */
+function adminCredential(file: string | undefined, warn: (msg: string) => void): GatewayOptions['admin'] {
+  let raw: string | undefined;
+  if (file) {
+    try {
+      raw = readFileSync(file, 'utf8').trim();
+      if (process.platform !== 'win32' && statSync(file).mode & 0o077) warn(`${file} can be read by other users; chmod 600 it`);
+    } catch (err) {
+      throw new CliError(`cannot read the admin token file ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  } else {
+    raw = process.env.DRUKTE_ADMIN_TOKEN ?? process.env.DRUKTE_ADMIN_TOKEN_HASH;
+  }
+  if (!raw) return undefined;
+  return raw.startsWith('scrypt$') ? { tokenHash: raw } : { token: raw };
+}
+
+function loadManifests(dir: string): SensorInfo[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  } catch (err) {
+    throw new CliError(`cannot read manifest directory ${dir}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  return files.map((f) => sensorInfoFromManifest(loadManifest(join(dir, f), null)));
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const o = parse('gateway', argv, { manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' } }, HELP);
+  const o = parse('gateway', argv, {
+    'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' },
+    'admin-token-file': { type: 'string' },
+  }, HELP);
   if (!o) return 0;
   const logger = createLogger('drukte');
   const host = o.host ?? process.env.DRUKTE_HOST ?? '127.0.0.1';
-  const sensors = [];
-  if (o.manifests) {
-    let files: string[];
-    try {
-      files = readdirSync(o.manifests).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
-    } catch (err) {
-      throw new CliError(`cannot read manifest directory ${o.manifests}: ${(err as NodeJS.ErrnoException).code}`);
-    }
-    for (const f of files) sensors.push(sensorInfoFromManifest(loadManifest(join(o.manifests, f), null)));
-  }
+  const cert = o['tls-cert'] ?? process.env.DRUKTE_TLS_CERT;
+  const key = o['tls-key'] ?? process.env.DRUKTE_TLS_KEY;
+  if (Boolean(cert) !== Boolean(key)) throw new CliError('--tls-cert and --tls-key go together');
+  const wsFlag = o['ws-port'] ?? process.env.DRUKTE_WS_PORT;
+  if (o['ws-tls'] && !cert) throw new CliError('--ws-tls needs --tls-cert and --tls-key');
+  const options: GatewayOptions = {
+    mqtt: { host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
+    http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP') },
+    ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key } } : {}),
+    ...(wsFlag !== undefined ? { ws: { host, port: port(o['ws-port'], 'DRUKTE_WS_PORT', 8083, 'WebSocket'), tls: Boolean(o['ws-tls']) } } : {}),
+    dataDir: o['data-dir'] ?? process.env.DRUKTE_DATA_DIR ?? 'drukte-data',
+    admin: adminCredential(o['admin-token-file'], (msg) => logger.warn(msg)),
+    clock: systemClock,
+    logger,
+    sensors: o.manifests ? loadManifests(o.manifests) : [],
+  };
+  if (!options.admin) delete options.admin;
   let gateway;
   try {
-    gateway = await startGateway({
-      mqtt: { host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
-      http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP') },
-      clock: systemClock,
-      logger,
-      sensors,
-    });
+    gateway = await startGateway(options);
   } catch (err) {
-    if (err instanceof ListenError) throw new CliError(err.message, 1);
+    if (err instanceof ListenError || err instanceof GatewayConfigError) throw new CliError(err.message, 1);
     throw err;
   }
+  logger.info(`register ${gateway.urls.http} · MQTT ${[gateway.urls.mqtt, gateway.urls.mqtts, gateway.urls.ws].filter(Boolean).join(' · ')} · Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

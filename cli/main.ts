@@ -8,9 +8,13 @@ import { CliError } from './args.ts';
 const VERBS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   demo: { summary: 'gateway with embedded broker + simulated sensors through the real firmware path', load: () => import('./demo.ts') },
   gateway: { summary: 'the gateway (embedded broker by default)', load: () => import('./gateway.ts') },
+  sensor: { summary: 'the sensor firmware from source: a serial radar or a GPIO beam counter → aggregates over MQTT', load: () => import('./sensor.ts') },
   simulate: { summary: 'a simulated radar writing its real byte format to a PTY or stdout', load: () => import('./simulate.ts') },
   audit: { summary: 'recompute the minimiser hash from source and compare it with a bundle or a live sensor', load: () => import('./audit.ts') },
   replay: { summary: 'decode a raw capture and print frame counts and the aggregates that would be published', load: () => import('./replay.ts') },
+  provision: { summary: 'technician: validate a manifest, create credentials, build the sensor bundle, register it', load: () => import('./provision.ts') },
+  doctor: { summary: 'installer: check serial device, radar, Bluetooth, zone filter, clock, broker, days to expiry', load: () => import('./doctor.ts') },
+  owner: { summary: 'hand a sensor over to a new owner (recorded in the gateway\'s audit log), or show its history', load: () => import('./owner.ts') },
 };
 
 function usage(): string {

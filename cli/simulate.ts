@@ -1,50 +1,86 @@
 /**
- * `drukte simulate --driver ld2450 [--pty PATH] [--seed N] [--peak N] [--cycle S]`
+ * `drukte simulate --driver ld2450|ld2410|ti-people [--pty PATH] [--seed N] [--peak N] [--cycle S]`
  *
  * A simulated radar writing its real byte format in real time: to stdout (binary; pipe it somewhere) or into a
- * PTY/serial path (e.g. one end of a `socat -d -d pty,raw,echo=0 pty,raw,echo=0` pair; the firmware reads the other).
+ * PTY/serial path, e.g. one end of a socat PTY pair while `drukte sensor --device` reads the other. On a PTY the
+ * simulated LD2450 also answers the firmware's configuration commands (simulator/ld2450-device.ts).
  */
-import { createWriteStream } from 'node:fs';
 import { systemClock } from '../shared/clock.ts';
-import { LiveLd2450Source } from '../simulator/live-source.ts';
+import { realSerialBinding, type SerialPortLike } from '../hardware/bindings/serial.ts';
+import { systemTimers } from '../hardware/bindings/timers.ts';
+import { DEFAULT_BAUD } from '../firmware/serial-device.ts';
+import { portWire, RADAR_DRIVERS, SimulatedRadar, type RadarDriver, type RadarWire } from '../simulator/pty.ts';
 import { CrowdScenario } from '../simulator/scenario.ts';
 import { CliError, parse } from './args.ts';
 
-const HELP = `usage: drukte simulate --driver ld2450 [--pty PATH] [--seed N] [--peak N] [--cycle SECONDS]
+const HELP = `usage: drukte simulate --driver ${RADAR_DRIVERS.join('|')} [--pty PATH] [--seed N] [--peak N] [--cycle SECONDS]
 
-  --pty    write into this PTY or serial device instead of stdout
-  --seed   scenario seed (default 1)
-  --peak   mean number of people in the zone at the peak (default 4)
-  --cycle  length of one busy/quiet cycle in seconds (default 120)
-The monitored zone is 2 m wide and 1.5 m deep, 0.5–2 m in front of the radar.`;
+  --driver  the radar to simulate (its real byte format; the LD2450 also answers configuration commands)
+  --pty     write into this PTY or serial device instead of stdout
+  --seed    scenario seed (default 1)
+  --peak    mean number of people in the zone at the peak (default 4)
+  --cycle   length of one busy/quiet cycle in seconds (default 120)
+The monitored zone is 2 m wide and 1.5 m deep, 0.5–2 m in front of the radar.
+
+A PTY pair for a sensor on this machine:
+  socat -d -d pty,raw,echo=0,link=/tmp/radar pty,raw,echo=0,link=/tmp/sensor &
+  drukte simulate --driver ld2450 --pty /tmp/radar &
+  drukte sensor --manifest sensor.yaml --device /tmp/sensor --broker mqtt://localhost:1883 --data-dir /tmp/drukte`;
 
 export async function run(argv: string[]): Promise<number> {
   const o = parse('simulate', argv, { driver: { type: 'string' }, pty: { type: 'string' }, seed: { type: 'string' }, peak: { type: 'string' }, cycle: { type: 'string' } }, HELP);
   if (!o) return 0;
-  if (o.driver !== 'ld2450') throw new CliError(`simulate: --driver must be ld2450 in this build\n\n${HELP}`);
+  if (!o.driver || !(RADAR_DRIVERS as readonly string[]).includes(o.driver)) throw new CliError(`simulate: --driver must be one of ${RADAR_DRIVERS.join(', ')}\n\n${HELP}`);
+  const driver = o.driver as RadarDriver;
   const num = (v: string | undefined, d: number, name: string) => {
     if (v === undefined) return d;
     const n = Number(v);
     if (!Number.isFinite(n)) throw new CliError(`simulate: --${name} must be a number`);
     return n;
   };
-  const scenario = new CrowdScenario({
-    seed: Math.trunc(num(o.seed, 1, 'seed')),
-    zone: { xMinMm: -1000, xMaxMm: 1000, yMinMm: 500, yMaxMm: 2000 },
-    peakPeople: num(o.peak, 4, 'peak'),
-    cycleSeconds: num(o.cycle, 120, 'cycle'),
+  const seed = Math.trunc(num(o.seed, 1, 'seed'));
+  let scenario: CrowdScenario;
+  try {
+    scenario = new CrowdScenario({
+      seed,
+      zone: { xMinMm: -1000, xMaxMm: 1000, yMinMm: 500, yMaxMm: 2000 },
+      peakPeople: num(o.peak, 4, 'peak'),
+      cycleSeconds: num(o.cycle, 120, 'cycle'),
+    });
+  } catch (err) {
+    throw new CliError(`simulate: ${(err as Error).message}`);
+  }
+
+  let port: SerialPortLike | null = null;
+  let wire: RadarWire;
+  if (o.pty) {
+    try {
+      port = await realSerialBinding.open(o.pty, DEFAULT_BAUD[driver]);
+    } catch (err) {
+      throw new CliError(`simulate: ${(err as Error).message}`, 1);
+    }
+    wire = portWire(port);
+  } else {
+    wire = { send: (bytes) => void process.stdout.write(bytes) };
+  }
+  const radar = new SimulatedRadar(wire, { driver, people: scenario, clock: systemClock, seed });
+  radar.start(systemTimers, 100);
+
+  const code = await new Promise<number>((resolve) => {
+    const stop = (c: number) => () => resolve(c);
+    process.once('SIGINT', stop(0));
+    process.once('SIGTERM', stop(0));
+    process.stdout.once('error', (err: NodeJS.ErrnoException) => {
+      process.stderr.write(`drukte: simulate: cannot write to stdout: ${err.code ?? err.message}\n`);
+      resolve(1);
+    });
+    port?.on('close', (info) => {
+      if (!info.disconnected) return;
+      process.stderr.write(`drukte: simulate: ${o.pty} went away (${info.reason ?? 'closed'})\n`);
+      resolve(1);
+    });
   });
-  const source = new LiveLd2450Source(scenario, systemClock);
-  const out = o.pty ? createWriteStream(o.pty, { flags: 'w' }) : process.stdout;
-  out.on('error', (err: NodeJS.ErrnoException) => {
-    process.stderr.write(`drukte: simulate: cannot write to ${o.pty ?? 'stdout'}: ${err.code ?? err.message}\n`);
-    source.destroy();
-    process.exitCode = 1;
-  });
-  source.pipe(out);
-  const stop = () => source.destroy();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  await new Promise<void>((resolve) => source.once('close', () => resolve()));
-  return Number(process.exitCode ?? 0);
+  radar.stop();
+  await port?.close();
+  return code;
 }

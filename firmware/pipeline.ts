@@ -4,7 +4,7 @@
  * The live firmware (firmware/sensor.ts) and `drukte replay` both run exactly this code; only the clock and the
  * sink differ. So "what would this sensor have published for this recording?" has one answer.
  */
-import { Writable } from 'node:stream';
+import { Writable, type Transform } from 'node:stream';
 import type { Clock } from '../shared/clock.ts';
 import type { DriverName } from '../shared/manifest.ts';
 import { createReportParser, type DriverEvent } from '../hardware/drivers.ts';
@@ -35,9 +35,8 @@ export interface Pipeline {
 
 export function createPipeline(driver: DriverName, settings: MinimiserSettings, clock: Clock, hooks: PipelineHooks): Pipeline {
   const minimiser = createMinimiser(settings);
-  const parser = createReportParser(driver);
   let frames = 0;
-  parser.on('data', (event: DriverEvent) => {
+  const onEvent = (event: DriverEvent) => {
     switch (event.type) {
       case 'report': {
         hooks.beforeFrame?.();
@@ -54,15 +53,35 @@ export function createPipeline(driver: DriverName, settings: MinimiserSettings, 
         hooks.onNoise?.(event.reason);
         break;
     }
+  };
+
+  // The device bytes go through `input` to the current parser. reset() replaces the parser, so a partial frame
+  // buffered before a gap can never be completed with bytes from after it.
+  let parser: Transform = createReportParser(driver).on('data', onEvent);
+  const input = new Writable({
+    objectMode: true, // byte drivers get Buffers; the beam driver gets occupancy frames
+    write(chunk, _encoding, callback) {
+      // Hand the chunk on synchronously (the parsers decode synchronously), so a frame written before tick() is
+      // always counted in the window it arrived in.
+      parser.write(chunk);
+      callback();
+    },
+    final(callback) {
+      parser.end(() => callback());
+    },
   });
+
   return {
-    input: parser,
+    input,
     tick() {
       const result = minimiser.close(clock.now());
       if (result) hooks.onResult(result);
     },
     reset() {
       minimiser.reset();
+      parser.removeListener('data', onEvent);
+      parser.destroy();
+      parser = createReportParser(driver).on('data', onEvent);
     },
     get frames() {
       return frames;

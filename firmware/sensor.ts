@@ -1,7 +1,7 @@
 /**
- * The sensor firmware's composition root: device bytes ─► pipeline (parser + minimiser) ─► egress (queue + MQTT).
- * Every IO boundary (byte source, clock, broker URL, data directory, logger) is passed in, so tests and the demo run
- * the same code as a device.
+ * The sensor firmware's composition root: device ─► pipeline (parser + minimiser) ─► egress (queue + MQTT).
+ * Every IO boundary (device, clock, timers, broker URL, data directory, logger) is passed in, so tests and the demo
+ * run the same code as a device. The device lifecycle (open, configure, fault, back-off, reopen) is device.ts.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,13 +9,16 @@ import type { Readable } from 'node:stream';
 import { unixSeconds, type Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import type { DriverName } from '../shared/manifest.ts';
-import type { Aggregate, SensorState, Status } from '../shared/payloads.ts';
+import { MAX_REASON_LENGTH, type Aggregate, type SensorState, type Status } from '../shared/payloads.ts';
+import type { Timers } from '../hardware/bindings/timers.ts';
+import { createDevice, streamDevice, type BackoffOptions, type DeviceInfo, type DeviceSpec, type SensorDevice } from './device.ts';
 import { Egress, redactUrl } from './egress/egress.ts';
 import { describeFsError } from './egress/atomic-file.ts';
 import { PersistentQueue } from './egress/queue.ts';
 import { FileSeqStore } from './egress/seq-store.ts';
 import type { MinimiserSettings } from './minimiser/minimiser.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
+import { EXPIRED_REASON, type SensorLifecycle } from './lifecycle/lifecycle.ts';
 
 export interface SensorIdentity {
   id: string;
@@ -37,16 +40,35 @@ export interface SensorConfig {
 }
 
 export interface SensorDeps {
-  /** Raw device bytes (a serial port, a PTY, the simulator). */
-  source: Readable;
+  /** Raw device bytes from a stream (the simulator, the demo, tests). Give `source` or `device`. */
+  source?: Readable;
+  /**
+   * The device: { kind: 'serial', path } (a tty; LD2450s are configured at each open), { kind: 'beam', beam }
+   * (GPIO two-beam counter), or any SensorDevice (e.g. streamDevice(readable)). See device.ts.
+   */
+  device?: DeviceSpec | SensorDevice;
   clock: Clock;
   logger: Logger;
+  /** Timers for the device's ACK timeouts, back-off and beam period (default: the real ones). */
+  timers?: Timers;
+  /** Reopen back-off after a device fault (default 1 s doubling to 60 s). */
+  backoff?: BackoffOptions;
   /** How often to check for a closed window, ms; null = never (tests call tick()). Default 1000. */
   tickMs?: number | null;
+  /**
+   * The expiry lifecycle of a provisioned sensor (firmware/lifecycle/), checked at every tick. Expired at start: the
+   * device is never opened and the sensor only announces `expired`. Expiring later: the device is stopped, the open
+   * window dropped, and `expired` published (retained); `stop()` keeps announcing `expired`, never `offline`.
+   */
+  lifecycle?: SensorLifecycle;
 }
 
 export interface RunningSensor {
   readonly state: SensorState;
+  /** The status reason, if any (e.g. why the sensor is in fault). */
+  readonly reason: string | undefined;
+  /** Facts about the device once it was up (LD2450 firmware, Bluetooth, zone filter; beam pins), else null. */
+  readonly device: DeviceInfo | null;
   readonly egress: Egress;
   readonly pipeline: Pipeline;
   /** Close the window if it ended (tests drive this with a manual clock). */
@@ -58,12 +80,17 @@ export interface RunningSensor {
 
 export async function startSensor(config: SensorConfig, deps: SensorDeps): Promise<RunningSensor> {
   const { identity } = config;
-  const { clock, logger, source } = deps;
+  const { clock, logger } = deps;
+  const device = await resolveDevice(config, deps);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   let state: SensorState = 'starting';
   let since = unixSeconds(clock.now());
   let reason: string | undefined;
+  const lifecycle = deps.lifecycle;
+  /** Expired: no device bytes into the pipeline, no windows closed, ever again. */
+  let halted = lifecycle?.check() === 'expired';
+  if (halted) [state, reason] = ['expired', EXPIRED_REASON];
   const status = (): Status => ({
     v: 1, sensor: identity.id, state, expiresAt: identity.expiresAt, firmware: identity.firmware,
     minimiser: identity.minimiser, bundle: identity.bundle, since, ...(reason ? { reason } : {}),
@@ -81,7 +108,8 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     logger,
   });
 
-  const setState = (next: SensorState, why?: string) => {
+  const setState = (next: SensorState, whyIn?: string) => {
+    const why = whyIn === undefined ? undefined : statusReason(whyIn);
     if (next === state && why === reason) return;
     state = next;
     reason = why;
@@ -93,7 +121,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
   const listeners: ((a: Aggregate) => void)[] = [];
   const pipeline = createPipeline(config.driver, config.settings, clock, {
     onFrame: () => {
-      if (state === 'starting' || state === 'fault') setState('registering');
+      if (state === 'starting' || state === 'fault') setState(lifecycle?.phase === 'expiring' ? 'expiring' : 'registering');
     },
     onResult: (result) => {
       const aggregate = egress.publishAggregate(result);
@@ -101,7 +129,10 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
       logger.debug({ seq: aggregate.seq, level: aggregate.level, count: aggregate.count }, 'aggregate');
       for (const l of listeners) l(aggregate);
     },
-    onNoise: (why) => setState('fault', why),
+    onNoise: (why) => {
+      pipeline.reset(); // line noise is a gap in the data: nothing before it joins the window after it
+      setState('fault', why);
+    },
   });
 
   // Print the effective configuration once (no secrets).
@@ -111,41 +142,84 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     kFloor: config.settings.kFloor, granularity: config.settings.granularity, output: config.settings.output, areaM2: config.settings.areaM2,
   }, 'sensor starting');
 
-  source.on('error', (err) => {
-    pipeline.reset();
-    setState('fault', `device error: ${(err as NodeJS.ErrnoException).code ?? 'read failed'}`);
+  let deviceInfo: DeviceInfo | null = null;
+  if (!halted) device.start({
+    data: (chunk) => void (halted || pipeline.input.write(chunk)),
+    up: (info) => {
+      deviceInfo = info;
+      logger.info({ device: info.description, ...(info.radar ? { radar: { firmware: info.radar.firmware, bluetooth: info.radar.bluetooth, zoneFilter: info.radar.zoneFilter.type } } : {}) }, 'device ready');
+    },
+    fault: (why) => {
+      if (halted) return;
+      pipeline.reset(); // a gap: nothing from before it is mixed into the next window
+      setState('fault', why);
+    },
   });
-  source.on('end', () => {
-    pipeline.reset();
-    setState('fault', 'device closed the connection');
-  });
-  source.pipe(pipeline.input, { end: false });
 
   egress.start();
   egress.publishStatus(status());
 
+  const tick = () => {
+    if (lifecycle?.check() !== 'expired' && !halted) pipeline.tick();
+  };
   const tickMs = deps.tickMs === undefined ? 1000 : deps.tickMs;
-  const timer = tickMs ? setInterval(() => pipeline.tick(), tickMs) : null;
+  const timer = tickMs && !halted ? setInterval(tick, tickMs) : null;
+  lifecycle?.onPhase(async (phase) => {
+    if (phase === 'expiring' && state === 'registering') setState('expiring');
+    if (phase !== 'expired' || halted) return;
+    halted = true;
+    if (timer) clearInterval(timer);
+    await device.stop().catch(() => undefined); // the driver's stop: radar, port, GPIO
+    pipeline.reset(); // drop every bit of in-memory raw state
+    setState('expired', EXPIRED_REASON); // final, retained (re-sent on reconnect)
+  });
 
   let stopped = false;
   return {
     get state() {
       return state;
     },
+    get reason() {
+      return reason;
+    },
+    get device() {
+      return deviceInfo;
+    },
     egress,
     pipeline,
-    tick: () => pipeline.tick(),
+    tick,
     onAggregate: (l) => void listeners.push(l),
     async stop() {
       if (stopped) return;
       stopped = true;
       if (timer) clearInterval(timer);
-      source.unpipe(pipeline.input);
+      await device.stop();
       pipeline.reset();
-      state = 'offline';
-      since = unixSeconds(clock.now());
-      reason = 'stopped';
+      if (state !== 'expired') [state, since, reason] = ['offline', unixSeconds(clock.now()), 'stopped'];
       await egress.stop(status());
     },
   };
+}
+
+async function resolveDevice(config: SensorConfig, deps: SensorDeps): Promise<SensorDevice> {
+  if (deps.source && deps.device) throw new TypeError('startSensor: give either a source stream or a device, not both');
+  if (deps.source) return streamDevice(deps.source);
+  const d = deps.device;
+  if (!d) throw new TypeError('startSensor: a device (or a source stream) is required');
+  if (!('kind' in d)) return d;
+  return createDevice(d, config.driver, config.settings.zone, {
+    clock: deps.clock,
+    logger: deps.logger,
+    ...(deps.timers ? { timers: deps.timers } : {}),
+    ...(deps.backoff ? { backoff: deps.backoff } : {}),
+  });
+}
+
+/**
+ * A status reason the contract accepts (shared/payloads.ts: letters, digits, punctuation and spaces, ≤ 160
+ * characters): device and OS messages may hold other characters (+, <, newlines), which become spaces.
+ */
+export function statusReason(text: string): string {
+  const plain = text.replace(/[^\p{L}\p{N}\p{P}\p{Zs}]+/gu, ' ').replace(/ {2,}/g, ' ').trim();
+  return plain.length <= MAX_REASON_LENGTH ? plain : `${plain.slice(0, MAX_REASON_LENGTH - 1)}…`;
 }

@@ -1,25 +1,70 @@
 /**
- * The embedded MQTT broker: aedes on a plain TCP listener, with the policy hooks of gateway/policy.ts.
+ * The embedded MQTT broker: aedes behind up to three listeners, all with the same policy hooks and limits.
  *
- *   sensors ──MQTT 3.1.1/TCP──► net.Server ──► aedes (policy hooks) ──► subscribers (ingest via subscribe())
+ *   sensors ──MQTT/TCP──────────► net.Server ─┐
+ *   sensors ──MQTT/TLS (mqtts)──► tls.Server ─┼─► per-address limit ─► packet-size guard ─► aedes (policy hooks)
+ *   readers ──MQTT/WebSocket────► ws (/mqtt) ─┘                                             └─► ingest (subscribe())
  *
- * start() reports the real bound port (port 0 = any free port); stop() closes the listener, every client socket
+ * start() reports the real bound ports (port 0 = any free port); stop() closes the listeners, every connection
  * (also those that never sent CONNECT) and the broker, so nothing keeps the process alive.
  */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes, type AedesPublishPacket } from 'aedes';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../shared/log.ts';
-import { closeServer, listen } from './listen.ts';
-import type { BrokerPolicy } from './policy.ts';
+import { closeServer, listen, type ListenHint } from './listen.ts';
+import { guardPacketSize } from './packet-guard.ts';
+import { safeName, type BrokerPolicy } from './policy.ts';
+import { ReasonCounter } from './reasons.ts';
 
 export const DEFAULT_MQTT_PORT = 1883;
-/** No authentication yet (later issue), so the broker listens on loopback unless told otherwise. */
 export const DEFAULT_MQTT_HOST = '127.0.0.1';
+/** Path of MQTT over WebSocket (mqtt.js' default). */
+export const WS_PATH = '/mqtt';
+
+/** Broker limits, set explicitly (documented in docs/PROTOCOL.md, "Limits"). */
+export interface BrokerLimits {
+  /** Largest MQTT packet accepted, bytes (fixed header included): a sensor payload is ≤ 1024 bytes. */
+  maxPacketBytes: number;
+  /** Most topic levels in a PUBLISH or a filter (contract topics have 5). */
+  maxTopicLevels: number;
+  /** Open connections per remote address, over all listeners. */
+  maxConnectionsPerAddress: number;
+  /** Keepalive bounds, seconds (0 = "never" is refused). */
+  keepaliveMin: number;
+  keepaliveMax: number;
+  /** Time from TCP (or TLS) connect to CONNECT, ms; also the TLS handshake timeout. */
+  connectTimeoutMs: number;
+  /** A client that does not read its data for this long is disconnected, ms. */
+  drainTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<BrokerLimits> = {
+  maxPacketBytes: 4096,
+  maxTopicLevels: 8,
+  maxConnectionsPerAddress: 32,
+  keepaliveMin: 10,
+  keepaliveMax: 300,
+  connectTimeoutMs: 10_000,
+  drainTimeoutMs: 30_000,
+};
+
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+}
 
 export interface BrokerOptions {
-  host?: string;
-  port?: number;
+  mqtt: { host: string; port: number };
+  mqtts?: { host: string; port: number } & TlsMaterial;
+  /** MQTT over WebSocket at WS_PATH; over TLS (wss) when `tls` is given. */
+  ws?: { host: string; port: number; tls?: TlsMaterial };
   policy: BrokerPolicy;
+  limits: BrokerLimits;
   logger: Logger;
 }
 
@@ -40,58 +85,146 @@ export interface MessageSource {
   subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>>;
 }
 
+export interface BrokerPorts {
+  mqtt: number;
+  mqtts: number | null;
+  ws: number | null;
+}
+
+/** IPv4 clients on a dual-stack socket show up as ::ffff:a.b.c.d. */
+const plainAddress = (a: string | undefined) => (a ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+
 export class MqttBroker implements MessageSource {
   private aedes: Aedes | null = null;
-  private server: Server | null = null;
+  private servers: Array<Server | HttpServer> = [];
+  private wss: WebSocketServer | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly webSockets = new Set<WebSocket>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly addresses = new WeakMap<object, string>();
+  private readonly closed = new ReasonCounter<'too-many-connections' | 'packet-too-large' | 'malformed-length'>();
   private readonly log: Logger;
-  private boundPort = 0;
+  readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
 
   constructor(private readonly opts: BrokerOptions) {
     this.log = opts.logger.child({ module: 'broker' });
   }
 
   get host(): string {
-    return this.opts.host ?? DEFAULT_MQTT_HOST;
+    return this.opts.mqtt.host;
   }
 
-  /** The bound port (after start()). */
+  /** The bound plain-MQTT port (after start()). */
   get port(): number {
-    return this.boundPort;
+    return this.ports.mqtt;
   }
 
-  async start(): Promise<number> {
+  /** Remote address of a client's connection. */
+  addressOf(client: Client): string {
+    return this.addresses.get(client.conn) ?? 'unknown';
+  }
+
+  /** Connections closed by the listeners' limits, per reason. */
+  closedByLimits(): Record<string, number> {
+    return this.closed.snapshot();
+  }
+
+  get connections(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  async start(): Promise<BrokerPorts> {
     if (this.aedes) throw new Error('broker already started');
-    const { policy } = this.opts;
+    const { policy, limits } = this.opts;
     const aedes = await Aedes.createBroker({
+      preConnect: policy.preConnect,
       authenticate: policy.authenticate,
       authorizePublish: policy.authorizePublish,
       authorizeSubscribe: policy.authorizeSubscribe,
-      drainTimeout: 30_000,
-      maxTopicLevels: 16,
+      drainTimeout: limits.drainTimeoutMs,
+      connectTimeout: limits.connectTimeoutMs,
+      maxTopicLevels: limits.maxTopicLevels,
     });
-    aedes.on('clientError', (client, err) => this.log.debug({ client: safeId(client.id), err: err.message }, 'client error'));
+    aedes.on('clientError', (client, err) => this.log.debug({ client: safeName(client.id), err: err.message }, 'client error'));
     aedes.on('connectionError', (_client, err) => this.log.debug({ err: err.message }, 'connection error'));
-    aedes.on('client', (client) => this.log.debug({ client: safeId(client.id) }, 'client connected'));
-    aedes.on('clientDisconnect', (client) => this.log.debug({ client: safeId(client.id) }, 'client disconnected'));
+    aedes.on('clientDisconnect', (client) => this.log.debug({ client: safeName(client.id) }, 'client disconnected'));
     (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log.error({ err: err.message }, 'broker error'));
-
-    const server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
-    });
     this.aedes = aedes;
-    this.server = server;
     try {
-      this.boundPort = await listen(server, { host: this.host, port: this.opts.port ?? DEFAULT_MQTT_PORT }, { service: 'MQTT', portOption: '--mqtt-port / DRUKTE_MQTT_PORT' });
+      const o = this.opts;
+      const tcp = createServer((socket) => this.onSocket(socket) && this.accept(socket, socket.remoteAddress));
+      this.ports.mqtt = await this.listen(tcp, o.mqtt, { service: 'MQTT', portOption: '--mqtt-port / DRUKTE_MQTT_PORT' });
+      if (o.mqtts) {
+        const tls = createTlsServer({ cert: o.mqtts.cert, key: o.mqtts.key, minVersion: 'TLSv1.2', handshakeTimeout: limits.connectTimeoutMs });
+        tls.on('connection', (socket: Socket) => this.onSocket(socket));
+        tls.on('secureConnection', (socket) => this.accept(socket, socket.remoteAddress));
+        tls.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+        this.ports.mqtts = await this.listen(tls, o.mqtts, { service: 'MQTTS', portOption: '--mqtts-port / DRUKTE_MQTTS_PORT' });
+      }
+      if (o.ws) this.ports.ws = await this.startWebSocket(o.ws);
     } catch (err) {
       await this.stop();
       throw err;
     }
-    server.on('error', (err) => this.log.error({ err: err.message }, 'listener error'));
-    this.log.debug({ host: this.host, port: this.boundPort }, 'broker listening');
-    return this.boundPort;
+    this.log.debug({ ports: this.ports }, 'broker listening');
+    return this.ports;
+  }
+
+  private async listen(server: Server | HttpServer, target: { host: string; port: number }, hint: ListenHint): Promise<number> {
+    this.servers.push(server);
+    const port = await listen(server, target, hint);
+    server.on('error', (err) => this.log.error({ err: err.message, service: hint.service }, 'listener error'));
+    return port;
+  }
+
+  private async startWebSocket(o: NonNullable<BrokerOptions['ws']>): Promise<number> {
+    const http = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key, minVersion: 'TLSv1.2' }) : createHttpServer();
+    http.on('connection', (socket: Socket) => this.onSocket(socket));
+    http.on('request', (_req, res) => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('MQTT over WebSocket lives at /mqtt\n'));
+    const wss = new WebSocketServer({ server: http, path: WS_PATH, maxPayload: 16 * this.opts.limits.maxPacketBytes, handleProtocols: (p) => (p.has('mqtt') ? 'mqtt' : false) });
+    wss.on('connection', (ws, req) => {
+      this.webSockets.add(ws);
+      ws.once('close', () => this.webSockets.delete(ws));
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => {}); // reported by aedes, not thrown
+      this.accept(stream, req.socket.remoteAddress, req);
+    });
+    wss.on('error', (err) => this.log.error({ err: err.message }, 'WebSocket server error'));
+    this.wss = wss;
+    return this.listen(http, o, { service: 'MQTT over WebSocket', portOption: '--ws-port / DRUKTE_WS_PORT' });
+  }
+
+  /** Every raw connection, on every listener: track it and apply the per-address limit. */
+  private onSocket(socket: Socket): boolean {
+    const address = plainAddress(socket.remoteAddress);
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.opts.limits.maxConnectionsPerAddress) {
+      this.closed.add('too-many-connections');
+      this.log.warn({ address, open }, 'connection refused: too many connections from this address');
+      socket.destroy();
+      return false;
+    }
+    this.perAddress.set(address, open + 1);
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
+    });
+    return true;
+  }
+
+  private accept(stream: Duplex, remoteAddress: string | undefined, req?: IncomingMessage): void {
+    const aedes = this.aedes;
+    if (!aedes || stream.destroyed) return void stream.destroy();
+    const address = plainAddress(remoteAddress);
+    this.addresses.set(stream, address);
+    aedes.handle(stream, req);
+    guardPacketSize(stream, this.opts.limits.maxPacketBytes, (r) => {
+      this.closed.add(r.reason);
+      this.log.warn({ address, reason: r.reason, announced: r.announced, max: this.opts.limits.maxPacketBytes }, 'connection closed: packet over the size limit');
+    });
   }
 
   async subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>> {
@@ -119,19 +252,31 @@ export class MqttBroker implements MessageSource {
     });
   }
 
-  /** Close the listener, all clients and the broker. Safe to call twice or after a failed start. */
+  /** Close the connections of the clients whose id matches (a retired sensor, a changed password); returns how many. */
+  disconnect(match: (clientId: string) => boolean): number {
+    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients ?? {};
+    let n = 0;
+    for (const [id, client] of Object.entries(clients)) {
+      if (!match(id)) continue;
+      client.close();
+      n++;
+    }
+    return n;
+  }
+
+  /** Close the listeners, all clients and the broker. Safe to call twice or after a failed start. */
   async stop(): Promise<void> {
-    const { aedes, server } = this;
+    const { aedes, servers, wss } = this;
     this.aedes = null;
-    this.server = null;
-    const serverClosed = server ? closeServer(server) : Promise.resolve();
+    this.servers = [];
+    this.wss = null;
+    const closing = servers.map((s) => closeServer(s));
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const ws of this.webSockets) ws.terminate();
     for (const socket of this.sockets) socket.destroy(); // e.g. connections that never sent CONNECT
-    await serverClosed;
+    if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
+    for (const s of servers) if ('closeAllConnections' in s) s.closeAllConnections();
+    await Promise.all(closing);
     if (aedes) this.log.debug('broker stopped');
   }
-}
-
-function safeId(id: string | undefined): string {
-  return id && /^[A-Za-z0-9_.:-]{1,64}$/.test(id) ? id : '(unprintable id)';
 }

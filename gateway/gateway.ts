@@ -1,29 +1,50 @@
 /**
- * Composition root of the gateway: policy → broker → ingest → HTTP, started in that order and stopped in reverse.
- * Configuration is checked once, every problem reported at once; the effective configuration is logged once.
- * A failed or aborted start undoes what had started (a busy HTTP port closes the broker again).
+ * Composition root of the gateway: database → register → policy → broker → ingest → areas → HTTP, started in that
+ * order and stopped in reverse. Configuration is checked once, every problem reported at once; the effective
+ * configuration (no secrets) is logged once. A failed or aborted start undoes what had started.
  */
+import { readFileSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
-import { DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker } from './broker.ts';
+import { isValidId } from '../shared/topics.ts';
+import { AdminApi } from './admin.ts';
+import { AreaFeed } from './areas.ts';
+import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type TlsMaterial } from './broker.ts';
+import { CredentialStore, DEFAULT_SCRYPT, hashSecret, isStoredHash, type CredentialRole, type ScryptParams } from './credentials.ts';
+import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
+import { History } from './history.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http.ts';
 import { Ingest } from './ingest.ts';
 import { urlHost } from './listen.ts';
-import { createPolicy, type PolicyOptions } from './policy.ts';
-import { InMemorySensorRegister, validateSensorInfo, type SensorInfo, type SensorRegister } from './register.ts';
+import { createPolicy } from './policy.ts';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './rate-limit.ts';
+import { expiryEndSeconds, RegisterError, SqliteSensorRegister, validateSensorInfo, type SensorInfo, type SensorRegister } from './register.ts';
 import type { Timers } from './sse.ts';
+import { Views } from './views.ts';
 
 export interface GatewayOptions {
+  /** Plain MQTT (TCP). Keep it on loopback unless the network is trusted: passwords cross it in clear text. */
   mqtt?: { host?: string; port?: number };
+  /** MQTT over TLS (mqtts): PEM certificate (chain) and key files. */
+  mqtts?: { host?: string; port?: number; certFile: string; keyFile: string };
+  /** MQTT over WebSocket at /mqtt; `tls: true` serves wss with the mqtts certificate. */
+  ws?: { host?: string; port?: number; tls?: boolean };
   http?: { host?: string; port?: number; timers?: Timers };
+  /** Directory of the SQLite database (created if missing). Without it everything is kept in memory only. */
+  dataDir?: string;
+  /** The admin API credential: the token (hashed at start, then dropped) or its stored scrypt hash. */
+  admin?: { token?: string; tokenHash?: string };
+  /** MQTT credentials to install at start (stored scrypt hashes only), e.g. from provisioning. */
+  credentials?: Array<{ username: string; role: CredentialRole; hash: string }>;
+  limits?: Partial<BrokerLimits>;
+  loginLimits?: Partial<LoginLimits>;
+  /** scrypt parameters for the hashes this gateway makes (generated passwords, the admin token). */
+  hashParams?: ScryptParams;
   clock: Clock;
   logger: Logger;
-  /** Sensors to register at start (into `register`, or a new in-memory register). */
+  /** Sensors to register (or update) at start, e.g. from manifest files. */
   sensors?: SensorInfo[];
-  /** The register to use; default: in memory. */
-  register?: SensorRegister;
-  /** Which broker clients count as the gateway itself (see gateway/policy.ts). */
-  isInternalClient?: PolicyOptions['isInternal'];
   /** Abort a start in progress; whatever had started is stopped again. */
   signal?: AbortSignal;
 }
@@ -31,20 +52,27 @@ export interface GatewayOptions {
 export interface GatewayUrls {
   /** Public register index, e.g. http://localhost:8080/ */
   http: string;
-  /** Broker URL for sensors, e.g. mqtt://localhost:1883 */
+  /** Broker URLs, e.g. mqtt://localhost:1883, mqtts://localhost:8883, ws://localhost:8083/mqtt */
   mqtt: string;
+  mqtts: string | null;
+  ws: string | null;
   /** Display page per sensor id. */
   displays: Record<string, string>;
 }
 
 export interface Gateway {
   mqttPort: number;
+  mqttsPort: number | null;
+  wsPort: number | null;
   httpPort: number;
   urls: GatewayUrls;
   register: SensorRegister;
+  credentials: CredentialStore;
+  history: History;
   ingest: Ingest;
+  areas: AreaFeed;
   broker: MqttBroker;
-  /** Stop HTTP, ingest and broker; resolves when every socket and timer is gone. Idempotent. */
+  /** Stop HTTP, ingest and broker, close the database; resolves when every socket and timer is gone. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -55,69 +83,152 @@ export class GatewayConfigError extends Error {
   }
 }
 
-function checkOptions(opts: GatewayOptions): string[] {
+/** An admin token must be at least this long (it is the only thing between the internet and the register). */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMaterial | null; limits: BrokerLimits } {
   const errors: string[] = [];
   const port = (name: string, p: unknown) => {
     if (p !== undefined && !(Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535)) errors.push(`${name} must be a port number 0–65535 (0 = any free port)`);
   };
   port('mqtt.port', opts.mqtt?.port);
   port('http.port', opts.http?.port);
+  port('mqtts.port', opts.mqtts?.port);
+  port('ws.port', opts.ws?.port);
+  let tls: TlsMaterial | null = null;
+  if (opts.mqtts) {
+    const read = (what: string, file: string) => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        errors.push(`mqtts.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        return null;
+      }
+    };
+    const cert = read('certFile', opts.mqtts.certFile);
+    const key = read('keyFile', opts.mqtts.keyFile);
+    if (cert && key) tls = { cert, key };
+  }
+  if (opts.ws?.tls && !opts.mqtts) errors.push('ws.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
+  const a = opts.admin;
+  if (a?.token !== undefined && a.tokenHash !== undefined) errors.push('admin: give the token or its hash, not both');
+  if (a?.token !== undefined && (a.token.length < MIN_ADMIN_TOKEN_LENGTH || a.token.length > 256 || /\s/.test(a.token))) errors.push(`admin.token must be ${MIN_ADMIN_TOKEN_LENGTH}–256 characters without spaces`);
+  if (a?.tokenHash !== undefined && !isStoredHash(a.tokenHash)) errors.push('admin.tokenHash must be a stored scrypt hash (scrypt$N=…,r=…,p=…$salt$hash)');
+  for (const c of opts.credentials ?? []) {
+    if (!isValidId(c.username) || (c.role !== 'sensor' && c.role !== 'reader') || !isStoredHash(c.hash)) errors.push(`credential ${isValidId(c.username) ? c.username : '(bad username)'}: needs an id as username, role sensor or reader, and a stored scrypt hash`);
+  }
+  const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  for (const [k, v] of Object.entries(limits)) if (!(Number.isInteger(v) && v > 0)) errors.push(`limits.${k} must be a positive integer`);
+  if (limits.keepaliveMin > limits.keepaliveMax) errors.push('limits.keepaliveMin must not exceed limits.keepaliveMax');
   const seen = new Set<string>();
   for (const info of opts.sensors ?? []) {
     errors.push(...validateSensorInfo(info).map((e) => `sensor ${e}`));
     if (seen.has(info.id)) errors.push(`sensor ${info.id}: listed twice`);
     seen.add(info.id);
   }
-  return errors;
+  return { errors, tls, limits };
 }
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('gateway start aborted');
 }
 
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  const errors = checkOptions(opts);
+  const { errors, tls, limits } = checkOptions(opts);
   if (errors.length) throw new GatewayConfigError(errors);
   const log = opts.logger.child({ module: 'gateway' });
-  const register = opts.register ?? new InMemorySensorRegister();
-  for (const info of opts.sensors ?? []) register.upsert(info);
-
-  const policy = createPolicy({ logger: opts.logger, ...(opts.isInternalClient ? { isInternal: opts.isInternalClient } : {}) });
-  const broker = new MqttBroker({ host: opts.mqtt?.host ?? DEFAULT_MQTT_HOST, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT, policy, logger: opts.logger });
-  const ingest = new Ingest({ register, clock: opts.clock, logger: opts.logger });
-  const startedAt = opts.clock.monotonic();
+  const { clock } = opts;
+  const hashParams = opts.hashParams ?? DEFAULT_SCRYPT;
+  let db: Database.Database;
+  try {
+    db = openDatabase(opts.dataDir ?? null);
+  } catch (err) {
+    throw err instanceof DatabaseError ? new GatewayConfigError([err.message]) : err;
+  }
+  const register = new SqliteSensorRegister(db, clock);
+  const credentials = new CredentialStore(db);
+  const history = new History(db);
+  let broker: MqttBroker | null = null;
   let http: HttpServer | null = null;
+  let areas: AreaFeed | null = null;
+  let ingest: Ingest | null = null;
 
   const stopAll = async () => {
     await http?.stop();
-    await ingest.detach();
-    await broker.stop();
+    areas?.stop();
+    await ingest?.detach();
+    await broker?.stop();
+    if (db.open) db.close();
   };
 
   try {
+    for (const info of opts.sensors ?? []) {
+      try {
+        register.upsert(info, 'imported at start');
+      } catch (err) {
+        if (!(err instanceof RegisterError && err.code === 'retired')) throw err;
+        log.warn({ sensor: info.id }, 'sensor is retired: its manifest is ignored (ids are never reused)');
+      }
+    }
+    for (const c of opts.credentials ?? []) credentials.set(c.username, c.role, c.hash, clock.now());
+    const adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, hashParams) : (opts.admin?.tokenHash ?? null);
+
+    const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
+    const policy = createPolicy({
+      logger: opts.logger,
+      credential: (u) => credentials.get(u),
+      sensorAccess: (id) => {
+        const r = register.record(id);
+        if (!r) return 'unknown';
+        if (r.lifecycle === 'retired') return 'retired';
+        return clock.now() / 1000 >= expiryEndSeconds(r.info) ? 'expired' : 'active';
+      },
+      limiter: new LoginLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }),
+      limits,
+      hashParams,
+      addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
+    });
+    broker = new MqttBroker({
+      mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
+      ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls } } : {}),
+      ...(opts.ws ? { ws: { host: opts.ws.host ?? mqttHost, port: opts.ws.port ?? 8083, ...(opts.ws.tls && tls ? { tls } : {}) } } : {}),
+      policy,
+      limits,
+      logger: opts.logger,
+    });
+    ingest = new Ingest({ register, history, clock, logger: opts.logger });
+    const b = broker;
+    areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => b.publish(topic, payload, o) });
+    const admin = new AdminApi({
+      tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b.disconnect(match),
+      limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, clock, logger: opts.logger,
+    });
     opts.signal?.throwIfAborted();
     await broker.start();
     await ingest.attach(broker);
+    await areas.start();
     opts.signal?.throwIfAborted();
+    const startedAt = clock.monotonic();
+    const views = new Views(register, ingest, clock);
     http = new HttpServer({
       host: opts.http?.host ?? DEFAULT_HTTP_HOST,
       port: opts.http?.port ?? DEFAULT_HTTP_PORT,
-      register,
-      ingest,
-      clock: opts.clock,
-      logger: opts.logger,
+      views, register, ingest, areas, history, admin, clock, logger: opts.logger,
       ...(opts.http?.timers ? { timers: opts.http.timers } : {}),
       health: () => ({
         status: 'ok',
-        uptimeSeconds: Math.floor((opts.clock.monotonic() - startedAt) / 1000),
+        uptimeSeconds: Math.floor((clock.monotonic() - startedAt) / 1000),
         sensors: register.list().length,
         streams: http?.streams ?? 0,
-        broker: { refused: policy.refused(), refusedTotal: policy.refusedTotal() },
-        ingest: ingest.stats(),
+        broker: { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits() },
+        ingest: ingest!.stats(),
       }),
     });
     await http.start();
     if (opts.signal?.aborted) throw abortError(opts.signal);
+    if (!LOOPBACK.test(mqttHost)) log.warn({ host: mqttHost }, 'plain MQTT listens beyond loopback: passwords cross the network unencrypted; prefer mqtts');
   } catch (err) {
     await stopAll();
     if (opts.signal?.aborted) throw abortError(opts.signal);
@@ -125,17 +236,28 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
 
   const httpBase = `http://${urlHost(http.host)}:${http.port}`;
+  const host = urlHost(broker.host);
+  const { ports } = broker;
   const urls: GatewayUrls = {
     http: `${httpBase}/`,
-    mqtt: `mqtt://${urlHost(broker.host)}:${broker.port}`,
+    mqtt: `mqtt://${host}:${ports.mqtt}`,
+    mqtts: ports.mqtts === null ? null : `mqtts://${urlHost(opts.mqtts?.host ?? broker.host)}:${ports.mqtts}`,
+    ws: ports.ws === null ? null : `${opts.ws?.tls ? 'wss' : 'ws'}://${urlHost(opts.ws?.host ?? broker.host)}:${ports.ws}${WS_PATH}`,
     displays: Object.fromEntries(register.list().map((s) => [s.id, `${httpBase}/display/${s.id}`])),
   };
-  // The effective configuration, once (nothing secret in it yet; credentials will be left out when they come).
+  // The effective configuration, once: no token, no password, no hash.
   log.info(
     {
       config: {
-        mqtt: { host: broker.host, port: broker.port, auth: 'none (walking skeleton)', tls: false },
+        mqtt: { host: broker.host, port: ports.mqtt, auth: 'per-client scrypt credentials, anonymous refused' },
+        mqtts: opts.mqtts ? { port: ports.mqtts, certFile: opts.mqtts.certFile } : null,
+        ws: opts.ws ? { port: ports.ws, path: WS_PATH, tls: Boolean(opts.ws.tls) } : null,
         http: { host: http.host, port: http.port },
+        storage: opts.dataDir ? { dataDir: opts.dataDir, file: DATABASE_FILE, journal: 'WAL' } : 'memory (nothing is kept)',
+        admin: opts.admin ? 'token (scrypt hash)' : 'disabled (no admin credential: every admin request gets 401)',
+        credentials: credentials.count(),
+        limits,
+        loginLimits: { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits },
         sensors: register.list().map((s) => ({ id: s.id, driver: s.driver, expiresAt: s.expiresAt, kFloor: s.kFloor })),
       },
       urls,
@@ -145,11 +267,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   let stopping: Promise<void> | null = null;
   return {
-    mqttPort: broker.port,
+    mqttPort: ports.mqtt,
+    mqttsPort: ports.mqtts,
+    wsPort: ports.ws,
     httpPort: http.port,
     urls,
     register,
-    ingest,
+    credentials,
+    history,
+    ingest: ingest!,
+    areas: areas!,
     broker,
     stop: () => {
       stopping ??= stopAll().then(() => log.info('gateway stopped'));

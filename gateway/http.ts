@@ -1,56 +1,44 @@
 /**
- * The gateway's HTTP side (node:http): public register pages, the kiosk display, the JSON API and the event
- * stream (HTTP contract in ARCHITECTURE.md). Everything is same-origin and self-contained: a strict CSP without
- * inline script, no external resources.
+ * The gateway's HTTP side (node:http): public register pages, the kiosk display, the public JSON API (api.ts), the
+ * event stream and the admin API (admin.ts). Everything public is same-origin and self-contained: a strict CSP
+ * without inline script, no external resources.
  *
- *   GET /                    register index (HTML)          GET /api/sensors        JSON list
- *   GET /sensors/{id}        register page (HTML)           GET /api/sensors/{id}   JSON, one sensor
- *   GET /display/{id}        kiosk display (HTML)           GET /api/stream         Server-Sent Events (?sensor=id)
- *   GET /static/style.css, /static/display.js              GET /api/health         counters (JSON)
+ *   GET /[?filter=active|expiring|expired|retired]   register index (HTML)     GET /api/…        public API (api.ts)
+ *   GET /sensors/{id}        register page (HTML)                               GET /api/stream   Server-Sent Events
+ *   GET /display/{id}        kiosk display (HTML)                               /api/admin/…      admin API (admin.ts)
+ *   GET /static/style.css, /static/display.js, /static/icon.svg
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
-import { isValidId } from '../shared/topics.ts';
+import type { AdminApi } from './admin.ts';
+import { ADMIN_PREFIX } from './admin-contract.ts';
+import { publicApi, type PublicApiDeps } from './api.ts';
+import { decodeId, HTML, jsonReply, OPEN_DATA_HEADERS, safePath, SECURITY_HEADERS, send, TEXT } from './http-kit.ts';
 import type { Ingest } from './ingest.ts';
 import { closeServer, listen } from './listen.ts';
 import { displayPage } from './pages/display.ts';
-import type { SensorView, ShownState } from './pages/format.ts';
-import { indexPage } from './pages/index.ts';
+import { INDEX_FILTERS, indexPage, type IndexFilter } from './pages/index.ts';
 import { notFoundPage } from './pages/layout.ts';
 import { sensorPage } from './pages/sensor.ts';
 import { DISPLAY_JS, ICON_SVG, STYLE_CSS } from './pages/static.ts';
-import { expiryEndSeconds, type SensorInfo, type SensorRegister } from './register.ts';
 import { realTimers, SseHub, type SseEvent, type Timers } from './sse.ts';
+
+export { SECURITY_HEADERS } from './http-kit.ts';
 
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-};
-
-export interface HttpOptions {
+export interface HttpOptions extends PublicApiDeps {
   host?: string;
   port?: number;
-  register: SensorRegister;
   ingest: Ingest;
+  admin: AdminApi;
   clock: Clock;
   logger: Logger;
-  /** The body of GET /api/health. */
-  health: () => Record<string, unknown>;
   /** Heartbeat timers of the event stream (tests inject their own). */
   timers?: Timers;
 }
-
-type Reply = { status: number; type: string; body: string; headers?: Record<string, string> };
-
-const HTML = 'text/html; charset=utf-8';
-const JSON_TYPE = 'application/json; charset=utf-8';
-const API_HEADERS = { 'Access-Control-Allow-Origin': '*' }; // aggregates are open data (principle III)
 
 export class HttpServer {
   private server: Server | null = null;
@@ -108,51 +96,53 @@ export class HttpServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path.startsWith(ADMIN_PREFIX) || path === ADMIN_PREFIX.slice(0, -1)) {
+      void this.opts.admin.handle(req, res);
+      return;
+    }
     try {
       this.route(req, res);
     } catch (err) {
       this.log.error({ err: (err as Error).message, path: safePath(req.url) }, 'request failed');
-      if (!res.headersSent) this.send(res, { status: 500, type: 'text/plain; charset=utf-8', body: 'internal error\n' });
+      if (!res.headersSent) send(res, { status: 500, type: TEXT, body: 'internal error\n' });
       else res.destroy();
     }
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return this.send(res, { status: 405, type: 'text/plain; charset=utf-8', body: 'method not allowed\n', headers: { Allow: 'GET, HEAD' } });
+      return send(res, { status: 405, type: TEXT, body: 'method not allowed\n', headers: { Allow: 'GET, HEAD' } });
     }
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const path = url.pathname;
-    const [, first, second, third, ...rest] = path.split('/');
-    const id = second !== undefined ? decodeId(second) : null;
+    const [, first, second, third] = path.split('/');
+    const views = this.opts.views;
 
-    if (path === '/') return this.send(res, { status: 200, type: HTML, body: indexPage(this.views()) });
-    if (path === '/static/style.css') return this.send(res, { status: 200, type: 'text/css; charset=utf-8', body: STYLE_CSS });
-    if (path === '/static/icon.svg') return this.send(res, { status: 200, type: 'image/svg+xml', body: ICON_SVG });
-    if (path === '/favicon.ico') return this.send(res, { status: 204, type: 'text/plain; charset=utf-8', body: '' });
-    if (path === '/static/display.js') return this.send(res, { status: 200, type: 'text/javascript; charset=utf-8', body: DISPLAY_JS });
+    if (path === '/') {
+      const filter = url.searchParams.get('filter');
+      const chosen = (INDEX_FILTERS as readonly string[]).includes(filter ?? '') ? (filter as IndexFilter) : 'all';
+      return send(res, { status: 200, type: HTML, body: indexPage(views.all(), chosen) });
+    }
+    if (path === '/static/style.css') return send(res, { status: 200, type: 'text/css; charset=utf-8', body: STYLE_CSS });
+    if (path === '/static/icon.svg') return send(res, { status: 200, type: 'image/svg+xml', body: ICON_SVG });
+    if (path === '/favicon.ico') return send(res, { status: 204, type: TEXT, body: '' });
+    if (path === '/static/display.js') return send(res, { status: 200, type: 'text/javascript; charset=utf-8', body: DISPLAY_JS });
     if ((first === 'sensors' || first === 'display') && third === undefined) {
-      const view = id ? this.view(id) : null;
-      if (!view) return this.send(res, { status: 404, type: HTML, body: notFoundPage('Deze sensor staat niet in het register. / This sensor is not in the register.') });
-      return this.send(res, { status: 200, type: HTML, body: first === 'sensors' ? sensorPage(view) : displayPage(view) });
+      const id = decodeId(second);
+      const view = id ? views.one(id) : null;
+      if (!view) return send(res, { status: 404, type: HTML, body: notFoundPage('Deze sensor staat niet in het register. / This sensor is not in the register.') });
+      const audit = first === 'sensors' ? this.opts.register.audit(view.info.id) : [];
+      return send(res, { status: 200, type: HTML, body: first === 'sensors' ? sensorPage(view, audit) : displayPage(view) });
     }
-    if (first === 'api' && rest.length === 0) {
-      if (path === '/api/sensors') return this.json(res, 200, this.views().map(listEntry));
-      if (second === 'sensors' && third !== undefined) {
-        const sensorId = decodeId(third);
-        const view = sensorId ? this.view(sensorId) : null;
-        return view ? this.json(res, 200, detailEntry(view)) : this.json(res, 404, { error: 'unknown sensor' });
-      }
-      if (path === '/api/health') return this.json(res, 200, this.opts.health());
-      if (path === '/api/stream') return this.stream(req, res, url.searchParams.get('sensor'));
-    }
-    if (first === 'api') return this.json(res, 404, { error: 'not found' });
-    this.send(res, { status: 404, type: HTML, body: notFoundPage('Deze pagina bestaat niet. / This page does not exist.') });
+    if (path === '/api/stream') return this.stream(req, res, url.searchParams.get('sensor'));
+    if (first === 'api') return send(res, publicApi(this.opts, url) ?? jsonReply(404, { error: 'not found' }));
+    send(res, { status: 404, type: HTML, body: notFoundPage('Deze pagina bestaat niet. / This page does not exist.') });
   }
 
   private stream(req: IncomingMessage, res: ServerResponse, sensor: string | null): void {
-    if (sensor !== null && !this.opts.register.get(sensor)) return this.json(res, 404, { error: 'unknown sensor' });
-    if (req.method === 'HEAD') return this.send(res, { status: 200, type: 'text/event-stream; charset=utf-8', body: '' });
+    if (sensor !== null && !this.opts.register.get(sensor)) return send(res, jsonReply(404, { error: 'unknown sensor' }));
+    if (req.method === 'HEAD') return send(res, { status: 200, type: 'text/event-stream; charset=utf-8', body: '' });
     // The current state first, so a display that (re)connects is right at once.
     const initial: SseEvent[] = [];
     for (const info of this.opts.register.list()) {
@@ -160,64 +150,7 @@ export class HttpServer {
       if (s.status) initial.push({ event: 'status', sensorId: info.id, data: s.status });
       if (s.aggregate) initial.push({ event: 'aggregate', sensorId: info.id, data: s.aggregate });
     }
-    this.sse.open(req, res, sensor, initial, { ...SECURITY_HEADERS, ...API_HEADERS });
-  }
-
-  private views(): SensorView[] {
-    return this.opts.register.list().map((info) => this.toView(info));
-  }
-
-  private view(id: string): SensorView | null {
-    const info = this.opts.register.get(id);
-    return info ? this.toView(info) : null;
-  }
-
-  private toView(info: SensorInfo): SensorView {
-    const s = this.opts.ingest.latest(info.id);
-    const now = this.opts.clock.now();
-    const state: ShownState = now / 1000 >= expiryEndSeconds(info) ? 'expired' : (s.status?.state ?? 'unknown');
-    const ageSeconds = s.aggregate && s.receivedAt !== null ? Math.max(0, Math.floor((now - s.receivedAt) / 1000)) : null;
-    const stale = ageSeconds !== null && ageSeconds > 3 * (info.windowSeconds ?? 60);
-    return { info, latest: s.aggregate, state, ageSeconds, stale };
-  }
-
-  private json(res: ServerResponse, status: number, value: unknown): void {
-    this.send(res, { status, type: JSON_TYPE, body: `${JSON.stringify(value, null, 2)}\n`, headers: API_HEADERS });
-  }
-
-  private send(res: ServerResponse, reply: Reply): void {
-    res.writeHead(reply.status, {
-      ...SECURITY_HEADERS,
-      ...reply.headers,
-      'Content-Type': reply.type,
-      'Content-Length': Buffer.byteLength(reply.body),
-      'Cache-Control': 'no-store',
-    });
-    res.end(reply.body);
+    this.sse.open(req, res, sensor, initial, { ...SECURITY_HEADERS, ...OPEN_DATA_HEADERS });
   }
 }
 
-/** GET /api/sensors entry: exactly the contract fields. */
-function listEntry(v: SensorView) {
-  const { id, owner, purpose, expiresAt } = v.info;
-  return { id, owner, purpose, expiresAt, state: v.state, latest: v.latest };
-}
-
-/** GET /api/sensors/{id}: the public register entry, machine-readable. */
-function detailEntry(v: SensorView) {
-  return { ...v.info, state: v.state, stale: v.stale, latest: v.latest };
-}
-
-function decodeId(segment: string): string | null {
-  try {
-    const id = decodeURIComponent(segment);
-    return isValidId(id) ? id : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Paths for logs: a short, printable prefix only. */
-function safePath(url: string | undefined): string {
-  return (url ?? '').slice(0, 80).replace(/[^\x20-\x7e]/g, '?');
-}

@@ -1,25 +1,31 @@
 /**
  * Ingest: the second, independent check on everything that reaches the gateway on a sensor topic, then the
- * latest state per sensor and events for the live displays.
+ * latest state per sensor, the history (SQLite) and events for the live displays and the area densities.
  *
- *   broker ─► handle(topic, bytes) ─► topic ─► decode+validate ─► sensor = topic ─► registered ─► not expired
- *             ─► not from the future ─► seq newer than the last ─► latest state ─► events (SSE)
+ *   broker ─► handle(topic, bytes) ─► topic ─► decode+validate ─► sensor = topic ─► registered ─► not retired
+ *             ─► not expired ─► window 10 s … 1 day ─► not from the future (clock skew ≤ 300 s)
+ *             ─► seq newer than the last (equal = duplicate, lower = stale; gaps counted) ─► history, events
  *
  * The broker policy already refuses malformed payloads; ingest checks again because messages can also arrive by
  * other paths (broker-internal publishes, an external broker later) and because policies change. Whatever comes
- * in, handle() never throws, and logs carry reasons only, never payload bytes.
+ * in, handle() never throws, and logs carry reasons only, never payload bytes. A rejected message reaches
+ * nothing: no feed, no display, no history.
  */
 import type { Clock } from '../shared/clock.ts';
 import { decodeSensorPayload } from '../shared/codec.ts';
 import type { Logger } from '../shared/log.ts';
+import { MIN_WINDOW_SECONDS } from '../shared/minimisation.ts';
 import { AGGREGATE_KEYS, type Aggregate, type Status } from '../shared/payloads.ts';
 import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../shared/topics.ts';
 import type { MessageSource } from './broker.ts';
 import { classifyPayloadErrors, ReasonCounter, type RejectionReason } from './reasons.ts';
+import type { History } from './history.ts';
 import { expiryEndSeconds, type SensorRegister } from './register.ts';
 
-/** How far a window may end after the gateway's clock (sensor clocks drift a little). */
+/** How far a window may end after the gateway's clock (sensor clocks drift a little): the stated clock skew. */
 export const FUTURE_TOLERANCE_SECONDS = 300;
+/** The longest window accepted: one day. */
+export const MAX_WINDOW_SECONDS = 86_400;
 
 export type IngestEvent = { type: 'aggregate'; sensorId: string; aggregate: Aggregate } | { type: 'status'; sensorId: string; status: Status };
 export type IngestListener = (event: IngestEvent) => void;
@@ -36,10 +42,13 @@ export interface IngestStats {
   accepted: { aggregate: number; status: number };
   rejected: Record<string, number>;
   rejectedTotal: number;
+  /** Sequence numbers skipped by sensors (lost aggregates), in total. */
+  seqGaps: number;
 }
 
 export interface IngestOptions {
   register: SensorRegister;
+  history: History;
   clock: Clock;
   logger: Logger;
 }
@@ -56,11 +65,19 @@ export class Ingest {
   private readonly listeners = new Set<IngestListener>();
   private readonly rejected = new ReasonCounter<RejectionReason>();
   private readonly accepted = { aggregate: 0, status: 0 };
+  private seqGaps = 0;
   private readonly log: Logger;
   private unsubscribers: Array<() => Promise<void>> = [];
 
   constructor(private readonly opts: IngestOptions) {
     this.log = opts.logger.child({ module: 'ingest' });
+    // The latest state from before a restart: duplicates stay duplicates, displays are right at once.
+    const statuses = opts.history.statuses();
+    for (const [id, { aggregate, receivedAt }] of opts.history.latestAggregates()) this.state.set(id, { aggregate, status: null, receivedAt });
+    for (const [id, { status, receivedAt }] of statuses) {
+      const s = this.state.get(id);
+      this.state.set(id, { aggregate: s?.aggregate ?? null, status, receivedAt: Math.max(s?.receivedAt ?? 0, receivedAt) });
+    }
   }
 
   /** Receive the sensor topics from a broker. */
@@ -101,34 +118,43 @@ export class Ingest {
     const decoded = decodeSensorPayload(kind, payload);
     if (!decoded.ok) return { ok: false, reason: classifyPayloadErrors(decoded.errors) };
     if (decoded.value.sensor !== sensorId) return { ok: false, reason: 'sensor-mismatch' };
-    const info = this.opts.register.get(sensorId);
-    if (!info) return { ok: false, reason: 'unknown-sensor' };
+    const record = this.opts.register.record(sensorId);
+    if (!record) return { ok: false, reason: 'unknown-sensor' };
+    if (record.lifecycle === 'retired') return { ok: false, reason: 'sensor-retired' };
     const state = this.state.get(sensorId) ?? { aggregate: null, status: null, receivedAt: null };
+    const now = this.opts.clock.now();
 
     if (kind === 'status') {
       // Statuses are not ordered by `since`: the last will (offline) was composed at connect time.
       const status = decoded.value as Status;
-      this.commit(sensorId, { ...state, status: { ...status }, receivedAt: this.opts.clock.now() });
+      this.opts.history.setStatus(status, now);
+      this.opts.register.markSeen(sensorId, now);
+      this.state.set(sensorId, { ...state, status: { ...status }, receivedAt: now });
       this.accepted.status++;
       this.emit({ type: 'status', sensorId, status: { ...status } });
       return { ok: true };
     }
 
     const aggregate = pickAggregate(decoded.value as Aggregate);
-    if (aggregate.from >= expiryEndSeconds(info)) return { ok: false, reason: 'sensor-expired' };
-    if (aggregate.to > this.opts.clock.now() / 1000 + FUTURE_TOLERANCE_SECONDS) return { ok: false, reason: 'future-window' };
+    if (aggregate.from >= expiryEndSeconds(record.info)) return { ok: false, reason: 'sensor-expired' };
+    const length = aggregate.to - aggregate.from; // > 0: the shared validator checks to > from
+    if (length < MIN_WINDOW_SECONDS) return { ok: false, reason: 'window-too-short' };
+    if (length > MAX_WINDOW_SECONDS) return { ok: false, reason: 'window-too-long' };
+    if (aggregate.to > now / 1000 + FUTURE_TOLERANCE_SECONDS) return { ok: false, reason: 'future-window' };
     const last = state.aggregate?.seq;
     // seq is +1 per aggregate and survives restarts; QoS 1 redelivers, so equal = duplicate, lower = stale.
     if (last !== undefined && aggregate.seq === last) return { ok: false, reason: 'duplicate' };
     if (last !== undefined && aggregate.seq < last) return { ok: false, reason: 'stale-seq' };
-    this.commit(sensorId, { ...state, aggregate, receivedAt: this.opts.clock.now() });
+    if (last !== undefined && aggregate.seq > last + 1) {
+      this.seqGaps += aggregate.seq - last - 1;
+      this.log.info({ sensor: sensorId, missing: aggregate.seq - last - 1, after: last }, 'sequence gap: aggregates lost');
+    }
+    this.opts.history.addAggregate(aggregate, now);
+    this.opts.register.markSeen(sensorId, now);
+    this.state.set(sensorId, { ...state, aggregate, receivedAt: now });
     this.accepted.aggregate++;
     this.emit({ type: 'aggregate', sensorId, aggregate: pickAggregate(aggregate) });
     return { ok: true };
-  }
-
-  private commit(sensorId: string, next: SensorSnapshot): void {
-    this.state.set(sensorId, next);
   }
 
   private emit(event: IngestEvent): void {
@@ -155,6 +181,6 @@ export class Ingest {
   }
 
   stats(): IngestStats {
-    return { accepted: { ...this.accepted }, rejected: this.rejected.snapshot(), rejectedTotal: this.rejected.total };
+    return { accepted: { ...this.accepted }, rejected: this.rejected.snapshot(), rejectedTotal: this.rejected.total, seqGaps: this.seqGaps };
   }
 }

@@ -11,7 +11,7 @@ export interface ListenTarget {
 
 /** What to tell a person when the port is taken: which service, and how to choose another port. */
 export interface ListenHint {
-  /** "MQTT" or "HTTP". */
+  /** "MQTT", "MQTTS", "MQTT over WebSocket" or "HTTP". */
   service: string;
   /** e.g. "--mqtt-port / DRUKTE_MQTT_PORT". */
   portOption: string;
@@ -37,7 +37,7 @@ export function listen(server: Server, target: ListenTarget, hint: ListenHint): 
       const code = err.code ?? 'UNKNOWN';
       const where = `${hint.service} port ${target.port}`;
       let message: string;
-      if (code === 'EADDRINUSE') message = `${where} is already in use: stop the other ${hint.service === 'MQTT' ? 'broker' : 'server'} or pass ${hint.portOption}`;
+      if (code === 'EADDRINUSE') message = `${where} is already in use: stop the other ${hint.service.startsWith('MQTT') ? 'broker' : 'server'} or pass ${hint.portOption}`;
       else if (code === 'EACCES') message = `not allowed to listen on ${where} (ports below 1024 need privileges): pass ${hint.portOption}`;
       else if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') message = `${hint.service} host ${target.host} is not an address of this machine`;
       else message = `${hint.service} could not listen on ${target.host}:${target.port}: ${err.message}`;

@@ -1,50 +1,83 @@
 /**
- * Broker policy: every decision about who may connect, publish and subscribe lives here, as aedes hooks that run
- * before any side effect (aedes lib/handlers/publish.js: authorizePublish precedes ack, retain store and delivery).
+ * Broker policy: every decision about who may connect, publish and subscribe, as aedes hooks that run before any
+ * side effect (aedes lib/handlers/connect.js: authenticate precedes storing the will and registering the client;
+ * lib/handlers/publish.js: authorizePublish precedes the PUBACK, the retain store and delivery).
  *
- * Walking skeleton: anyone may connect and subscribe; publishing is limited to the two sensor topics, and a sensor
- * payload must decode and validate (shared/codec.ts) and name the sensor of its topic. Per-sensor credentials,
- * ACLs and TLS come in later issues and belong in this file too (`authenticate`, `authorizeSubscribe`).
+ *   who                 connect                                  publish                               subscribe
+ *   anonymous           refused (5)                              –                                     –
+ *   sensor {id}         username = id, scrypt password,          only drukte/v1/sensors/{id}/aggregate  nothing (SUBACK 0x80)
+ *                       clientId = sensor-{id}, registered,      and …/status, contract payloads only
+ *                       not retired, not expired
+ *   reader {name}       username = name, scrypt password,        nothing                                only drukte/v1/areas/…
+ *                       clientId = name or name-…
+ *   admin               not on MQTT (HTTP admin API only)
+ *   the gateway itself  (in-process, no connection)              area topics; sensor topics checked     –
  *
- * A refused PUBLISH closes the client's connection: MQTT 3.1.1 has no way to tell the client why
- * [MQTT-3.3.5-2], and aedes implements "close the Network Connection". The reason is counted and logged, the
- * payload never is.
+ * Refused logins are rate-limited per address and username (gateway/rate-limit.ts) and logged without secrets.
+ * A refused PUBLISH closes the client's connection: MQTT 3.1.1 cannot tell the client why [MQTT-3.3.5-2]
+ * (see docs/PROTOCOL.md, "Refused publishes", for why schema failures are not acknowledged-and-dropped instead).
  */
 import type { AedesOptions, Client } from 'aedes';
 import { decodeSensorPayload } from '../shared/codec.ts';
 import type { Logger } from '../shared/log.ts';
-import { parseSensorTopic } from '../shared/topics.ts';
-import { classifyPayloadErrors, ReasonCounter, type RefusalReason } from './reasons.ts';
+import { isValidId, parseSensorTopic } from '../shared/topics.ts';
+import { verifyAgainstNothing, verifySecret, type ScryptParams, type StoredCredential } from './credentials.ts';
+import type { LoginLimiter } from './rate-limit.ts';
+import { classifyPayloadErrors, ReasonCounter, type ConnectRefusal, type RefusalReason } from './reasons.ts';
 
 type Hook<K extends keyof AedesOptions> = NonNullable<AedesOptions[K]>;
 
+export type Principal = { role: 'sensor'; sensorId: string } | { role: 'reader'; username: string };
+export type SensorAccess = 'active' | 'expired' | 'retired' | 'unknown';
+
+export interface ConnectLimits {
+  /** Keepalive bounds, seconds [MQTT-3.1.2-10]: 0 (never) is refused, so dead sensors are noticed. */
+  keepaliveMin: number;
+  keepaliveMax: number;
+}
+
 export interface PolicyOptions {
   logger: Logger;
-  /**
-   * Whether a client is the gateway itself (may publish outside the sensor topics, e.g. area densities). Default:
-   * only aedes' own publishes (client null: wills of vanished clients). Later: clients authenticated as internal.
-   */
-  isInternal?: (client: Client | null) => boolean;
+  credential(username: string): StoredCredential | undefined;
+  sensorAccess(sensorId: string): SensorAccess;
+  limiter: LoginLimiter;
+  limits: ConnectLimits;
+  /** scrypt parameters of the stored hashes: unknown usernames cost the same work. */
+  hashParams: ScryptParams;
+  /** Remote address of a client's connection (for the rate limits and logs). */
+  addressOf(client: Client): string;
 }
 
 export interface BrokerPolicy {
+  preConnect: Hook<'preConnect'>;
   authenticate: Hook<'authenticate'>;
   authorizePublish: Hook<'authorizePublish'>;
   authorizeSubscribe: Hook<'authorizeSubscribe'>;
-  /** Refusals so far, per reason. */
-  refused(): Record<string, number>;
-  refusedTotal(): number;
+  /** Who an authenticated client is. */
+  principal(client: Client): Principal | undefined;
+  stats(): PolicyStats;
+}
+
+export interface PolicyStats {
+  /** Publishes refused, per reason. */
+  refused: Record<string, number>;
+  refusedTotal: number;
+  /** Connections refused, per reason. */
+  connectionsRefused: Record<string, number>;
+  subscriptionsRefused: number;
 }
 
 export type PublishDecision = { ok: true } | { ok: false; reason: RefusalReason };
 
 /**
- * The publish rule as a pure function (tested on its own): topic allow-list for clients, then, for the sensor
- * topics and whoever publishes, the payload contract.
+ * The publish rule as a pure function: `who` is the authenticated client, or null for the broker itself (wills
+ * of vanished clients, the gateway's own publishes). Sensor payloads are checked for everyone.
  */
-export function decidePublish(topic: string, payload: Uint8Array, retain: boolean, internal: boolean): PublishDecision {
+export function decidePublish(topic: string, payload: Uint8Array, retain: boolean, who: Principal | null): PublishDecision {
+  if (who?.role === 'reader') return { ok: false, reason: 'read-only' };
   const parsed = parseSensorTopic(topic);
-  if (!parsed) return internal && !topic.startsWith('$SYS') ? { ok: true } : { ok: false, reason: 'topic-not-allowed' };
+  if (!parsed) return who === null && !topic.startsWith('$') ? { ok: true } : { ok: false, reason: 'topic-not-allowed' };
+  if (who !== null && parsed.sensorId !== who.sensorId) return { ok: false, reason: 'not-own-topic' };
   const decoded = decodeSensorPayload(parsed.kind, payload);
   if (!decoded.ok) return { ok: false, reason: classifyPayloadErrors(decoded.errors) };
   if (decoded.value.sensor !== parsed.sensorId) return { ok: false, reason: 'sensor-mismatch' };
@@ -53,41 +86,129 @@ export function decidePublish(topic: string, payload: Uint8Array, retain: boolea
   return { ok: true };
 }
 
+/** Readers may subscribe below drukte/v1/areas/ only (any filter there cannot match another tree). */
+export function mayReaderSubscribe(filter: string): boolean {
+  return filter.startsWith('drukte/v1/areas/') && filter.length > 'drukte/v1/areas/'.length;
+}
+
 /** Log-safe description of a topic: sensor topics as they are, anything else only by its shape. */
 function describeTopic(topic: string): string {
   return parseSensorTopic(topic) ? topic : `(other topic, ${topic.split('/').length} levels)`;
 }
 
-/** Log-safe client id: ids are chosen by clients, so only short plain ones are shown. */
-function describeClient(client: Client | null): string {
-  if (!client) return '(broker)';
-  return /^[A-Za-z0-9_.:-]{1,64}$/.test(client.id) ? client.id : '(unprintable id)';
+/** Log-safe client id / username: chosen by clients, so only short plain ones are shown. */
+export function safeName(id: unknown): string {
+  return typeof id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(id) ? id : '(unprintable)';
+}
+
+class Refusal extends Error {
+  constructor(readonly reason: ConnectRefusal, readonly returnCode: 4 | 5 | 2) {
+    super(reason);
+  }
+}
+
+interface ConnectInfo {
+  keepalive: number;
+  will: { topic: string; payload: Buffer | string; retain?: boolean } | null;
 }
 
 export function createPolicy(opts: PolicyOptions): BrokerPolicy {
   const log = opts.logger.child({ module: 'policy' });
-  const isInternal = opts.isInternal ?? ((client: Client | null) => client === null);
-  const counter = new ReasonCounter<RefusalReason>();
+  const publishRefusals = new ReasonCounter<RefusalReason>();
+  const connectRefusals = new ReasonCounter<ConnectRefusal>();
+  let subscriptionsRefused = 0;
+  const principals = new WeakMap<Client, Principal>();
+  const connecting = new WeakMap<Client, ConnectInfo>();
+
+  async function check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
+    const address = opts.addressOf(client);
+    if (username === undefined || username === '') {
+      opts.limiter.fail(address, undefined);
+      throw new Refusal('anonymous', 5);
+    }
+    if (!opts.limiter.allows(address, username)) throw new Refusal('rate-limited', 5);
+    const cred = isValidId(username) ? opts.credential(username) : undefined;
+    const ok = cred ? await verifySecret(password, cred.hash) : await verifyAgainstNothing(password, opts.hashParams);
+    if (!cred || !ok) {
+      opts.limiter.fail(address, username);
+      throw new Refusal('bad-credentials', 4);
+    }
+    const info = connecting.get(client);
+    if (!info || info.keepalive < opts.limits.keepaliveMin || info.keepalive > opts.limits.keepaliveMax) throw new Refusal('keepalive-out-of-range', 5);
+    let who: Principal;
+    if (cred.role === 'sensor') {
+      const access = opts.sensorAccess(username);
+      if (access === 'expired') throw new Refusal('sensor-expired', 5);
+      if (access === 'retired') throw new Refusal('sensor-retired', 5);
+      if (access === 'unknown') throw new Refusal('unknown-sensor', 5);
+      // Fixed client ids: another client with the same id would take over (and close) the sensor's session.
+      if (client.id !== `sensor-${username}`) throw new Refusal('client-id-mismatch', 2);
+      who = { role: 'sensor', sensorId: username };
+    } else {
+      if (client.id !== username && !client.id.startsWith(`${username}-`)) throw new Refusal('client-id-mismatch', 2);
+      who = { role: 'reader', username };
+    }
+    // The will is published later by the broker on the client's behalf: check it now, before it is stored.
+    if (info.will) {
+      const payload = typeof info.will.payload === 'string' ? Buffer.from(info.will.payload) : info.will.payload;
+      if (!decidePublish(info.will.topic, payload, Boolean(info.will.retain), who).ok) throw new Refusal('will-not-allowed', 5);
+    }
+    return who;
+  }
 
   return {
-    authenticate(_client, _username, _password, done) {
-      done(null, true); // per-sensor credentials: later issue
+    preConnect(client, packet, callback) {
+      connecting.set(client, { keepalive: packet.keepalive ?? 0, will: (packet.will as ConnectInfo['will']) ?? null });
+      callback(null, true);
+    },
+
+    authenticate(client, username, password, done) {
+      check(client, username, password).then(
+        (who) => {
+          principals.set(client, who);
+          connecting.delete(client);
+          log.info({ client: safeName(client.id), role: who.role }, 'client authenticated');
+          done(null, true);
+        },
+        (err: unknown) => {
+          connecting.delete(client);
+          const refusal = err instanceof Refusal ? err : new Refusal('internal-error', 5);
+          if (!(err instanceof Refusal)) log.error({ err: (err as Error).message }, 'authentication failed unexpectedly');
+          connectRefusals.add(refusal.reason);
+          // Usernames only when they have the shape of an id; never the password, not even its length.
+          const line = { reason: refusal.reason, address: opts.addressOf(client), username: isValidId(username) ? username : '(not an id)', client: safeName(client.id) };
+          if (refusal.reason === 'rate-limited') log.debug(line, 'connection refused');
+          else log.warn(line, 'connection refused');
+          done(Object.assign(new Error(refusal.reason), { returnCode: refusal.returnCode }), false);
+        },
+      );
     },
 
     authorizePublish(client, packet, done) {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const decision = decidePublish(packet.topic, payload, Boolean(packet.retain), isInternal(client));
+      const who = client ? principals.get(client) : null;
+      const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who);
       if (decision.ok) return done(null);
-      counter.add(decision.reason);
-      log.warn({ reason: decision.reason, topic: describeTopic(packet.topic), client: describeClient(client), size: payload.length }, 'publish refused');
+      publishRefusals.add(decision.reason);
+      log.warn({ reason: decision.reason, topic: describeTopic(packet.topic), client: client ? safeName(client.id) : '(broker)', size: payload.length }, 'publish refused');
       done(new Error(`publish refused: ${decision.reason}`));
     },
 
-    authorizeSubscribe(_client, subscription, done) {
-      done(null, subscription); // ACLs: later issue
+    authorizeSubscribe(client, subscription, done) {
+      const who = principals.get(client);
+      if (who?.role === 'reader' && mayReaderSubscribe(subscription.topic)) return done(null, subscription);
+      subscriptionsRefused++;
+      log.warn({ client: safeName(client.id), role: who?.role ?? 'none', filter: describeTopic(subscription.topic) }, 'subscription refused');
+      done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3]; the connection stays
     },
 
-    refused: () => counter.snapshot(),
-    refusedTotal: () => counter.total,
+    principal: (client) => principals.get(client),
+
+    stats: () => ({
+      refused: publishRefusals.snapshot(),
+      refusedTotal: publishRefusals.total,
+      connectionsRefused: connectRefusals.snapshot(),
+      subscriptionsRefused,
+    }),
   };
 }

@@ -9,8 +9,30 @@
 export const PAYLOAD_REASONS = ['empty-payload', 'payload-too-large', 'malformed-cbor', 'not-a-map', 'unexpected-key', 'missing-key', 'invalid-value'] as const;
 export type PayloadReason = (typeof PAYLOAD_REASONS)[number];
 
-/** Broker policy (gateway/policy.ts): refused before any side effect. */
-export type RefusalReason = PayloadReason | 'topic-not-allowed' | 'sensor-mismatch' | 'retained-aggregate';
+/** Broker policy (gateway/policy.ts): publishes refused before any side effect. */
+export type RefusalReason =
+  | PayloadReason
+  | 'topic-not-allowed'
+  /** A sensor publishing on another sensor's topic. */
+  | 'not-own-topic'
+  /** A feed reader publishing anything. */
+  | 'read-only'
+  | 'not-authenticated'
+  | 'sensor-mismatch'
+  | 'retained-aggregate';
+
+/** Broker policy: connections refused at CONNECT (counted at /api/health as `broker.connectionsRefused`). */
+export type ConnectRefusal =
+  | 'anonymous'
+  | 'bad-credentials'
+  | 'rate-limited'
+  | 'keepalive-out-of-range'
+  | 'client-id-mismatch'
+  | 'sensor-expired'
+  | 'sensor-retired'
+  | 'unknown-sensor'
+  | 'will-not-allowed'
+  | 'internal-error';
 
 /** Ingest (gateway/ingest.ts): the second, independent check, plus what only ingest can know. */
 export type RejectionReason =
@@ -18,7 +40,11 @@ export type RejectionReason =
   | 'bad-topic'
   | 'sensor-mismatch'
   | 'unknown-sensor'
+  | 'sensor-retired'
   | 'sensor-expired'
+  /** Window shorter than 10 s (MIN_WINDOW_SECONDS) or longer than a day. */
+  | 'window-too-short'
+  | 'window-too-long'
   | 'future-window'
   | 'duplicate'
   | 'stale-seq'

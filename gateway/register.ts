@@ -1,12 +1,18 @@
 /**
  * The sensor register: what the gateway knows about each sensor it accepts data from (principle III: what is
- * measured, why, by whom, until when). Behind an interface so a SQLite register can replace the in-memory one.
+ * measured, why, by whom, until when), persisted in SQLite (gateway/db.ts). Every change leaves a row in the
+ * append-only `register_audit` table: registration, update, owner transfer (time, from, to), retirement.
+ *
+ * Lifecycle: a sensor is `active` until it is retired (by the admin API); independently, it is expired after the
+ * end of its expiry day (UTC). Retired sensors stay in the register, marked as such: the public keeps the record.
  */
+import type Database from 'better-sqlite3';
+import type { Clock } from '../shared/clock.ts';
 import { isIsoDate } from '../shared/payloads.ts';
 import { DRIVERS, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
 import { isValidId } from '../shared/topics.ts';
 
-/** A sensor as the register holds it: the public parts of its manifest. */
+/** A sensor as the register holds it: the public parts of its manifest, plus the hashes declared at provisioning. */
 export type SensorInfo = Pick<Manifest, 'id' | 'driver' | 'owner' | 'purpose' | 'legalGround' | 'dpiaRef' | 'location' | 'expiresAt' | 'registerUrl'> & {
   areaId?: string;
   /** Monitored area; the zone polygon stays with the sensor. */
@@ -19,14 +25,57 @@ export type SensorInfo = Pick<Manifest, 'id' | 'driver' | 'owner' | 'purpose' | 
   granularity?: number;
   /** `level` sensors never publish counts (default `level+count`). */
   output?: OutputMode;
+  /** sha256 (hex) of the minimiser sources in the sensor's bundle, as provisioned. */
+  minimiserHash?: string;
+  /** sha256 (hex) of the sensor's bundle, as provisioned. */
+  bundleHash?: string;
 };
+
+export type Owner = SensorInfo['owner'];
+export type Lifecycle = 'active' | 'retired';
+
+export interface SensorRecord {
+  info: SensorInfo;
+  lifecycle: Lifecycle;
+  /** Gateway times, ms. */
+  registeredAt: number;
+  updatedAt: number;
+  retiredAt: number | null;
+  retireReason: string | null;
+  /** Last accepted message from the sensor (gateway time, ms), or null. */
+  lastSeen: number | null;
+}
+
+export type AuditAction = 'register' | 'update' | 'transfer' | 'retire' | 'credential';
+
+export interface AuditEntry {
+  seq: number;
+  sensorId: string;
+  at: number;
+  action: AuditAction;
+  fromOwner: Owner | null;
+  toOwner: Owner | null;
+  note: string | null;
+}
 
 export interface SensorRegister {
   get(id: string): SensorInfo | undefined;
-  /** All sensors, ordered by id. */
+  /** All sensors (retired ones too), ordered by id. */
   list(): SensorInfo[];
-  /** Add or replace a sensor; throws InvalidSensorInfo listing every problem. */
-  upsert(info: SensorInfo): void;
+  record(id: string): SensorRecord | undefined;
+  records(): SensorRecord[];
+  /** Add or replace a sensor (start-up import); an owner change is recorded as a transfer. */
+  upsert(info: SensorInfo, note?: string): void;
+  /** Add a new sensor; RegisterError('exists') if the id was ever registered. */
+  create(info: SensorInfo, note?: string): void;
+  /** Replace a sensor's details; the owner changes only through transfer(). */
+  update(info: SensorInfo, note?: string): void;
+  transfer(id: string, to: Owner, note?: string): AuditEntry;
+  retire(id: string, reason: string): void;
+  /** Record something that happened to a sensor's credential (never the credential itself). */
+  note(id: string, action: 'credential', note: string): void;
+  audit(id: string): AuditEntry[];
+  markSeen(id: string, atMs: number): void;
 }
 
 export class InvalidSensorInfo extends Error {
@@ -36,8 +85,25 @@ export class InvalidSensorInfo extends Error {
   }
 }
 
+export type RegisterErrorCode = 'not-found' | 'exists' | 'retired' | 'owner-change';
+
+export class RegisterError extends Error {
+  constructor(readonly code: RegisterErrorCode, message: string) {
+    super(message);
+    this.name = 'RegisterError';
+  }
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const HEX64 = /^[0-9a-f]{64}$/;
 const text = (x: unknown): x is string => typeof x === 'string' && x.trim().length > 0;
+
+export function validateOwner(o: unknown, err: (m: string) => void): void {
+  const owner = o as Partial<Owner> | undefined;
+  if (!owner || typeof owner !== 'object' || !text(owner.name) || !text(owner.organisation)) err('owner needs a name and an organisation');
+  else if (!(typeof owner.email === 'string' && EMAIL.test(owner.email))) err('owner needs a reachable e-mail address');
+  else if (owner.phone !== undefined && !text(owner.phone)) err('owner.phone must be text when given');
+}
 
 /** Every problem with a SensorInfo at once (empty list = fine). Mandatory per principles II and V. */
 export function validateSensorInfo(info: SensorInfo): string[] {
@@ -46,9 +112,9 @@ export function validateSensorInfo(info: SensorInfo): string[] {
   const at = isValidId(i.id) ? `${i.id}: ` : '';
   const err = (m: string) => errors.push(at + m);
   if (!isValidId(i.id)) err(`id ${JSON.stringify(i.id)} must be 3–63 of a-z, 0-9 and '-'`);
+  if (i.areaId !== undefined && !isValidId(i.areaId)) err(`areaId must be 3–63 of a-z, 0-9 and '-'`);
   if (!(DRIVERS as readonly unknown[]).includes(i.driver)) err(`driver must be one of ${DRIVERS.join(', ')}`);
-  if (!i.owner || !text(i.owner.name) || !text(i.owner.organisation)) err('owner needs a name and an organisation');
-  else if (!(typeof i.owner.email === 'string' && EMAIL.test(i.owner.email))) err('owner needs a reachable e-mail address');
+  validateOwner(i.owner, err);
   if (!text(i.purpose)) err('purpose is required');
   if (!text(i.legalGround)) err('legalGround is required');
   if (!text(i.dpiaRef)) err('dpiaRef is required');
@@ -60,11 +126,13 @@ export function validateSensorInfo(info: SensorInfo): string[] {
   if (i.granularity !== undefined && !(Number.isInteger(i.granularity) && i.granularity >= MIN_GRANULARITY)) err(`granularity must be an integer ≥ ${MIN_GRANULARITY}`);
   if (i.output !== undefined && i.output !== 'level' && i.output !== 'level+count') err("output must be 'level' or 'level+count'");
   if (!text(i.registerUrl)) err('registerUrl is required');
+  if (i.minimiserHash !== undefined && !(typeof i.minimiserHash === 'string' && HEX64.test(i.minimiserHash))) err('minimiserHash must be a sha256 hex digest');
+  if (i.bundleHash !== undefined && !(typeof i.bundleHash === 'string' && HEX64.test(i.bundleHash))) err('bundleHash must be a sha256 hex digest');
   return errors;
 }
 
-/** The register entry for a validated manifest. */
-export function sensorInfoFromManifest(m: Manifest): SensorInfo {
+/** The register entry for a validated manifest (the zone polygon and the gateway URL stay with the sensor). */
+export function sensorInfoFromManifest(m: Manifest, hashes: { minimiserHash?: string; bundleHash?: string } = {}): SensorInfo {
   return {
     id: m.id,
     ...(m.areaId ? { areaId: m.areaId } : {}),
@@ -81,6 +149,8 @@ export function sensorInfoFromManifest(m: Manifest): SensorInfo {
     windowSeconds: m.minimisation.windowSeconds,
     granularity: m.minimisation.granularity,
     output: m.minimisation.output,
+    ...(hashes.minimiserHash ? { minimiserHash: hashes.minimiserHash } : {}),
+    ...(hashes.bundleHash ? { bundleHash: hashes.bundleHash } : {}),
   };
 }
 
@@ -89,26 +159,161 @@ export function expiryEndSeconds(info: Pick<SensorInfo, 'expiresAt'>): number {
   return Date.parse(`${info.expiresAt}T00:00:00Z`) / 1000 + 86_400;
 }
 
-/** Register held in memory: the walking skeleton's implementation, filled from start-up options. */
-export class InMemorySensorRegister implements SensorRegister {
-  private readonly sensors = new Map<string, SensorInfo>();
+/** Expiring = at most this many days left. */
+export const EXPIRING_DAYS = 30;
+export type RegisterStatus = 'active' | 'expiring' | 'expired' | 'retired';
 
-  constructor(initial: readonly SensorInfo[] = []) {
-    for (const info of initial) this.upsert(info);
-  }
+/** A sensor's place in its lifecycle at `nowMs`, as the public register shows it. */
+export function registerStatus(r: Pick<SensorRecord, 'info' | 'lifecycle'>, nowMs: number): RegisterStatus {
+  if (r.lifecycle === 'retired') return 'retired';
+  const end = expiryEndSeconds(r.info) * 1000;
+  if (nowMs >= end) return 'expired';
+  return end - nowMs <= EXPIRING_DAYS * 86_400_000 ? 'expiring' : 'active';
+}
+
+type Row = Record<string, string | number | null>;
+
+const COLUMNS = 'id, area_id, driver, owner_name, owner_organisation, owner_email, owner_phone, purpose, legal_ground, dpia_ref, lat, lon, location_description, area_m2, expires_at, register_url, k_floor, window_seconds, granularity, output, minimiser_hash, bundle_hash';
+
+function toParams(i: SensorInfo): unknown[] {
+  return [i.id, i.areaId ?? null, i.driver, i.owner.name, i.owner.organisation, i.owner.email, i.owner.phone ?? null, i.purpose, i.legalGround, i.dpiaRef,
+    i.location.lat, i.location.lon, i.location.description, i.area.m2, i.expiresAt, i.registerUrl, i.kFloor, i.windowSeconds ?? null,
+    i.granularity ?? null, i.output ?? null, i.minimiserHash ?? null, i.bundleHash ?? null];
+}
+
+function toRecord(r: Row): SensorRecord {
+  const opt = <K extends string>(key: K, v: string | number | null | undefined) => (v === null || v === undefined ? {} : { [key]: v });
+  const info = {
+    id: r.id, ...opt('areaId', r.area_id), driver: r.driver,
+    owner: { name: r.owner_name, organisation: r.owner_organisation, email: r.owner_email, ...opt('phone', r.owner_phone) },
+    purpose: r.purpose, legalGround: r.legal_ground, dpiaRef: r.dpia_ref,
+    location: { lat: r.lat, lon: r.lon, description: r.location_description }, area: { m2: r.area_m2 },
+    expiresAt: r.expires_at, registerUrl: r.register_url, kFloor: r.k_floor,
+    ...opt('windowSeconds', r.window_seconds), ...opt('granularity', r.granularity), ...opt('output', r.output),
+    ...opt('minimiserHash', r.minimiser_hash), ...opt('bundleHash', r.bundle_hash),
+  } as unknown as SensorInfo;
+  return {
+    info, lifecycle: r.lifecycle as Lifecycle, registeredAt: r.registered_at as number, updatedAt: r.updated_at as number,
+    retiredAt: r.retired_at as number | null, retireReason: r.retire_reason as string | null, lastSeen: r.last_seen as number | null,
+  };
+}
+
+const sameOwner = (a: Owner, b: Owner) => a.name === b.name && a.organisation === b.organisation && a.email === b.email && (a.phone ?? null) === (b.phone ?? null);
+
+/** The register on SQLite. Every method validates first and writes in one transaction. */
+export class SqliteSensorRegister implements SensorRegister {
+  constructor(private readonly db: Database.Database, private readonly clock: Clock) {}
 
   get(id: string): SensorInfo | undefined {
-    const info = this.sensors.get(id);
-    return info ? structuredClone(info) : undefined;
+    return this.record(id)?.info;
   }
 
   list(): SensorInfo[] {
-    return [...this.sensors.keys()].sort().map((id) => structuredClone(this.sensors.get(id)!));
+    return this.records().map((r) => r.info);
   }
 
-  upsert(info: SensorInfo): void {
-    const errors = validateSensorInfo(info);
-    if (errors.length) throw new InvalidSensorInfo(errors);
-    this.sensors.set(info.id, structuredClone(info));
+  record(id: string): SensorRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sensors WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRecord(row) : undefined;
   }
+
+  records(): SensorRecord[] {
+    return (this.db.prepare('SELECT * FROM sensors ORDER BY id').all() as Row[]).map(toRecord);
+  }
+
+  upsert(info: SensorInfo, note?: string): void {
+    const existing = this.record(info.id);
+    if (!existing) return this.create(info, note);
+    check(info);
+    if (existing.lifecycle === 'active' && JSON.stringify(toParams(existing.info)) === JSON.stringify(toParams(info))) return; // unchanged: no audit row
+    this.db.transaction(() => {
+      if (!sameOwner(existing.info.owner, info.owner)) this.transfer(info.id, info.owner, note ?? 'owner changed by an import');
+      this.update(info, note);
+    })();
+  }
+
+  create(info: SensorInfo, note?: string): void {
+    check(info);
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      if (this.record(info.id)) throw new RegisterError('exists', `sensor ${info.id} is already registered (ids are never reused)`);
+      this.db.prepare(`INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(22)}?, ?)`).run(...toParams(info), now, now);
+      this.audit_(info.id, now, 'register', null, info.owner, note ?? null);
+    })();
+  }
+
+  update(info: SensorInfo, note?: string): void {
+    check(info);
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      const existing = this.active(info.id);
+      if (!sameOwner(existing.info.owner, info.owner)) throw new RegisterError('owner-change', `the owner of ${info.id} changes only by a transfer (records the handover)`);
+      const sets = COLUMNS.split(', ').slice(1).map((c) => `${c} = ?`).join(', ');
+      this.db.prepare(`UPDATE sensors SET ${sets}, updated_at = ? WHERE id = ?`).run(...toParams(info).slice(1), now, info.id);
+      this.audit_(info.id, now, 'update', null, null, note ?? null);
+    })();
+  }
+
+  transfer(id: string, to: Owner, note?: string): AuditEntry {
+    const errors: string[] = [];
+    validateOwner(to, (m) => errors.push(m));
+    if (errors.length) throw new InvalidSensorInfo(errors);
+    const now = this.clock.now();
+    return this.db.transaction(() => {
+      const existing = this.active(id);
+      const owner: Owner = { name: to.name, organisation: to.organisation, email: to.email, ...(to.phone ? { phone: to.phone } : {}) };
+      this.db.prepare('UPDATE sensors SET owner_name = ?, owner_organisation = ?, owner_email = ?, owner_phone = ?, updated_at = ? WHERE id = ?')
+        .run(owner.name, owner.organisation, owner.email, owner.phone ?? null, now, id);
+      const seq = this.audit_(id, now, 'transfer', existing.info.owner, owner, note ?? null);
+      return { seq, sensorId: id, at: now, action: 'transfer' as const, fromOwner: existing.info.owner, toOwner: owner, note: note ?? null };
+    })();
+  }
+
+  retire(id: string, reason: string): void {
+    if (!text(reason)) throw new InvalidSensorInfo(['a reason for retiring is required']);
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      this.active(id);
+      this.db.prepare("UPDATE sensors SET lifecycle = 'retired', retired_at = ?, retire_reason = ?, updated_at = ? WHERE id = ?").run(now, reason, now, id);
+      this.audit_(id, now, 'retire', null, null, reason);
+    })();
+  }
+
+  note(id: string, action: 'credential', note: string): void {
+    if (!this.record(id)) throw new RegisterError('not-found', `sensor ${id} is not registered`);
+    this.audit_(id, this.clock.now(), action, null, null, note);
+  }
+
+  audit(id: string): AuditEntry[] {
+    const rows = this.db.prepare('SELECT seq, sensor_id, at, action, from_owner, to_owner, note FROM register_audit WHERE sensor_id = ? ORDER BY seq').all(id) as Row[];
+    return rows.map((r) => ({
+      seq: r.seq as number, sensorId: r.sensor_id as string, at: r.at as number, action: r.action as AuditAction,
+      fromOwner: r.from_owner === null ? null : (JSON.parse(r.from_owner as string) as Owner),
+      toOwner: r.to_owner === null ? null : (JSON.parse(r.to_owner as string) as Owner),
+      note: r.note as string | null,
+    }));
+  }
+
+  markSeen(id: string, atMs: number): void {
+    this.db.prepare('UPDATE sensors SET last_seen = ? WHERE id = ?').run(atMs, id);
+  }
+
+  /** The record of an active sensor, or the reason there is none. */
+  private active(id: string): SensorRecord {
+    const r = this.record(id);
+    if (!r) throw new RegisterError('not-found', `sensor ${id} is not registered`);
+    if (r.lifecycle === 'retired') throw new RegisterError('retired', `sensor ${id} is retired`);
+    return r;
+  }
+
+  private audit_(id: string, at: number, action: AuditAction, from: Owner | null, to: Owner | null, note: string | null): number {
+    const res = this.db.prepare('INSERT INTO register_audit (sensor_id, at, action, from_owner, to_owner, note) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, at, action, from ? JSON.stringify(from) : null, to ? JSON.stringify(to) : null, note);
+    return Number(res.lastInsertRowid);
+  }
+}
+
+function check(info: SensorInfo): void {
+  const errors = validateSensorInfo(info);
+  if (errors.length) throw new InvalidSensorInfo(errors);
 }

@@ -4,23 +4,36 @@
  */
 import { LEVEL_LABELS, LEVEL_LETTERS, type Level } from '../../shared/density.ts';
 import type { Aggregate, SensorState } from '../../shared/payloads.ts';
-import type { SensorInfo } from '../register.ts';
+import type { RegisterStatus, SensorInfo } from '../register.ts';
 
-export type ShownState = SensorState | 'unknown';
+export type ShownState = SensorState | 'unknown' | 'retired';
 
 /** Sensor states in plain words. */
 export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string }>> = {
   starting: { nl: 'start op', en: 'starting' },
-  registering: { nl: 'meldt zich aan', en: 'registering' },
+  registering: { nl: 'meet', en: 'measuring' }, // contract state 'registering' = registering (counting) people
   expiring: { nl: 'verloopt binnenkort', en: 'expiring soon' },
   expired: { nl: 'verlopen: meet niet meer', en: 'expired: no longer measuring' },
   fault: { nl: 'storing', en: 'fault' },
   offline: { nl: 'offline', en: 'offline' },
   unknown: { nl: 'onbekend', en: 'unknown' },
+  retired: { nl: 'buiten gebruik', en: 'retired' },
 };
 
 /** States in which the shown numbers may be out of date. */
-export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired'];
+export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired', 'retired'];
+
+/** Where a sensor is in its lifecycle, as the register says it (index filter, register page). */
+export const REGISTER_LABELS: Readonly<Record<RegisterStatus, { nl: string; en: string }>> = {
+  active: { nl: 'actief', en: 'active' },
+  expiring: { nl: 'verloopt binnenkort', en: 'expiring soon' },
+  expired: { nl: 'verlopen — wordt verwijderd', en: 'expired — to be removed' },
+  retired: { nl: 'buiten gebruik', en: 'retired' },
+};
+
+export function registerText(s: RegisterStatus): string {
+  return `${REGISTER_LABELS[s].nl} / ${REGISTER_LABELS[s].en}`;
+}
 
 export interface Reading {
   level: Level;
@@ -71,6 +84,16 @@ export interface SensorView {
   ageSeconds: number | null;
   /** No aggregate for longer than three windows. */
   stale: boolean;
+  register: RegisterStatus;
+  /** Whole days left until the end of the expiry day (negative once expired). */
+  daysLeft: number;
+  /** Gateway times, ms. */
+  registeredAt: number;
+  lastSeen: number | null;
+  retiredAt: number | null;
+  retireReason: string | null;
+  /** What the sensor itself reported in its last status, or null. */
+  reported: { minimiser: string; bundle: string; firmware: string } | null;
 }
 
 export function stateText(state: ShownState): string {

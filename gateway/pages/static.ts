@@ -31,6 +31,12 @@ dl.facts dd{margin:0;word-break:break-word}
 .not{background:#fff4e5;border-left:.3rem solid #b34d00;padding:.5rem 1rem}
 .not ul{margin:.25rem 0;padding-left:1.25rem}
 .state-down{color:#8f1d16;font-weight:700}
+.state-warn{color:#7a4a00;font-weight:700}
+.ok{color:#1b5e20;font-weight:600}
+.banner{background:#fdecea;border-left:.3rem solid #8f1d16;padding:.5rem 1rem;font-weight:700}
+.banner.warn{background:#fff4e5;border-left-color:#b34d00}
+code.hash{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
+.filters{margin:0 0 1rem;line-height:2}
 body.kiosk{background:#000;color:#fff;min-height:100vh}
 .display{min-height:100vh;display:flex;flex-direction:column;padding:clamp(1rem,3vw,3rem);gap:clamp(.4rem,1.8vh,2rem)}
 .display .where{font-size:clamp(1rem,2.4vw,2rem);margin:0;color:#d0d0d0}

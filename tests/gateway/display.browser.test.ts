@@ -8,7 +8,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
 import { hasChromium, launchChromium } from '../helpers/browser.ts';
-import { aggregate, connectClient, encodeAggregate, encodeStatus, fetchJson, sensorInfo, startTestGateway, status, T0S, type TestGateway } from './helpers.ts';
+import { aggregate, encodeAggregate, encodeStatus, fetchJson, sensorInfo, startTestGateway, status, T0S, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';
 
@@ -19,7 +19,7 @@ describe.skipIf(!hasChromium())('display page in Chromium', () => {
 
   beforeAll(async () => {
     [browser, t] = await Promise.all([launchChromium(), startTestGateway([sensorInfo(ID)])]);
-    sensor = await connectClient(t.mqttUrl, { clientId: 'sensor-dam-noord' });
+    sensor = await t.connectSensor(ID);
   });
 
   afterAll(async () => {
@@ -83,7 +83,7 @@ describe.skipIf(!hasChromium())('display page in Chromium', () => {
       // The gateway restarts on the same HTTP port; the browser retries after the stream's `retry:` (3 s).
       const again = await startTestGateway([sensorInfo(ID)], { http: { host: '127.0.0.1', port: first.gw.httpPort } });
       try {
-        const c = await connectClient(again.mqttUrl);
+        const c = await again.connectSensor(ID);
         await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 30, level: 3 })), { qos: 1 });
         await c.endAsync(true);
         await expect.poll(() => text(page, 'big'), { timeout: 15_000 }).toBe('30');

@@ -6,15 +6,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { AGGREGATE_KEYS } from '../../shared/payloads.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
-import { aggregate, connectClient, encodeAggregate, encodeStatus, getJson, openSse, rawCbor, sensorInfo, startTestGateway, status, type SseReader, type TestGateway } from './helpers.ts';
+import { aggregate, encodeAggregate, encodeStatus, getJson, openSse, rawCbor, sensorInfo, startTestGateway, status, type SseReader, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';
 let t: TestGateway;
 const clients: MqttClient[] = [];
 const readers: SseReader[] = [];
 
-async function sensorClient(id = `sensor-${clients.length}`): Promise<MqttClient> {
-  const c = await connectClient(t.mqttUrl, { clientId: id });
+/** The sensor's own authenticated client (a second one with the same id takes the session over). */
+async function sensorClient(id = ID, opts = {}): Promise<MqttClient> {
+  const c = await t.connectSensor(id, opts);
   clients.push(c);
   return c;
 }
@@ -65,7 +66,8 @@ describe('gateway: valid data', () => {
     const c = await sensorClient();
     await c.publishAsync(statusTopic(ID), encodeStatus(status(ID, 'starting')), { qos: 1, retain: true });
     await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 7)), { qos: 1 });
-    await c.publishAsync(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1)), { qos: 1 });
+    const zuid = await sensorClient('dam-zuid');
+    await zuid.publishAsync(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1)), { qos: 1 });
     await expect.poll(async () => (await health()).ingest.accepted.aggregate).toBe(2);
 
     const sse = await openSse(`${t.base}/api/stream?sensor=${ID}`);
@@ -77,10 +79,7 @@ describe('gateway: valid data', () => {
   });
 
   it('takes the sensor state from its status, and the last will marks it offline', async () => {
-    const c = await connectClient(t.mqttUrl, {
-      clientId: 'will-sensor',
-      will: { topic: statusTopic(ID), payload: encodeStatus(status(ID, 'offline')), qos: 1, retain: true },
-    });
+    const c = await t.connectSensor(ID, { will: { topic: statusTopic(ID), payload: encodeStatus(status(ID, 'offline')), qos: 1, retain: true } });
     await c.publishAsync(statusTopic(ID), encodeStatus(status(ID, 'registering')), { qos: 1, retain: true });
     await expect.poll(async () => (await sensorsApi()).find((s) => s.id === ID).state).toBe('registering');
     c.stream.destroy(); // vanish without DISCONNECT: the broker publishes the will
@@ -93,7 +92,7 @@ describe('gateway: hostile and broken input', () => {
   /** Publish from a fresh client (a refused publish closes the connection) and wait until it is counted. */
   async function publishRefused(topic: string, payload: Buffer, reason: string): Promise<void> {
     const before = (await health()).broker.refused[reason] ?? 0;
-    const c = await sensorClient();
+    const c = await sensorClient(); // the sensor itself, authenticated, on its own topics
     const closed = new Promise<void>((r) => c.once('close', () => r()));
     c.publish(topic, payload, { qos: 1 });
     await closed; // MQTT 3.1.1 cannot say why [MQTT-3.3.5-2]: the broker closes the connection
@@ -101,9 +100,10 @@ describe('gateway: hostile and broken input', () => {
   }
 
   it('refuses malformed CBOR, extra keys, wrong types, id mismatches and foreign topics, counts them by reason, keeps running', async () => {
-    const good = await sensorClient('good');
-    await good.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 20 })), { qos: 1 });
+    const first = await sensorClient();
+    await first.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 20 })), { qos: 1 });
     await expect.poll(async () => (await sensorsApi()).find((s) => s.id === ID).latest?.count).toBe(20);
+    const good = await sensorClient('dam-zuid'); // another sensor stays connected throughout
 
     const marker = 'PAYLOAD-MARKER-7f3a';
     await publishRefused(aggregateTopic(ID), Buffer.from([0xbf, 0x61, 0x76, 0x01, ...Buffer.from(marker)]), 'malformed-cbor');
@@ -124,8 +124,12 @@ describe('gateway: hostile and broken input', () => {
     expect(h.ingest.rejectedTotal).toBe(0);
     // The good data stays, and the gateway still takes new good data.
     expect((await sensorsApi()).find((s) => s.id === ID).latest).toEqual(aggregate(ID, 1, { count: 20 }));
-    await good.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { count: 25 })), { qos: 1 });
-    await expect.poll(async () => (await sensorsApi()).find((s) => s.id === ID).latest?.count).toBe(25);
+    expect(good.connected).toBe(true);
+    await good.publishAsync(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 2, { count: 25 })), { qos: 1 });
+    await expect.poll(async () => (await sensorsApi()).find((s) => s.id === 'dam-zuid').latest?.count).toBe(25);
+    const again = await sensorClient();
+    await again.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { count: 30 })), { qos: 1 });
+    await expect.poll(async () => (await sensorsApi()).find((s) => s.id === ID).latest?.count).toBe(30);
     // Reasons are logged, payloads never.
     expect(t.logs.text()).not.toContain(marker);
     expect(t.logs.lines().filter((l) => l.msg === 'publish refused')).toHaveLength(9);
@@ -145,7 +149,8 @@ describe('gateway: hostile and broken input', () => {
     await t.gw.broker.publish(aggregateTopic(ID), Buffer.from([0xa7, 0x61, 0x76]));
     await t.gw.broker.publish(aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), extra: 1 }));
     await t.gw.broker.publish(aggregateTopic('not-registered'), encodeAggregate(aggregate('not-registered', 1)));
-    await expect.poll(async () => (await health()).ingest.rejected).toEqual({ 'malformed-cbor': 1, 'unexpected-key': 1, 'unknown-sensor': 1 });
+    await t.gw.broker.publish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: 1_748_779_000, to: 1_748_779_005 })));
+    await expect.poll(async () => (await health()).ingest.rejected).toEqual({ 'malformed-cbor': 1, 'unexpected-key': 1, 'unknown-sensor': 1, 'window-too-short': 1 });
     expect((await health()).broker.refusedTotal).toBe(0);
   });
 });

@@ -1,4 +1,7 @@
-/** Shared builders for the gateway tests: sensors, payloads, a gateway on port 0, MQTT and SSE clients. */
+/**
+ * Shared builders for the gateway tests: sensors, payloads, a gateway on port 0 with credentials for its sensors,
+ * a feed reader and an admin token, MQTT and SSE clients.
+ */
 import { request } from 'node:http';
 import { Encoder } from 'cbor-x';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -6,8 +9,16 @@ import { ManualClock } from '../../shared/clock.ts';
 import { encodeSensorPayload } from '../../shared/codec.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import type { Aggregate, Status } from '../../shared/payloads.ts';
+import { AdminClient } from '../../cli/admin-client.ts';
+import { hashSecret, type ScryptParams } from '../../gateway/credentials.ts';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway.ts';
 import type { SensorInfo } from '../../gateway/register.ts';
+
+/** Cheap scrypt for tests (the stored parameters travel with each hash, so verification is cheap too). */
+export const TEST_HASH: ScryptParams = { N: 1024, r: 8, p: 1, keyLength: 32 };
+export const ADMIN_TOKEN = 'test-admin-token-5f1d0c2e';
+export const READER = 'gemeente-feed';
+export const passwordOf = (username: string): string => `pw-${username}-7c41a9`;
 
 /** 2025-06-01T12:00:00Z: the gateway's (manual) clock in these tests. */
 export const T0 = Date.parse('2025-06-01T12:00:00Z');
@@ -33,6 +44,20 @@ export function sensorInfo(id: string, overrides: Partial<SensorInfo> = {}): Sen
   };
 }
 
+/** A technician's manifest (shared/manifest.ts), valid at the tests' clock T0. */
+export function testManifest(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id, areaId: 'station-square', driver: 'ld2450',
+    owner: { name: 'Team Openbare Ruimte', organisation: 'Gemeente Voorbeeld', email: 'drukte@voorbeeld.nl', phone: '+31 20 123 4567' },
+    purpose: 'Show the queue length at the ticket kiosk', legalGround: 'AVG art. 6(1)(e)', dpiaRef: 'DPIA-2025-017',
+    location: { lat: 52.3791, lon: 4.9003, description: 'Above the ticket kiosk' },
+    area: { m2: 3, zone: [[-500, 400], [500, 400], [500, 3400], [-500, 3400]] },
+    minimisation: { windowSeconds: 10, kFloor: 3, granularity: 1 },
+    expiresAt: '2026-05-01', registerUrl: `https://register.voorbeeld.nl/sensors/${id}`, gatewayUrl: 'mqtts://gateway.voorbeeld.nl:8883',
+    ...overrides,
+  };
+}
+
 export function aggregate(sensor: string, seq: number, overrides: Partial<Aggregate> = {}): Aggregate {
   return { v: 1, sensor, seq, from: T0S - 60, to: T0S, level: 3, count: 12, ...overrides };
 }
@@ -54,10 +79,21 @@ export interface TestGateway {
   logs: ReturnType<typeof memorySink>;
   base: string;
   mqttUrl: string;
+  admin: AdminClient;
+  /** A sensor's own MQTT client: username = id, its password, clientId sensor-{id}. */
+  connectSensor(id: string, opts?: IClientOptions): Promise<MqttClient>;
+  /** The feed reader (READER), read-only on drukte/v1/areas/#. */
+  connectReader(opts?: IClientOptions): Promise<MqttClient>;
+}
+
+/** Stored credentials for the given sensors (password: passwordOf(id)) and for READER. */
+export async function testCredentials(sensorIds: readonly string[]): Promise<NonNullable<GatewayOptions['credentials']>> {
+  const sensors = await Promise.all(sensorIds.map(async (id) => ({ username: id, role: 'sensor' as const, hash: await hashSecret(passwordOf(id), TEST_HASH) })));
+  return [...sensors, { username: READER, role: 'reader', hash: await hashSecret(passwordOf(READER), TEST_HASH) }];
 }
 
 export async function startTestGateway(sensors: SensorInfo[] = [sensorInfo('dam-noord')], extra: Partial<GatewayOptions> = {}): Promise<TestGateway> {
-  const clock = new ManualClock(T0);
+  const clock = (extra.clock as ManualClock | undefined) ?? new ManualClock(T0);
   const logs = memorySink();
   const gw = await startGateway({
     mqtt: { host: '127.0.0.1', port: 0 },
@@ -65,9 +101,19 @@ export async function startTestGateway(sensors: SensorInfo[] = [sensorInfo('dam-
     clock,
     logger: createLogger('test', { destination: logs.stream, level: 'debug' }),
     sensors,
+    credentials: await testCredentials(sensors.map((s) => s.id)),
+    admin: { token: ADMIN_TOKEN },
+    hashParams: TEST_HASH,
     ...extra,
   });
-  return { gw, clock, logs, base: `http://127.0.0.1:${gw.httpPort}`, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}` };
+  const mqttUrl = `mqtt://127.0.0.1:${gw.mqttPort}`;
+  const base = `http://127.0.0.1:${gw.httpPort}`;
+  return {
+    gw, clock, logs, base, mqttUrl,
+    admin: new AdminClient({ baseUrl: base, token: ADMIN_TOKEN }),
+    connectSensor: (id, opts = {}) => connectClient(mqttUrl, { clientId: `sensor-${id}`, username: id, password: passwordOf(id), ...opts }),
+    connectReader: (opts = {}) => connectClient(mqttUrl, { clientId: `${READER}-1`, username: READER, password: passwordOf(READER), ...opts }),
+  };
 }
 
 export function connectClient(url: string, opts: IClientOptions = {}): Promise<MqttClient> {

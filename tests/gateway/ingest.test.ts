@@ -1,11 +1,16 @@
-/** Ingest on its own: the second check, dedupe, latest state, events; never throws, never logs payloads. */
+/**
+ * Ingest on its own: the second check (every rejection reason), dedupe and gaps, latest state, history, events;
+ * never throws, never logs payloads.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
+import { openDatabase } from '../../gateway/db.ts';
+import { History } from '../../gateway/history.ts';
 import { Ingest, type IngestEvent } from '../../gateway/ingest.ts';
-import { InMemorySensorRegister } from '../../gateway/register.ts';
+import { SqliteSensorRegister } from '../../gateway/register.ts';
 import { aggregate, encodeAggregate, encodeStatus, rawCbor, sensorInfo, status, T0, T0S } from './helpers.ts';
 
 const ID = 'dam-noord';
@@ -13,11 +18,17 @@ const ID = 'dam-noord';
 function setup() {
   const logs = memorySink();
   const clock = new ManualClock(T0);
-  const register = new InMemorySensorRegister([sensorInfo(ID, { expiresAt: '2025-06-02' })]);
-  const ingest = new Ingest({ register, clock, logger: createLogger('test', { destination: logs.stream, level: 'debug' }) });
+  const db = openDatabase(null);
+  const register = new SqliteSensorRegister(db, clock);
+  register.create(sensorInfo(ID, { expiresAt: '2025-06-02' }));
+  register.create(sensorInfo('old-sensor'));
+  register.retire('old-sensor', 'removed from the square');
+  const history = new History(db);
+  const logger = createLogger('test', { destination: logs.stream, level: 'debug' });
+  const ingest = new Ingest({ register, history, clock, logger });
   const events: IngestEvent[] = [];
   ingest.onEvent((e) => events.push(e));
-  return { ingest, clock, logs, events, register };
+  return { ingest, clock, logs, events, register, history, db, logger };
 }
 
 describe('ingest', () => {
@@ -27,7 +38,7 @@ describe('ingest', () => {
     expect(ingest.latest(ID).aggregate).toEqual(aggregate(ID, 1));
     expect(ingest.latest(ID).receivedAt).toBe(T0);
     expect(events).toEqual([{ type: 'aggregate', sensorId: ID, aggregate: aggregate(ID, 1) }]);
-    expect(ingest.stats()).toEqual({ accepted: { aggregate: 1, status: 0 }, rejected: {}, rejectedTotal: 0 });
+    expect(ingest.stats()).toEqual({ accepted: { aggregate: 1, status: 0 }, rejected: {}, rejectedTotal: 0, seqGaps: 0 });
   });
 
   it.each([
@@ -44,13 +55,45 @@ describe('ingest', () => {
     ['unknown-sensor', aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1))],
     ['sensor-expired', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: Date.parse('2025-06-03T00:00:00Z') / 1000, to: Date.parse('2025-06-03T00:01:00Z') / 1000 }))],
     ['future-window', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S + 3600, to: T0S + 3660 }))],
+    ['future-window', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S + 241, to: T0S + 301 }))], // skew is 300 s
+    ['window-too-short', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 9, to: T0S }))],
+    ['window-too-long', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 86_401, to: T0S }))],
+    ['invalid-value', aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), from: T0S, to: T0S })], // to must be after from
+    ['invalid-value', aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), seq: -1 })],
+    ['sensor-retired', aggregateTopic('old-sensor'), encodeAggregate(aggregate('old-sensor', 1))],
+    ['sensor-retired', statusTopic('old-sensor'), encodeStatus(status('old-sensor', 'starting'))],
+    ['unknown-sensor', statusTopic('dam-zuid'), encodeStatus(status('dam-zuid', 'starting'))],
     ['invalid-value', statusTopic(ID), rawCbor({ ...status(ID, 'starting'), minimiser: 'abc' })],
   ])('rejects %s', (reason, topic, payload) => {
-    const { ingest, events } = setup();
+    const { ingest, events, history } = setup();
     expect(ingest.handle(topic, payload)).toEqual({ ok: false, reason });
     expect(ingest.stats().rejected).toEqual({ [reason]: 1 });
     expect(ingest.latest(ID)).toEqual({ aggregate: null, status: null, receivedAt: null });
     expect(events).toEqual([]);
+    expect(history.latestAggregates().size).toBe(0); // nothing reaches the history either
+  });
+
+  it('accepts a window of exactly 10 s and of exactly one day', () => {
+    const { ingest } = setup();
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 10, to: T0S })))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: T0S - 86_400, to: T0S })))).toEqual({ ok: true });
+  });
+
+  it('counts sequence gaps (lost aggregates) without rejecting, and keeps every accepted aggregate in the history', () => {
+    const { ingest, history } = setup();
+    for (const seq of [1, 2, 5, 6, 10]) ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, seq)));
+    expect(ingest.stats()).toMatchObject({ accepted: { aggregate: 5 }, seqGaps: 2 + 3, rejectedTotal: 0 });
+    expect(history.sensorHistory(ID, T0S - 100, T0S).map((a) => a.seq)).toEqual([1, 2, 5, 6, 10]);
+  });
+
+  it('remembers the latest state across a restart: a redelivered aggregate is still a duplicate', () => {
+    const { ingest, register, history, clock, logger } = setup();
+    ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 8, { count: 15 })));
+    ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'registering')));
+    const again = new Ingest({ register, history, clock, logger });
+    expect(again.latest(ID)).toMatchObject({ aggregate: aggregate(ID, 8, { count: 15 }), status: { state: 'registering' }, receivedAt: T0 });
+    expect(again.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 8, { count: 15 })))).toEqual({ ok: false, reason: 'duplicate' });
+    expect(register.record(ID)?.lastSeen).toBe(T0);
   });
 
   it('accepts a small clock skew, and windows up to the end of the expiry day (UTC)', () => {

@@ -1,46 +1,76 @@
-/** The broker's publish rule as a pure function, and the reason names it reports. */
+/** The broker's publish and subscribe rules as pure functions, and the reason names they report. */
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../shared/clock.ts';
 import { decodeSensorPayload } from '../../shared/codec.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import { aggregateTopic, areaDensityTopic, statusTopic } from '../../shared/topics.ts';
-import { createPolicy, decidePublish } from '../../gateway/policy.ts';
+import { createPolicy, decidePublish, mayReaderSubscribe, type Principal } from '../../gateway/policy.ts';
+import { LoginLimiter } from '../../gateway/rate-limit.ts';
 import { classifyPayloadErrors } from '../../gateway/reasons.ts';
-import { aggregate, encodeAggregate, encodeStatus, rawCbor, status } from './helpers.ts';
+import { aggregate, encodeAggregate, encodeStatus, rawCbor, status, T0, TEST_HASH } from './helpers.ts';
 
 const ID = 'dam-noord';
+const SENSOR: Principal = { role: 'sensor', sensorId: ID };
+const READER: Principal = { role: 'reader', username: 'gemeente-feed' };
 
 describe('decidePublish', () => {
-  it('allows contract payloads on their own sensor topics', () => {
-    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)), false, false)).toEqual({ ok: true });
-    expect(decidePublish(statusTopic(ID), encodeStatus(status(ID, 'offline')), true, false)).toEqual({ ok: true });
+  it('allows a sensor its contract payloads on its own two topics', () => {
+    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)), false, SENSOR)).toEqual({ ok: true });
+    expect(decidePublish(statusTopic(ID), encodeStatus(status(ID, 'offline')), true, SENSOR)).toEqual({ ok: true });
   });
 
-  it('refuses clients outside the two sensor topics; the gateway itself may publish feeds', () => {
-    const json = Buffer.from('{}');
-    expect(decidePublish(areaDensityTopic('dam'), json, true, false)).toEqual({ ok: false, reason: 'topic-not-allowed' });
-    expect(decidePublish(areaDensityTopic('dam'), json, true, true)).toEqual({ ok: true });
-    expect(decidePublish('$SYS/x/heartbeat', json, false, true)).toEqual({ ok: false, reason: 'topic-not-allowed' });
-    expect(decidePublish(`drukte/v1/sensors/${ID}/aggregate/extra`, json, false, false)).toEqual({ ok: false, reason: 'topic-not-allowed' });
+  it("refuses a sensor another sensor's topics, any other topic, and readers everything", () => {
+    expect(decidePublish(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1)), false, SENSOR)).toEqual({ ok: false, reason: 'not-own-topic' });
+    expect(decidePublish(statusTopic('dam-zuid'), encodeStatus(status('dam-zuid', 'offline')), true, SENSOR)).toEqual({ ok: false, reason: 'not-own-topic' });
+    expect(decidePublish(areaDensityTopic('dam'), Buffer.from('{}'), true, SENSOR)).toEqual({ ok: false, reason: 'topic-not-allowed' });
+    expect(decidePublish(`drukte/v1/sensors/${ID}/aggregate/extra`, Buffer.from('{}'), false, SENSOR)).toEqual({ ok: false, reason: 'topic-not-allowed' });
+    expect(decidePublish(areaDensityTopic('dam'), Buffer.from('{}'), true, READER)).toEqual({ ok: false, reason: 'read-only' });
+    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)), false, READER)).toEqual({ ok: false, reason: 'read-only' });
   });
 
-  it('checks payloads on sensor topics for everyone, internal publishers included', () => {
-    expect(decidePublish(aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), x: 1 }), false, true)).toEqual({ ok: false, reason: 'unexpected-key' });
-    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate('dam-zuid', 1)), false, true)).toEqual({ ok: false, reason: 'sensor-mismatch' });
-    expect(decidePublish(statusTopic(ID), encodeStatus(status('dam-zuid', 'offline')), true, false)).toEqual({ ok: false, reason: 'sensor-mismatch' });
+  it('lets the broker itself publish feeds, never $SYS lookalikes', () => {
+    expect(decidePublish(areaDensityTopic('dam'), Buffer.from('{}'), true, null)).toEqual({ ok: true });
+    expect(decidePublish('$SYS/x/heartbeat', Buffer.from('{}'), false, null)).toEqual({ ok: false, reason: 'topic-not-allowed' });
+  });
+
+  it('checks payloads on sensor topics for everyone, the broker included', () => {
+    expect(decidePublish(aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), x: 1 }), false, null)).toEqual({ ok: false, reason: 'unexpected-key' });
+    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate('dam-zuid', 1)), false, null)).toEqual({ ok: false, reason: 'sensor-mismatch' });
+    expect(decidePublish(statusTopic(ID), encodeStatus(status('dam-zuid', 'offline')), true, SENSOR)).toEqual({ ok: false, reason: 'sensor-mismatch' });
   });
 
   it('refuses retained aggregates (contract: QoS 1, not retained)', () => {
-    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)), true, false)).toEqual({ ok: false, reason: 'retained-aggregate' });
+    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)), true, SENSOR)).toEqual({ ok: false, reason: 'retained-aggregate' });
   });
+});
 
+describe('mayReaderSubscribe', () => {
+  it.each([
+    ['drukte/v1/areas/#', true],
+    ['drukte/v1/areas/+/density', true],
+    ['drukte/v1/areas/dam/density', true],
+    ['drukte/v1/areas/', false],
+    ['drukte/v1/#', false],
+    ['drukte/v1/sensors/+/aggregate', false],
+    ['#', false],
+    ['+/v1/areas/#', false],
+    ['$SYS/#', false],
+  ])('%s → %s', (filter, allowed) => expect(mayReaderSubscribe(filter)).toBe(allowed));
+});
+
+describe('createPolicy', () => {
   it('counts and logs refusals without payloads', async () => {
     const logs = memorySink();
-    const policy = createPolicy({ logger: createLogger('t', { destination: logs.stream }) });
+    const clock = new ManualClock(T0);
+    const policy = createPolicy({
+      logger: createLogger('t', { destination: logs.stream }), credential: () => undefined, sensorAccess: () => 'unknown',
+      limiter: new LoginLimiter(clock), limits: { keepaliveMin: 10, keepaliveMax: 300 }, addressOf: () => '127.0.0.1', hashParams: TEST_HASH,
+    });
     const err = await new Promise<Error | null | undefined>((resolve) =>
       policy.authorizePublish(null, { cmd: 'publish', topic: aggregateTopic(ID), payload: Buffer.from('SECRET-BYTES'), qos: 1, retain: false, dup: false }, resolve),
     );
     expect(err?.message).toBe('publish refused: not-a-map');
-    expect(policy.refused()).toEqual({ 'not-a-map': 1 });
+    expect(policy.stats().refused).toEqual({ 'not-a-map': 1 });
     expect(logs.text()).not.toContain('SECRET-BYTES');
     expect(logs.lines()[0]).toMatchObject({ reason: 'not-a-map', topic: aggregateTopic(ID), client: '(broker)', size: 12 });
   });

@@ -1,5 +1,8 @@
 /** Start-up failures: busy ports give one clear sentence, a failed start undoes itself, bad config lists all errors. */
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
@@ -73,5 +76,42 @@ describe('start-up failures', () => {
         'sensor dam-zuid: dpiaRef is required',
       ],
     });
+  });
+
+  it('names a busy WebSocket port, and closes the MQTT listener it had opened', async () => {
+    const wsPort = await occupyPort();
+    const mqttPort = await occupyPort();
+    await new Promise((r) => blockers.pop()!.close(r));
+    await expect(startGateway({ ...base(), mqtt: { host: '127.0.0.1', port: mqttPort }, ws: { host: '127.0.0.1', port: wsPort }, http: { host: '127.0.0.1', port: 0 } })).rejects.toThrow(
+      `MQTT over WebSocket port ${wsPort} is already in use: stop the other broker or pass --ws-port / DRUKTE_WS_PORT`,
+    );
+    expect(await isFree(mqttPort)).toBe(true);
+  });
+
+  it('reports admin, credential and limit errors together', async () => {
+    const start = startGateway({
+      ...base(), admin: { token: 'short' }, credentials: [{ username: 'dam-noord', role: 'sensor', hash: 'plaintext-password' }],
+      limits: { maxPacketBytes: 0, keepaliveMin: 600 }, ws: { tls: true },
+    });
+    await expect(start).rejects.toMatchObject({
+      errors: [
+        'ws.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)',
+        'admin.token must be 16–256 characters without spaces',
+        'credential dam-noord: needs an id as username, role sensor or reader, and a stored scrypt hash',
+        'limits.maxPacketBytes must be a positive integer',
+        'limits.keepaliveMin must not exceed limits.keepaliveMax',
+      ],
+    });
+  });
+
+  it('says which data directory cannot be used', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drukte-ports-'));
+    const file = join(dir, 'not-a-directory');
+    writeFileSync(file, 'x');
+    try {
+      await expect(startGateway({ ...base(), dataDir: file, mqtt: { port: 0 }, http: { port: 0 } })).rejects.toThrow(`cannot open the database in data directory ${file}: EEXIST`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,33 @@
 /**
- * The SensorRegister contract, run against every implementation (in memory now; SQLite later: add it to the
- * list below).
+ * The SensorRegister contract, run against SQLite in memory and SQLite in a real file; the file survives a
+ * restart (of the database and of the whole gateway); the audit trail is append-only; migrations are versioned.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../shared/clock.ts';
 import { validateManifest } from '../../shared/manifest.ts';
-import { InMemorySensorRegister, InvalidSensorInfo, sensorInfoFromManifest, validateSensorInfo, type SensorRegister } from '../../gateway/register.ts';
-import { sensorInfo, T0 } from './helpers.ts';
+import { DATABASE_FILE, MIGRATIONS, openDatabase } from '../../gateway/db.ts';
+import { InvalidSensorInfo, RegisterError, registerStatus, sensorInfoFromManifest, SqliteSensorRegister, validateSensorInfo, type SensorRegister } from '../../gateway/register.ts';
+import { aggregate, encodeAggregate, sensorInfo, startTestGateway, T0 } from './helpers.ts';
+import { aggregateTopic } from '../../shared/topics.ts';
 
-const implementations: Array<[string, () => SensorRegister]> = [['in-memory', () => new InMemorySensorRegister()]];
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'drukte-register-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const implementations: Array<[string, () => SensorRegister]> = [
+  ['sqlite in memory', () => new SqliteSensorRegister(openDatabase(null), new ManualClock(T0))],
+  ['sqlite file', () => new SqliteSensorRegister(openDatabase(tempDir()), new ManualClock(T0))],
+];
+
+const NEW_OWNER = { name: 'Afdeling Evenementen', organisation: 'Veiligheidsregio Voorbeeld', email: 'events@vr-voorbeeld.nl' };
 
 describe.each(implementations)('SensorRegister contract: %s', (_name, make) => {
   it('is empty at first', () => {
@@ -16,13 +36,17 @@ describe.each(implementations)('SensorRegister contract: %s', (_name, make) => {
     expect(r.get('dam-noord')).toBeUndefined();
   });
 
-  it('upserts, gets and lists by id', () => {
+  it('upserts, gets and lists by id, with every field as given', () => {
     const r = make();
     r.upsert(sensorInfo('dam-zuid'));
-    r.upsert(sensorInfo('dam-noord'));
-    r.upsert(sensorInfo('dam-noord', { purpose: 'Queue length at the tram stop' }));
+    r.upsert(sensorInfo('dam-noord', { areaId: 'dam', minimiserHash: 'c'.repeat(64) }));
+    r.upsert(sensorInfo('dam-noord', { areaId: 'dam', minimiserHash: 'c'.repeat(64), purpose: 'Queue length at the tram stop' }));
     expect(r.list().map((s) => s.id)).toEqual(['dam-noord', 'dam-zuid']);
-    expect(r.get('dam-noord')?.purpose).toBe('Queue length at the tram stop');
+    expect(r.get('dam-noord')).toEqual(sensorInfo('dam-noord', { areaId: 'dam', minimiserHash: 'c'.repeat(64), purpose: 'Queue length at the tram stop' }));
+    expect(r.get('dam-zuid')).toEqual(sensorInfo('dam-zuid'));
+    r.upsert(sensorInfo('dam-zuid')); // unchanged (a restart with the same manifests): nothing to record
+    expect(r.audit('dam-zuid').map((a) => a.action)).toEqual(['register']);
+    expect(r.audit('dam-noord').map((a) => a.action)).toEqual(['register', 'update']);
   });
 
   it('hands out copies: callers cannot change the register behind its back', () => {
@@ -50,6 +74,88 @@ describe.each(implementations)('SensorRegister contract: %s', (_name, make) => {
       ]);
     }
     expect(r.list()).toEqual([]);
+  });
+
+  it('creates once, changes the owner only by a transfer, and keeps the handover in the audit trail', () => {
+    const r = make();
+    r.create(sensorInfo('dam-noord'));
+    expect(() => r.create(sensorInfo('dam-noord'))).toThrow(RegisterError);
+    expect(() => r.update(sensorInfo('dam-noord', { owner: NEW_OWNER }))).toThrow(expect.objectContaining({ code: 'owner-change' }));
+    const t = r.transfer('dam-noord', NEW_OWNER, 'event season');
+    expect(t).toMatchObject({ action: 'transfer', fromOwner: sensorInfo('dam-noord').owner, toOwner: NEW_OWNER, at: T0, note: 'event season' });
+    expect(r.get('dam-noord')?.owner).toEqual(NEW_OWNER);
+    expect(r.audit('dam-noord').map((a) => a.action)).toEqual(['register', 'transfer']);
+  });
+
+  it('retires: the record stays, marked retired; a retired sensor cannot be changed or re-registered', () => {
+    const r = make();
+    r.create(sensorInfo('dam-noord'));
+    r.retire('dam-noord', 'lamp post replaced');
+    expect(r.record('dam-noord')).toMatchObject({ lifecycle: 'retired', retiredAt: T0, retireReason: 'lamp post replaced' });
+    expect(registerStatus(r.record('dam-noord')!, T0)).toBe('retired');
+    expect(() => r.update(sensorInfo('dam-noord'))).toThrow(expect.objectContaining({ code: 'retired' }));
+    expect(() => r.transfer('dam-noord', NEW_OWNER)).toThrow(expect.objectContaining({ code: 'retired' }));
+    expect(() => r.create(sensorInfo('dam-noord'))).toThrow(expect.objectContaining({ code: 'exists' }));
+    expect(() => r.retire('nope-nope', 'x')).toThrow(expect.objectContaining({ code: 'not-found' }));
+  });
+});
+
+describe('SQLite register on disk', () => {
+  it('survives closing and reopening the database, with its audit trail', () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    const db = openDatabase(dir);
+    const r = new SqliteSensorRegister(db, clock);
+    r.create(sensorInfo('dam-noord', { areaId: 'dam' }));
+    r.transfer('dam-noord', NEW_OWNER);
+    r.markSeen('dam-noord', T0 + 5000);
+    db.close();
+    const again = new SqliteSensorRegister(openDatabase(dir), clock);
+    expect(again.get('dam-noord')).toEqual(sensorInfo('dam-noord', { areaId: 'dam', owner: NEW_OWNER }));
+    expect(again.record('dam-noord')).toMatchObject({ lifecycle: 'active', registeredAt: T0, lastSeen: T0 + 5000 });
+    expect(again.audit('dam-noord').map((a) => a.action)).toEqual(['register', 'transfer']);
+  });
+
+  it('uses WAL, records its schema version, and refuses a database from a newer gateway', () => {
+    const dir = tempDir();
+    const db = openDatabase(dir);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => openDatabase(dir)).toThrow(/newer than this gateway knows/);
+  });
+
+  it('keeps the audit trail append-only, even for SQL run by hand', () => {
+    const dir = tempDir();
+    const r = new SqliteSensorRegister(openDatabase(dir), new ManualClock(T0));
+    r.create(sensorInfo('dam-noord'));
+    const raw = new Database(join(dir, DATABASE_FILE));
+    expect(() => raw.prepare('UPDATE register_audit SET note = ?').run('rewritten')).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM register_audit').run()).toThrow(/append-only/);
+    raw.close();
+  });
+
+  it('a whole gateway restarted on the same data directory keeps sensors, credentials, history and seq', async () => {
+    const dataDir = tempDir();
+    const first = await startTestGateway([sensorInfo('dam-noord')], { dataDir });
+    const c = await first.connectSensor('dam-noord');
+    await c.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15 })), { qos: 1 });
+    await expect.poll(() => first.gw.ingest.stats().accepted.aggregate).toBe(1);
+    await c.endAsync();
+    await first.gw.stop();
+
+    const second = await startTestGateway([], { dataDir, credentials: [] }); // nothing passed in: all from the file
+    try {
+      expect(second.gw.register.get('dam-noord')).toEqual(sensorInfo('dam-noord'));
+      expect(((await (await fetch(`${second.base}/api/sensors/dam-noord`)).json()) as { latest: unknown }).latest).toEqual(aggregate('dam-noord', 4, { count: 15 }));
+      const again = await second.connectSensor('dam-noord'); // the credential came from the file
+      await again.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15 })), { qos: 1 });
+      await expect.poll(() => second.gw.ingest.stats().rejected).toEqual({ duplicate: 1 });
+      await again.endAsync();
+    } finally {
+      await second.gw.stop();
+    }
   });
 });
 

@@ -21,8 +21,7 @@ import { startGateway, type Gateway } from '../../gateway/gateway.ts';
 import { sensorInfoFromManifest } from '../../gateway/register.ts';
 import { ld2450Frames } from '../../simulator/ld2450-stream.ts';
 import { CrowdScenario } from '../../simulator/scenario.ts';
-import { connectClient, getJson, openSse, type SseReader } from '../gateway/helpers.ts';
-import type { MqttClient } from 'mqtt';
+import { getJson, openSse, passwordOf, testCredentials, type SseReader } from '../gateway/helpers.ts';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
 const ZONE = [[-800, 500], [800, 500], [800, 2000], [-800, 2000]] as const;
@@ -52,25 +51,24 @@ describe('end to end: simulator → firmware → aedes → gateway → SSE', () 
   let gateway: Gateway;
   let sensor: RunningSensor;
   let sse: SseReader;
-  let sniffer: MqttClient;
+  let unsniff: () => Promise<void>;
   const wire: Buffer[] = [];
 
   beforeAll(async () => {
-    gateway = await startGateway({ mqtt: { port: 0 }, http: { port: 0 }, clock, logger, sensors: [sensorInfoFromManifest(m)] });
-    sniffer = await connectClient(gateway.urls.mqtt);
-    await sniffer.subscribeAsync(SENSOR_AGGREGATE_FILTER, { qos: 1 });
-    sniffer.on('message', (_topic, payload) => wire.push(Buffer.from(payload)));
+    gateway = await startGateway({ mqtt: { port: 0 }, http: { port: 0 }, clock, logger, sensors: [sensorInfoFromManifest(m)], credentials: await testCredentials([m.id]) });
+    // What crossed the wire, seen inside the broker (no MQTT client may read sensor topics).
+    unsniff = await gateway.broker.subscribe(SENSOR_AGGREGATE_FILTER, (msg) => wire.push(Buffer.from(msg.payload)));
     sse = await openSse(`${gateway.urls.http}api/stream`);
     sensor = await startSensor({
       identity: sourceIdentity(m), driver: 'ld2450', settings: settingsFromManifest(m, 10),
-      broker: { url: gateway.urls.mqtt }, dataDir: mkdtempSync(join(tmpdir(), 'drukte-e2e-')),
+      broker: { url: gateway.urls.mqtt, username: m.id, password: passwordOf(m.id) }, dataDir: mkdtempSync(join(tmpdir(), 'drukte-e2e-')),
     }, { source, clock, logger, tickMs: null });
     await new Promise<void>((resolve) => (sensor.egress.connected ? resolve() : setTimeout(function wait() { sensor.egress.connected ? resolve() : setTimeout(wait, 5); }, 5)));
   });
 
   afterAll(async () => {
     sse?.close();
-    await sniffer?.endAsync();
+    await unsniff?.();
     await sensor?.stop();
     await gateway?.stop();
   });

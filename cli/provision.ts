@@ -1,0 +1,135 @@
+/**
+ * `drukte provision --manifest sensor.yaml --out DIR [--gateway-data DIR | --gateway URL --admin-token-file F]`
+ *
+ * The one path from a filled-in form to a sensor bundle that is registered at the gateway:
+ *
+ *   ✓ manifest valid (every problem listed at once)  ─► ✓ credentials (random password; the gateway gets its scrypt hash)
+ *   ─► ✓ firmware compiled with identity + expiry (firmware/bundle/build.ts) ─► ✓ bundle hashed
+ *   ─► ✓ registered at the gateway  +  rename <out>.tmp-… → <out>  (together: if the rename fails, the registration
+ *      is undone) ─► the text for the sign under the sensor
+ *
+ * Everything is built in a temporary directory next to --out; on any failure it is removed, so a failed run leaves
+ * neither a half-made bundle nor a registration behind.
+ */
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Manifest } from '../shared/manifest.ts';
+import { generateSecret, hashSecret } from '../gateway/credentials.ts';
+import { buildBundle } from '../firmware/bundle/build.ts';
+import { BundleError, CREDENTIALS_FILE, SIGN_FILE, type BundleDescriptor } from '../firmware/bundle/identity.ts';
+import { daysLeft } from '../firmware/lifecycle/expiry.ts';
+import { CliError, parse } from './args.ts';
+import { loadManifest } from './manifest-file.ts';
+import { gatewayFromFlags, type GatewayAdmin } from './provision-gateway.ts';
+
+const HELP = `usage: drukte provision --manifest sensor.yaml --out DIR (--gateway-data DIR | --gateway URL --admin-token-file FILE | --no-register)
+
+  --manifest          the sensor's manifest (YAML or JSON), see examples/
+  --out               the bundle directory to create (must not exist yet)
+  --gateway-data      register in the gateway's data directory (its SQLite database)
+  --gateway           register through the gateway's admin API, e.g. https://gateway.example.nl/
+  --admin-token-file  file holding the admin token (one line)
+  --no-register       build only; the gateway refuses the sensor until it is registered`;
+
+export interface ProvisionOptions {
+  manifestPath: string;
+  outDir: string;
+  /** null = do not register (--no-register). */
+  gateway: GatewayAdmin | null;
+  nowMs: number;
+  /** One progress line. */
+  print: (line: string) => void;
+  /** The bundle builder (default firmware/bundle/build.ts; tests of the failure paths pass a quick fake). */
+  build?: typeof buildBundle;
+}
+
+export interface ProvisionResult {
+  bundleDir: string;
+  manifest: Manifest;
+  descriptor: BundleDescriptor;
+  sign: string;
+}
+
+/** The text for the sign under the sensor: plain text, a URL (no QR code). */
+export function signText(m: Manifest): string {
+  const o = m.owner;
+  return [
+    `Crowd counter "${m.id}" (drukte)`,
+    'It counts how busy it is here: a number and a level, no images, nobody is followed.',
+    `Why:      ${m.purpose}`,
+    `Owner:    ${o.name}, ${o.organisation} — ${o.email}${o.phone ? `, ${o.phone}` : ''}`,
+    `Until:    ${m.expiresAt} (then it stops by itself)`,
+    `Register: ${m.registerUrl}`,
+  ].join('\n');
+}
+
+export async function provision(opts: ProvisionOptions): Promise<ProvisionResult> {
+  const { print } = opts;
+  const out = resolve(opts.outDir);
+  if (existsSync(out)) throw new CliError(`--out ${out} already exists; choose a new directory (a bundle is never overwritten)`);
+
+  const manifest = loadManifest(opts.manifestPath, opts.nowMs);
+  print(`✓ manifest ${opts.manifestPath}: sensor ${manifest.id} (${manifest.driver}), expires ${manifest.expiresAt} (${daysLeft(opts.nowMs, manifest.expiresAt)} days)`);
+  await opts.gateway?.preflight(manifest.id);
+
+  const password = generateSecret();
+  const credentialHash = await hashSecret(password);
+  print(`✓ MQTT credentials for ${manifest.id}: a random password for the bundle; the gateway gets only its scrypt hash`);
+
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
+  try {
+    const { descriptor } = await (opts.build ?? buildBundle)({ manifest, outDir: tmp, builtAtMs: opts.nowMs });
+    print(`✓ firmware compiled with its identity and expiry built in (minimiser sha256 ${descriptor.minimiser})`);
+    print(`✓ bundle sha256 ${descriptor.bundle} (${descriptor.files} files)`);
+    writeFileSync(join(tmp, CREDENTIALS_FILE), `${JSON.stringify({ username: manifest.id, password })}\n`, { mode: 0o600 });
+    const sign = signText(manifest);
+    writeFileSync(join(tmp, SIGN_FILE), `${sign}\n`);
+
+    let committed = false;
+    const commit = () => {
+      renameSync(tmp, out);
+      committed = true;
+    };
+    if (opts.gateway) {
+      try {
+        await opts.gateway.register({ manifest, bundleHash: descriptor.bundle, minimiserHash: descriptor.minimiser, credentialHash }, commit);
+      } catch (err) {
+        if (committed) rmSync(out, { recursive: true, force: true }); // renamed, then the registration failed to commit
+        throw err;
+      }
+      print(`✓ registered at the gateway (${opts.gateway.where})`);
+    } else {
+      commit();
+      print('! not registered (--no-register): the gateway refuses this sensor until it is');
+    }
+    print(`✓ bundle ready: ${out}  (credentials in ${CREDENTIALS_FILE}, mode 0600)`);
+    return { bundleDir: out, manifest, descriptor, sign };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true }); // gone already after a successful rename
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const o = parse('provision', argv, {
+    manifest: { type: 'string' }, out: { type: 'string' }, 'gateway-data': { type: 'string' }, gateway: { type: 'string' },
+    'admin-token-file': { type: 'string' }, 'no-register': { type: 'boolean' },
+  }, HELP);
+  if (!o) return 0;
+  if (!o.manifest || !o.out) throw new CliError(`provision: --manifest and --out are required\n\n${HELP}`);
+  const gateway = gatewayFromFlags('provision', o);
+  if (!gateway && !o['no-register']) throw new CliError(`provision: say where to register the sensor (--gateway-data or --gateway), or --no-register\n\n${HELP}`);
+  if (gateway && o['no-register']) throw new CliError('provision: --no-register contradicts --gateway/--gateway-data');
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print });
+    print(`\nText for the sign under the sensor (also in ${join(result.bundleDir, SIGN_FILE)}):\n\n${result.sign}\n`);
+    print(`Next: copy the bundle to the device and install it (hardware/pi/README.md), then run \`drukte doctor\` there.`);
+    return 0;
+  } catch (err) {
+    if (err instanceof CliError || err instanceof BundleError) throw new CliError(`✗ provisioning stopped, nothing was left behind:\n${err.message}`, err instanceof CliError ? err.exitCode : 1);
+    throw err;
+  } finally {
+    gateway?.close();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The bundle hash: sha256 over the code of a sensor bundle, in the same canonical form as the minimiser hash
+ * (firmware/minimiser-hash.ts), but over the files' exact bytes (a bundle is bytes, not sources):
+ *
+ *   for each file under HASHED (sorted by path, '/' separators, relative to the bundle directory):
+ *       "<path>\n<sha256 hex of the file's bytes>\n"
+ *   bundle hash = sha256 of the concatenation
+ *
+ * HASHED is the code that runs: package.json, bin/, dist/ (compiled firmware with its identity), install/ (the Pi's
+ * install script and systemd unit, run as root) and node_modules/.
+ * Not hashed: bundle.json (it holds the hash), credentials.json (a secret, not code) and SIGN.txt (text for people).
+ * Recompute by hand: `cd BUNDLE && find package.json bin dist install node_modules -type f | LC_ALL=C sort | while read f;
+ * do printf '%s\n%s\n' "$f" "$(sha256sum < "$f" | cut -d' ' -f1)"; done | sha256sum`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const HASHED = ['package.json', 'bin', 'dist', 'install', 'node_modules'] as const;
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Every hashed file of a bundle, sorted (code-unit order, as `LC_ALL=C sort`). Symlinks are refused. */
+export function bundleFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    const st = lstatSync(join(dir, rel));
+    if (st.isSymbolicLink()) throw new Error(`the bundle holds a symbolic link (${rel}); a bundle must be plain files`);
+    if (st.isFile()) out.push(rel);
+    else if (st.isDirectory()) for (const name of readdirSync(join(dir, rel))) walk(`${rel}/${name}`);
+  };
+  for (const top of HASHED) if (existsSync(join(dir, top))) walk(top);
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The canonical listing (path, per-file sha256) and the bundle hash over it. */
+export function hashBundle(dir: string): { hash: string; files: number } {
+  const files = bundleFiles(dir);
+  let listing = '';
+  for (const file of files) listing += `${file}\n${sha256(readFileSync(join(dir, file)))}\n`;
+  return { hash: sha256(listing), files: files.length };
+}

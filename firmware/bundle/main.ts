@@ -1,0 +1,132 @@
+/**
+ * A provisioned sensor, from its bundle: the composition root's caller on a device (`drukte sensor` in a bundle).
+ *
+ *   compiled-in identity ─► bundle checks (bundle.json agrees, code hash, credentials) ─► lifecycle (data dir)
+ *     ├─ expired (tombstone or effective time) ─► never opens the device; announces `expired`, then ends
+ *     └─ otherwise ─► open the device ─► startSensor(…, lifecycle) ─► … ─► at expiry: device stopped, `expired`
+ *
+ * Everything that can refuse is checked before the device is opened; a refusal is a BundleRefused (exit 78, which
+ * the systemd unit does not restart: hardware/pi/drukte-sensor@.service).
+ */
+import { systemClock, type Clock } from '../../shared/clock.ts';
+import { createLogger, type Logger } from '../../shared/log.ts';
+import { DataDirMismatch, Lifecycle, LifecycleRefused } from '../lifecycle/lifecycle.ts';
+import { FileLifecycleStore } from '../lifecycle/store.ts';
+import type { DeviceSpec, SensorDevice } from '../device.ts';
+import { DEFAULT_BAUD } from '../serial-device.ts';
+import { startSensor, type RunningSensor } from '../sensor.ts';
+import { settingsFromManifest } from '../settings.ts';
+import { BUNDLE_IDENTITY } from '../generated/identity.ts';
+import { hashBundle } from './hash.ts';
+import { BundleError, readCredentials, readDescriptor, sensorIdentity, type BundleIdentity } from './identity.ts';
+
+/** Exit status for "will not run as installed" (EX_CONFIG): systemd's RestartPreventExitStatus. */
+export const EXIT_REFUSED = 78;
+
+export class BundleRefused extends Error {
+  override name = 'BundleRefused';
+  readonly exitCode = EXIT_REFUSED;
+}
+
+export interface RunBundleOptions {
+  bundleDir: string;
+  dataDir: string;
+  /** The radar: a serial device spec (e.g. { kind: 'serial', path: '/dev/serial0' }), or any SensorDevice (tests). */
+  device: DeviceSpec | SensorDevice;
+  /** The system clock; tests inject a manual one. The sensor itself runs on the lifecycle's effective clock. */
+  clock?: Clock;
+  logger?: Logger;
+  tickMs?: number | null;
+  /** Default: the compiled-in identity. */
+  identity?: BundleIdentity | null;
+  /**
+   * Once expired, how long to try to reach the broker to announce `expired` before ending anyway, ms (default
+   * 60 000). The gateway may refuse an expired sensor's login; it shows the expiry from its own register then.
+   */
+  announceTimeoutMs?: number;
+}
+
+export interface RunningBundle {
+  sensor: RunningSensor;
+  lifecycle: Lifecycle;
+  /** Resolves once the sensor has expired and announced `expired` (or could not within announceTimeoutMs). */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export { DEFAULT_BAUD };
+
+/** Everything that must hold before the device may be opened. Throws BundleRefused with the fix in the message. */
+export function checkBundle(bundleDir: string, identity: BundleIdentity | null): { identity: BundleIdentity; hash: string; username: string; password: string } {
+  if (!identity) throw new BundleRefused('this is not a provisioned sensor bundle (no compiled-in identity); build one with `drukte provision`');
+  try {
+    const descriptor = readDescriptor(bundleDir);
+    const id = identity.manifest.id;
+    if (descriptor.sensor !== id) throw new BundleRefused(`bundle.json describes sensor '${descriptor.sensor}' but this code is compiled for '${id}': reinstall the bundle`);
+    const { hash } = hashBundle(bundleDir);
+    if (hash !== descriptor.bundle) throw new BundleRefused(`the bundle's code was changed after provisioning (hash ${hash.slice(0, 12)}…, provisioned ${descriptor.bundle.slice(0, 12)}…): reinstall it`);
+    const creds = readCredentials(bundleDir);
+    if (creds.username !== id) throw new BundleRefused(`credentials.json belongs to '${creds.username}', not to '${id}': reinstall the bundle`);
+    return { identity, hash, ...creds };
+  } catch (err) {
+    if (err instanceof BundleError) throw new BundleRefused(err.message);
+    throw err;
+  }
+}
+
+export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> {
+  const logger = opts.logger ?? createLogger('drukte-sensor', { pretty: false });
+  const { identity, hash, username, password } = checkBundle(opts.bundleDir, opts.identity === undefined ? BUNDLE_IDENTITY : opts.identity);
+  const m = identity.manifest;
+  let lifecycle: Lifecycle;
+  try {
+    lifecycle = new Lifecycle({ sensorId: m.id, expiresAt: m.expiresAt, builtAtMs: identity.builtAtMs, clock: opts.clock ?? systemClock, store: new FileLifecycleStore(opts.dataDir), logger });
+  } catch (err) {
+    if (err instanceof DataDirMismatch || err instanceof LifecycleRefused) throw new BundleRefused(err.message);
+    throw err;
+  }
+
+  if (lifecycle.phase === 'expired') logger.warn({ expiresAt: m.expiresAt, tombstone: lifecycle.tombstoned }, 'sensor expired: the device stays closed; announcing expired only');
+
+  const sensor = await startSensor({
+    identity: sensorIdentity(identity, hash),
+    driver: m.driver,
+    settings: settingsFromManifest(m),
+    broker: { url: m.gatewayUrl, username, password },
+    dataDir: opts.dataDir,
+  }, {
+    device: opts.device,
+    clock: lifecycle.clock,
+    logger,
+    ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+    lifecycle, // expired at start: startSensor never opens the device
+  });
+
+  let poll: NodeJS.Timeout | null = null;
+  const finished = new Promise<void>((resolve) => {
+    const finish = () => {
+      // Announce `expired` (retained) once the broker is reachable, then disconnect cleanly (no last will).
+      const deadline = Date.now() + (opts.announceTimeoutMs ?? 60_000);
+      poll ??= setInterval(() => {
+        const connected = sensor.egress.connected;
+        if (!connected && Date.now() < deadline) return;
+        clearInterval(poll!);
+        if (!connected) logger.warn('expired, but the broker could not be reached to announce it; the gateway shows the expiry from its register');
+        void sensor.stop().then(() => resolve());
+      }, 100);
+    };
+    if (sensor.state === 'expired') finish();
+    else lifecycle.onPhase((phase) => phase === 'expired' && finish());
+  });
+
+  return {
+    sensor,
+    lifecycle,
+    finished,
+    async stop() {
+      if (poll) clearInterval(poll);
+      lifecycle.persist();
+      await sensor.stop();
+    },
+  };
+}

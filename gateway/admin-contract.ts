@@ -1,0 +1,99 @@
+/**
+ * The admin API's wire types (JSON), shared by the gateway (gateway/admin.ts) and its client (cli/admin-client.ts).
+ * Every request needs `Authorization: Bearer <admin token>` (or Basic with user `admin`); see docs/PROTOCOL.md.
+ *
+ *   POST   /api/admin/sensors                      RegisterSensorRequest  → 201 SensorCredentialResponse
+ *   PUT    /api/admin/sensors/{id}                 UpdateSensorRequest    → 200 SensorResponse
+ *   POST   /api/admin/sensors/{id}/transfer        TransferRequest        → 200 TransferResponse
+ *   POST   /api/admin/sensors/{id}/retire          RetireRequest          → 200 SensorResponse
+ *   POST   /api/admin/sensors/{id}/credentials     CredentialRequest      → 200 SensorCredentialResponse
+ *   GET    /api/admin/sensors/{id}/audit                                  → 200 AuditResponse
+ *   POST   /api/admin/readers                      ReaderRequest          → 201 ReaderCredentialResponse
+ *   DELETE /api/admin/readers/{username}                                  → 204
+ *
+ * Errors: { error: string, errors?: string[] } with 400 (bad JSON), 401 (no or wrong credential, always before
+ * anything else), 404, 409 (exists / retired / owner change outside a transfer), 413, 415, 422 (invalid), 429.
+ */
+import type { AuditAction, Owner, SensorInfo } from './register.ts';
+
+export const ADMIN_PREFIX = '/api/admin/';
+
+export interface RegisterSensorRequest {
+  /** A sensor manifest as a technician fills it in (shared/manifest.ts); validated like `drukte provision` does. */
+  manifest: unknown;
+  /** sha256 (hex) of the minimiser sources and of the bundle built for this sensor, when known. */
+  minimiserHash?: string;
+  bundleHash?: string;
+  /**
+   * The sensor's MQTT password as a stored scrypt hash (`scrypt$N=…`), made where the password was made, so the
+   * password never travels. Leave out to have the gateway generate one; it is then returned once.
+   */
+  credential?: string;
+}
+
+export type UpdateSensorRequest = Omit<RegisterSensorRequest, 'credential'>;
+
+export interface MqttCredential {
+  username: string;
+  /** Sensors: exactly `sensor-{id}`. Readers: the username, or a client id starting with `{username}-`. */
+  clientId: string;
+  /** Only when the gateway generated it: shown this once, stored nowhere (only its scrypt hash is kept). */
+  password?: string;
+}
+
+export interface SensorCredentialResponse {
+  sensor: SensorInfo;
+  mqtt: MqttCredential;
+}
+
+export interface SensorResponse {
+  sensor: SensorInfo;
+  lifecycle: 'active' | 'retired';
+}
+
+export interface TransferRequest {
+  owner: Owner;
+  note?: string;
+}
+
+export interface AuditEntryJson {
+  seq: number;
+  at: string;
+  action: AuditAction;
+  from: Owner | null;
+  to: Owner | null;
+  note: string | null;
+}
+
+export interface TransferResponse {
+  transfer: AuditEntryJson;
+}
+
+export interface RetireRequest {
+  reason: string;
+}
+
+export interface CredentialRequest {
+  credential?: string;
+}
+
+export interface AuditResponse {
+  sensor: string;
+  entries: AuditEntryJson[];
+}
+
+export interface ReaderRequest {
+  username: string;
+  credential?: string;
+}
+
+export interface ReaderCredentialResponse {
+  mqtt: MqttCredential;
+  /** What the reader may subscribe to. */
+  topics: string;
+}
+
+export interface AdminErrorBody {
+  error: string;
+  errors?: string[];
+}

@@ -1,0 +1,228 @@
+/**
+ * The admin API (routes and wire types: gateway/admin-contract.ts). Authentication comes first, for every path and
+ * method under /api/admin/: without a valid admin credential the answer is 401 whatever was asked, so nobody
+ * learns which sensors or routes exist. The credential is a token checked against its scrypt hash in constant time
+ * (Bearer, or Basic with user `admin`); failures are rate-limited per address and logged without the token.
+ *
+ * The admin credential is for this API only: it is not accepted by the MQTT broker.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/log.ts';
+import { formatManifestErrors, validateManifest } from '../shared/manifest.ts';
+import { isValidId } from '../shared/topics.ts';
+import type { AuditEntryJson, MqttCredential, SensorCredentialResponse } from './admin-contract.ts';
+import { generateSecret, hashSecret, isStoredHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from './credentials.ts';
+import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from './http-kit.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { InvalidSensorInfo, RegisterError, sensorInfoFromManifest, type AuditEntry, type SensorInfo, type SensorRegister } from './register.ts';
+
+export interface AdminOptions {
+  /** Stored scrypt hash of the admin token; null = no admin credential (every request gets 401). */
+  tokenHash: string | null;
+  register: SensorRegister;
+  credentials: CredentialStore;
+  /** Run a function in one database transaction. */
+  atomically<T>(fn: () => T): T;
+  /** Close the MQTT sessions of the matching client ids (retired sensor, new password). */
+  disconnect(match: (clientId: string) => boolean): void;
+  limiter: RateLimiter;
+  hashParams: ScryptParams;
+  clock: Clock;
+  logger: Logger;
+}
+
+const NO_CORS = {}; // the admin API is not open data: no Access-Control-Allow-Origin
+const reply = (status: number, value: unknown): Reply => jsonReply(status, value, NO_CORS);
+const auditJson = (e: AuditEntry): AuditEntryJson => ({ seq: e.seq, at: new Date(e.at).toISOString(), action: e.action, from: e.fromOwner, to: e.toOwner, note: e.note });
+const obj = (x: unknown): Record<string, unknown> => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+
+/** The secret from `Authorization: Bearer <token>` or `Basic base64(admin:<token>)`; undefined if neither. */
+export function adminSecret(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const bearer = /^Bearer ([\x21-\x7e]{1,256})$/.exec(header);
+  if (bearer) return bearer[1];
+  const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 && decoded.slice(0, colon) === 'admin' ? decoded.slice(colon + 1) : undefined;
+}
+
+export class AdminApi {
+  private readonly log: Logger;
+
+  constructor(private readonly o: AdminOptions) {
+    this.log = o.logger.child({ module: 'admin' });
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let r: Reply;
+    try {
+      r = await this.authenticated(req);
+    } catch (err) {
+      const known = err instanceof HttpError ? err : registerErrorReply(err);
+      if (known) r = reply(known.status, { error: known.message, ...(known.errors ? { errors: known.errors } : {}) });
+      else {
+        this.log.error({ err: (err as Error).message }, 'admin request failed');
+        r = reply(500, { error: 'internal error' });
+      }
+    }
+    if (r.status === 401) r.headers = { ...r.headers, 'WWW-Authenticate': 'Bearer realm="drukte admin", Basic realm="drukte admin"' };
+    if (!res.headersSent) send(res, r);
+  }
+
+  private async authenticated(req: IncomingMessage): Promise<Reply> {
+    const address = remoteAddress(req);
+    if (!this.o.limiter.allows(address)) {
+      this.log.debug({ address }, 'admin request refused: rate-limited');
+      return reply(429, { error: 'too many failed attempts; try again later' });
+    }
+    const secret = adminSecret(req.headers.authorization);
+    const ok = secret !== undefined && this.o.tokenHash !== null ? await verifySecret(secret, this.o.tokenHash) : await verifyAgainstNothing(secret, this.o.hashParams);
+    if (!ok) {
+      this.o.limiter.take(address);
+      this.log.warn({ address, reason: secret === undefined ? 'no credential' : 'wrong credential' }, 'admin request refused');
+      return reply(401, { error: 'authentication required' });
+    }
+    return this.route(req);
+  }
+
+  private async route(req: IncomingMessage): Promise<Reply> {
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const [, , , kind, rawId, action, ...rest] = url.pathname.split('/'); // '', api, admin, kind, id, action
+    const m = req.method ?? 'GET';
+    if (rest.length) throw new HttpError(404, 'not found');
+    if (kind === 'sensors' && rawId === undefined && m === 'POST') return this.registerSensor(await readJsonBody(req));
+    if (kind === 'readers' && rawId === undefined && m === 'POST') return this.createReader(await readJsonBody(req));
+    const id = decodeId(rawId);
+    if (!id) throw new HttpError(404, 'not found');
+    if (kind === 'readers' && action === undefined && m === 'DELETE') return this.deleteReader(id);
+    if (kind !== 'sensors') throw new HttpError(404, 'not found');
+    if (action === undefined && m === 'PUT') return this.updateSensor(id, await readJsonBody(req));
+    if (action === 'audit' && m === 'GET') return this.audit(id);
+    if (m !== 'POST') throw new HttpError(405, 'method not allowed');
+    if (action === 'transfer') return this.transfer(id, await readJsonBody(req));
+    if (action === 'retire') return this.retire(id, await readJsonBody(req));
+    if (action === 'credentials') return this.rotate(id, await readJsonBody(req));
+    throw new HttpError(404, 'not found');
+  }
+
+  /** The manifest (validated as `drukte provision` does) and declared hashes, as a register entry. */
+  private sensorFrom(body: Record<string, unknown>): SensorInfo {
+    const result = validateManifest(body.manifest, this.o.clock.now());
+    if (!result.ok) throw new HttpError(422, 'invalid manifest', formatManifestErrors(result.errors).split('\n').map((l) => l.replace(/^\s*✗ /, '')));
+    const hashes: { minimiserHash?: string; bundleHash?: string } = {};
+    for (const key of ['minimiserHash', 'bundleHash'] as const) {
+      const v = body[key];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw new HttpError(422, 'invalid request', [`${key} must be a sha256 hex digest`]);
+      hashes[key] = v;
+    }
+    return sensorInfoFromManifest(result.manifest, hashes);
+  }
+
+  /** The supplied hash, or a new password and its hash. */
+  private async credentialFrom(body: Record<string, unknown>): Promise<{ hash: string; password?: string }> {
+    if (body.credential !== undefined) {
+      if (!isStoredHash(body.credential)) throw new HttpError(422, 'invalid request', ['credential must be a stored scrypt hash: scrypt$N=…,r=…,p=…$salt$hash (N 2^10–2^20)']);
+      return { hash: body.credential };
+    }
+    const password = generateSecret();
+    return { hash: await hashSecret(password, this.o.hashParams), password };
+  }
+
+  private async registerSensor(raw: unknown): Promise<Reply> {
+    const body = obj(raw);
+    const info = this.sensorFrom(body);
+    const cred = await this.credentialFrom(body);
+    this.o.atomically(() => {
+      if (this.o.credentials.get(info.id)) throw new HttpError(409, `the name ${info.id} is already taken by a credential`);
+      this.o.register.create(info, 'registered through the admin API');
+      this.o.credentials.set(info.id, 'sensor', cred.hash, this.o.clock.now());
+      this.o.register.note(info.id, 'credential', cred.password ? 'password generated by the gateway' : 'password hash supplied at provisioning');
+    });
+    this.log.info({ sensor: info.id, credential: cred.password ? 'generated' : 'supplied' }, 'admin: sensor registered');
+    const body2: SensorCredentialResponse = { sensor: this.o.register.get(info.id)!, mqtt: this.mqtt(info.id, cred.password) };
+    return reply(201, body2);
+  }
+
+  private mqtt(id: string, password?: string): MqttCredential {
+    return { username: id, clientId: `sensor-${id}`, ...(password ? { password } : {}) };
+  }
+
+  private updateSensor(id: string, raw: unknown): Reply {
+    const info = this.sensorFrom(obj(raw));
+    if (info.id !== id) throw new HttpError(422, 'invalid request', [`manifest.id ${info.id} is not the sensor in the path (${id})`]);
+    this.o.register.update(info, 'updated through the admin API');
+    this.log.info({ sensor: id }, 'admin: sensor updated');
+    return reply(200, { sensor: this.o.register.get(id), lifecycle: 'active' });
+  }
+
+  private transfer(id: string, raw: unknown): Reply {
+    const body = obj(raw);
+    const note = typeof body.note === 'string' && body.note.trim() ? body.note.trim().slice(0, 500) : undefined;
+    const entry = this.o.register.transfer(id, body.owner as SensorInfo['owner'], note);
+    this.log.info({ sensor: id, to: entry.toOwner?.organisation }, 'admin: owner transferred');
+    return reply(200, { transfer: auditJson(entry) });
+  }
+
+  private retire(id: string, raw: unknown): Reply {
+    const reason = obj(raw).reason;
+    this.o.atomically(() => {
+      this.o.register.retire(id, typeof reason === 'string' ? reason.trim().slice(0, 500) : '');
+      this.o.credentials.delete(id);
+    });
+    this.o.disconnect((clientId) => clientId === `sensor-${id}`);
+    this.log.info({ sensor: id }, 'admin: sensor retired, its credential removed');
+    return reply(200, { sensor: this.o.register.get(id), lifecycle: 'retired' });
+  }
+
+  private async rotate(id: string, raw: unknown): Promise<Reply> {
+    const record = this.o.register.record(id);
+    if (!record) throw new HttpError(404, 'unknown sensor');
+    if (record.lifecycle === 'retired') throw new HttpError(409, `sensor ${id} is retired`);
+    const cred = await this.credentialFrom(obj(raw));
+    this.o.atomically(() => {
+      this.o.credentials.set(id, 'sensor', cred.hash, this.o.clock.now());
+      this.o.register.note(id, 'credential', cred.password ? 'new password generated by the gateway' : 'new password hash supplied');
+    });
+    this.o.disconnect((clientId) => clientId === `sensor-${id}`);
+    this.log.info({ sensor: id }, 'admin: sensor credential replaced');
+    return reply(200, { sensor: record.info, mqtt: this.mqtt(id, cred.password) });
+  }
+
+  private audit(id: string): Reply {
+    if (!this.o.register.record(id)) throw new HttpError(404, 'unknown sensor');
+    return reply(200, { sensor: id, entries: this.o.register.audit(id).map(auditJson) });
+  }
+
+  private async createReader(raw: unknown): Promise<Reply> {
+    const body = obj(raw);
+    const username = body.username;
+    if (!isValidId(username)) throw new HttpError(422, 'invalid request', ["username must be 3–63 of a-z, 0-9 and '-'"]);
+    const cred = await this.credentialFrom(body);
+    this.o.atomically(() => {
+      if (this.o.credentials.get(username) || this.o.register.record(username)) throw new HttpError(409, `the name ${username} is already taken`);
+      this.o.credentials.set(username, 'reader', cred.hash, this.o.clock.now());
+    });
+    this.log.info({ reader: username, credential: cred.password ? 'generated' : 'supplied' }, 'admin: feed reader created');
+    return reply(201, { mqtt: { username, clientId: username, ...(cred.password ? { password: cred.password } : {}) }, topics: 'drukte/v1/areas/#' });
+  }
+
+  private deleteReader(username: string): Reply {
+    const cred = this.o.credentials.get(username);
+    if (cred?.role !== 'reader') throw new HttpError(404, 'unknown reader');
+    this.o.credentials.delete(username);
+    this.o.disconnect((clientId) => clientId === username || clientId.startsWith(`${username}-`));
+    this.log.info({ reader: username }, 'admin: feed reader removed');
+    return { status: 204, type: 'text/plain; charset=utf-8', body: '' };
+  }
+}
+
+/** Register errors as HTTP statuses. */
+function registerErrorReply(err: unknown): HttpError | null {
+  if (err instanceof RegisterError) return new HttpError(err.code === 'not-found' ? 404 : 409, err.message);
+  if (err instanceof InvalidSensorInfo) return new HttpError(422, 'invalid request', err.errors);
+  return null;
+}

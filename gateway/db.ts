@@ -1,0 +1,117 @@
+/**
+ * The gateway's database: one SQLite file (better-sqlite3) in the data directory, in WAL mode, with its schema
+ * versioned in code. `PRAGMA user_version` holds the version; each migration runs once, in a transaction, in order.
+ * A database written by a newer gateway is refused rather than guessed at.
+ *
+ *   <dataDir>/drukte.sqlite   register (sensors, register_audit), credentials, aggregates, statuses, area_densities
+ *
+ * Without a data directory (tests) the same schema lives in memory.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export const DATABASE_FILE = 'drukte.sqlite';
+
+/** Migrations, oldest first: index + 1 is the schema version it produces. Never edit one that has shipped. */
+export const MIGRATIONS: readonly string[] = [
+  // v1: register, its append-only audit trail, credentials, history.
+  `CREATE TABLE sensors (
+     id TEXT PRIMARY KEY,
+     area_id TEXT,
+     driver TEXT NOT NULL,
+     owner_name TEXT NOT NULL, owner_organisation TEXT NOT NULL, owner_email TEXT NOT NULL, owner_phone TEXT,
+     purpose TEXT NOT NULL, legal_ground TEXT NOT NULL, dpia_ref TEXT NOT NULL,
+     lat REAL NOT NULL, lon REAL NOT NULL, location_description TEXT NOT NULL,
+     area_m2 REAL NOT NULL,
+     expires_at TEXT NOT NULL,
+     register_url TEXT NOT NULL,
+     k_floor INTEGER NOT NULL, window_seconds INTEGER, granularity INTEGER, output TEXT,
+     minimiser_hash TEXT, bundle_hash TEXT,
+     lifecycle TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle IN ('active', 'retired')),
+     registered_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+     retired_at INTEGER, retire_reason TEXT,
+     last_seen INTEGER
+   );
+   CREATE INDEX sensors_area ON sensors (area_id);
+   CREATE TABLE register_audit (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     sensor_id TEXT NOT NULL REFERENCES sensors (id),
+     at INTEGER NOT NULL,
+     action TEXT NOT NULL CHECK (action IN ('register', 'update', 'transfer', 'retire', 'credential')),
+     from_owner TEXT, to_owner TEXT, note TEXT
+   );
+   CREATE INDEX register_audit_sensor ON register_audit (sensor_id, seq);
+   CREATE TRIGGER register_audit_no_update BEFORE UPDATE ON register_audit BEGIN SELECT RAISE(ABORT, 'register_audit is append-only'); END;
+   CREATE TRIGGER register_audit_no_delete BEFORE DELETE ON register_audit BEGIN SELECT RAISE(ABORT, 'register_audit is append-only'); END;
+   CREATE TABLE credentials (
+     username TEXT PRIMARY KEY,
+     role TEXT NOT NULL CHECK (role IN ('sensor', 'reader')),
+     hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE aggregates (
+     sensor_id TEXT NOT NULL, seq INTEGER NOT NULL,
+     from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, level INTEGER NOT NULL, count INTEGER,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (sensor_id, seq)
+   ) WITHOUT ROWID;
+   CREATE INDEX aggregates_time ON aggregates (sensor_id, to_s);
+   CREATE TABLE statuses (
+     sensor_id TEXT PRIMARY KEY, status TEXT NOT NULL, received_at INTEGER NOT NULL
+   );
+   CREATE TABLE area_densities (
+     area_id TEXT NOT NULL, from_s INTEGER NOT NULL, to_s INTEGER NOT NULL,
+     level INTEGER NOT NULL, count INTEGER, sensors TEXT NOT NULL, published_at INTEGER NOT NULL
+   );
+   CREATE INDEX area_densities_time ON area_densities (area_id, to_s);`,
+];
+
+export class DatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+/** Bring a database to the newest schema; returns the version it is at now. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new DatabaseError(`the database has schema version ${current}, newer than this gateway knows (${MIGRATIONS.length}); use a newer gateway`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}
+
+/** Open (creating if needed) the database in `dataDir`, or in memory when `dataDir` is null. */
+export function openDatabase(dataDir: string | null): Database.Database {
+  let db: Database.Database;
+  if (dataDir === null) {
+    db = new Database(':memory:');
+  } else {
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      db = new Database(join(dataDir, DATABASE_FILE));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new DatabaseError(`cannot open the database in data directory ${dataDir}: ${code}`);
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err instanceof DatabaseError ? err : new DatabaseError(`cannot prepare the database: ${(err as Error).message}`);
+  }
+  return db;
+}

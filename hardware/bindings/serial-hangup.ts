@@ -1,0 +1,68 @@
+/**
+ * A fix for the real binding: a serial device that hangs up must be a disconnect, not a busy loop.
+ *
+ * On Linux and macOS, serialport 13's bindings-cpp reads with unixRead(), which retries AT ONCE when read() returns
+ * 0 bytes. After a hang-up (a USB adapter pulled, the far end of a PTY closed) a tty's read() returns 0 (end of
+ * file) every time, so the retry spins at 100 % CPU and recurses until the process runs out of memory
+ * (serialport/bindings-cpp issue #162, fix proposed in PR #164, not released). Seen here with socat PTYs: killing
+ * socat either fails the poll (a clean disconnect) or leaves the port reading 0 bytes forever.
+ *
+ * `hangupSafe(binding)` returns the platform binding with one change to the ports it opens: their read() is the same
+ * loop as unixRead (read; on EAGAIN wait for the poller's "readable"; canceled when closed) except that 0 bytes is
+ * taken as end of file and rejected as a disconnect, which @serialport/stream turns into a 'close' with
+ * disconnected = true. A tty opened non-blocking returns EAGAIN, not 0, when there is merely nothing to read.
+ * Ports without a POSIX fd/poller (Windows) are left as they are.
+ */
+import { read as fsRead } from 'node:fs';
+import type { BindingInterface, BindingPortInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+
+interface PosixPort extends BindingPortInterface {
+  fd: number | null;
+  poller: { once(event: 'readable', cb: (err: Error | null) => void): unknown };
+}
+
+const isPosixPort = (port: BindingPortInterface): port is PosixPort =>
+  'fd' in port && 'poller' in port && typeof (port as { poller?: { once?: unknown } }).poller?.once === 'function';
+
+const canceled = (message: string): Error => Object.assign(new Error(message), { canceled: true as const });
+
+function readOnce(fd: number, buffer: Buffer, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => fsRead(fd, buffer, offset, length, null, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/** unixRead without the zero-byte spin (see the file comment). */
+export async function hangupSafeRead(port: PosixPort, buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
+  for (;;) {
+    if (!port.isOpen || port.fd === null) throw canceled('Port is not open');
+    let bytesRead: number;
+    try {
+      bytesRead = await readOnce(port.fd, buffer, offset, length);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw err;
+      if (!port.isOpen) throw canceled('Port is not open');
+      await new Promise<void>((resolve, reject) => port.poller.once('readable', (e) => (e ? reject(e) : resolve())));
+      continue;
+    }
+    if (bytesRead === 0) throw Object.assign(new Error('end of file: the device hung up'), { disconnect: true });
+    return { buffer, bytesRead };
+  }
+}
+
+/** The platform binding, with hang-up-safe reads on the ports it opens. */
+export function hangupSafe(binding: BindingInterface): BindingInterface {
+  return {
+    list: () => binding.list(),
+    async open(options) {
+      const port = await binding.open(options);
+      if (isPosixPort(port)) {
+        const read = port.read.bind(port);
+        port.read = async (buffer: Buffer, offset: number, length: number) => {
+          if (buffer.length < offset + length) return read(buffer, offset, length); // let the original validate
+          return hangupSafeRead(port, buffer, offset, length);
+        };
+      }
+      return port;
+    },
+  };
+}

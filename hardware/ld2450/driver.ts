@@ -1,0 +1,212 @@
+/**
+ * HLK-LD2450 configuration at start-up, over any SerialPortLike (PROTOCOLS.md §1.2; frames in command.ts).
+ *
+ *   enable configuration (0x00FF) ─► read firmware (0x00A0) ─► multi-target tracking (0x0090)
+ *   ─► read MAC (0x00A5): `08 05 04 03 02 01` means Bluetooth is already off (ESPHome's rule, §1.2)
+ *   ─► if not: Bluetooth off (0x00A4, value 00 00)
+ *   ─► zone filter (0x00C2, type 1 "detect only inside", the manifest zone's bounding rectangle; type 0 = off)
+ *   ─► end configuration (0x00FE), or, when Bluetooth was just switched off, restart (0x00A3) instead: the
+ *      Bluetooth setting persists but only takes effect after a restart (§1.2); the reboot also ends config mode.
+ *
+ * Why Bluetooth off: with Bluetooth on, the module shows live target positions to any phone with the vendor app,
+ * without a PIN — tracking data leaving the device outside drukte's minimiser.
+ * Why the zone filter: the module tracks at most 3 targets; filtering to the zone's bounding rectangle keeps those
+ * slots for people in (or near) the zone instead of passers-by. The rectangle contains the polygon, so the
+ * module never drops someone the minimiser's exact polygon test would count.
+ *
+ * Every command: write, wait for its ACK (command | 0x0100, status 0) for `timeoutMs`, up to `tries` times.
+ * Bytes are parsed with the same decoder as the data path (decoder.ts), so an ACK that follows the tail of an
+ * in-flight report is found (§1.2 "resync on headers"); report frames are ignored (the module sends none in config
+ * mode, but the ones in flight before Enable arrive). If a step fails after Enable was acknowledged, End
+ * configuration is still sent once, so the module does not stay silent in config mode.
+ */
+import type { Logger } from '../../shared/log.ts';
+import type { PointMm } from '../../shared/minimisation.ts';
+import type { SerialPortLike } from '../bindings/serial.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../bindings/timers.ts';
+import { Ld2450Command, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEnableConfig, encodeEndConfig } from './command.ts';
+import { Ld2450Decoder } from './decoder.ts';
+
+export const LD2450_BAUD = 256000;
+/** MAC the module reports while Bluetooth is disabled (ESPHome, PROTOCOLS.md §1.2). */
+export const BLUETOOTH_OFF_MAC = '080504030201';
+
+export type ZoneRect = readonly [x1: number, y1: number, x2: number, y2: number];
+
+export interface Ld2450Info {
+  model: 'HLK-LD2450';
+  /** e.g. "V2.04.23101915". */
+  firmware: string;
+  tracking: 'multi';
+  /** 'off': was already off; 'switched-off': was on, switched off and the module restarted to apply it. */
+  bluetooth: 'off' | 'switched-off';
+  restarted: boolean;
+  zoneFilter: { type: 'inside'; rectMm: ZoneRect } | { type: 'off' };
+}
+
+export interface Ld2450ConfigureOptions {
+  timers?: Timers;
+  /** Per-command ACK timeout, ms. Default 1000 (a real V2.04 unit answers in ~7 ms). */
+  timeoutMs?: number;
+  /** Attempts per command. Default 3. */
+  tries?: number;
+  logger?: Logger;
+}
+
+export class Ld2450ConfigError extends Error {
+  override name = 'Ld2450ConfigError';
+}
+
+/** The zone's bounding rectangle in whole mm (outwards), clamped to int16: the module's zone coordinates. */
+export function zoneFilterRect(zone: readonly PointMm[]): ZoneRect {
+  if (zone.length === 0) throw new RangeError('zone has no points');
+  const clamp = (v: number): number => Math.max(-32768, Math.min(32767, v));
+  const xs = zone.map((p) => p[0]);
+  const ys = zone.map((p) => p[1]);
+  return [clamp(Math.floor(Math.min(...xs))), clamp(Math.floor(Math.min(...ys))), clamp(Math.ceil(Math.max(...xs))), clamp(Math.ceil(Math.max(...ys)))];
+}
+
+/**
+ * The 26-byte value of Set zones (0x00C2): u16 type, then 3 × (x1, y1, x2, y2) as PLAIN two's-complement int16 LE
+ * in mm (not the report frame's sign-magnitude, §1.2); zones 2 and 3 unused (all zero).
+ */
+export function encodeZoneFilter(rect: ZoneRect | null): Buffer {
+  const value = Buffer.alloc(26);
+  if (rect === null) return value; // type 0: filter off
+  value.writeUInt16LE(1, 0);
+  rect.forEach((v, i) => value.writeInt16LE(v, 2 + 2 * i));
+  return value;
+}
+
+/** Waits for ACKs of one command at a time on a port. */
+class AckChannel {
+  readonly #decoder = new Ld2450Decoder();
+  #waiter: { command: number; done: (ack: { status: number; data: Buffer } | Error) => void } | null = null;
+  reports = 0;
+  noise = 0;
+  closed = false;
+
+  constructor(private readonly port: SerialPortLike) {
+    port.on('data', this.#onData);
+    port.on('close', this.#onClose);
+  }
+
+  #onData = (chunk: Buffer): void => {
+    for (const e of this.#decoder.push(chunk)) {
+      if (e.type === 'report') this.reports++;
+      else if (e.type === 'noise') this.noise++;
+      else if (this.#waiter && e.command === this.#waiter.command) {
+        const w = this.#waiter;
+        this.#waiter = null;
+        w.done({ status: e.status, data: e.data });
+      } // an ACK for another command (a late answer to an earlier try) is ignored
+    }
+  };
+
+  #onClose = (): void => {
+    this.closed = true;
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.done(new Ld2450ConfigError(`serial device ${this.port.path} closed during LD2450 configuration`));
+  };
+
+  /** One attempt: write, then the ACK, null on timeout. */
+  async attempt(frame: Buffer, command: number, timers: Timers, timeoutMs: number): Promise<{ status: number; data: Buffer } | null> {
+    if (this.closed) throw new Ld2450ConfigError(`serial device ${this.port.path} closed during LD2450 configuration`);
+    let timer: TimerHandle | null = null;
+    const answer = new Promise<{ status: number; data: Buffer } | null>((resolve, reject) => {
+      this.#waiter = { command, done: (a) => (a instanceof Error ? reject(a) : resolve(a)) };
+      timer = timers.setTimeout(() => {
+        this.#waiter = null;
+        resolve(null);
+      }, timeoutMs);
+    });
+    try {
+      await this.port.write(frame);
+    } catch (err) {
+      this.#waiter = null;
+      timers.clearTimeout(timer);
+      throw new Ld2450ConfigError(`cannot write to ${this.port.path}: ${(err as Error).message}`);
+    }
+    try {
+      return await answer;
+    } finally {
+      timers.clearTimeout(timer);
+    }
+  }
+
+  dispose(): void {
+    this.port.off('data', this.#onData);
+    this.port.off('close', this.#onClose);
+  }
+}
+
+/** Configure an LD2450 on `port` (see the file comment). Resolves with what was found and set. */
+export async function configureLd2450(port: SerialPortLike, zone: readonly PointMm[] | null, options: Ld2450ConfigureOptions = {}): Promise<Ld2450Info> {
+  const timers = options.timers ?? systemTimers;
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const tries = options.tries ?? 3;
+  if (!(Number.isInteger(tries) && tries >= 1 && tries <= 10)) throw new RangeError('tries must be an integer 1–10');
+  if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
+  const log = options.logger;
+  const channel = new AckChannel(port);
+
+  const request = async (name: string, frame: Buffer, command: number): Promise<Buffer> => {
+    let refused: number | null = null;
+    for (let i = 1; i <= tries; i++) {
+      const ack = await channel.attempt(frame, command, timers, timeoutMs);
+      if (ack && ack.status === 0) return ack.data;
+      if (ack) refused = ack.status;
+      log?.debug({ command: name, attempt: i, status: ack?.status ?? 'timeout' }, 'LD2450 command not acknowledged');
+    }
+    if (refused !== null) throw new Ld2450ConfigError(`LD2450 refused '${name}' (ACK status ${refused}) ${tries} times`);
+    const heard = channel.reports > 0 ? "; reports arrive, so check the wire from the host's TX to the module's RX"
+      : channel.noise > 0 ? '; only 0x00 bytes arrive: wrong baud rate?' : '';
+    throw new Ld2450ConfigError(`LD2450 did not acknowledge '${name}' after ${tries} tries: check TX/RX wiring and 256000 baud${heard}`);
+  };
+
+  let inConfig = false;
+  try {
+    await request('enable configuration', encodeEnableConfig(), Ld2450Command.enableConfig);
+    inConfig = true;
+    const fwData = await request('read firmware version', encodeCommand(Ld2450Command.readFirmware), Ld2450Command.readFirmware);
+    const firmware = decodeFirmwareVersion(fwData) ?? 'unknown';
+    log?.info({ firmware }, 'LD2450 firmware');
+    await request('multi-target tracking', encodeCommand(Ld2450Command.multiTarget), Ld2450Command.multiTarget);
+
+    let alreadyOff = false;
+    try {
+      const mac = await request('read MAC', encodeCommand(Ld2450Command.getMac, Uint8Array.of(0x01, 0x00)), Ld2450Command.getMac);
+      alreadyOff = mac.subarray(0, 6).toString('hex') === BLUETOOTH_OFF_MAC;
+    } catch (err) {
+      if (channel.closed) throw err;
+      log?.warn({ err: (err as Error).message }, 'LD2450 Bluetooth state unknown; switching it off');
+    }
+    if (!alreadyOff) await request('bluetooth off', encodeBluetooth(false), Ld2450Command.bluetooth);
+
+    const rect = zone && zone.length > 0 ? zoneFilterRect(zone) : null;
+    await request('set zone filter', encodeCommand(Ld2450Command.setZones, encodeZoneFilter(rect)), Ld2450Command.setZones);
+
+    if (alreadyOff) {
+      await request('end configuration', encodeEndConfig(), Ld2450Command.endConfig);
+    } else {
+      await request('restart', encodeCommand(Ld2450Command.restart), Ld2450Command.restart);
+      log?.info('LD2450 Bluetooth switched off; the module restarts to apply it (reports resume after its reboot)');
+    }
+    inConfig = false;
+    return {
+      model: 'HLK-LD2450',
+      firmware,
+      tracking: 'multi',
+      bluetooth: alreadyOff ? 'off' : 'switched-off',
+      restarted: !alreadyOff,
+      zoneFilter: rect ? { type: 'inside', rectMm: rect } : { type: 'off' },
+    };
+  } finally {
+    if (inConfig && !channel.closed) {
+      // Best effort, once: never leave the module silent in configuration mode.
+      await channel.attempt(encodeEndConfig(), Ld2450Command.endConfig, timers, timeoutMs).catch(() => null);
+    }
+    channel.dispose();
+  }
+}

@@ -1,0 +1,107 @@
+/** The public register: index filters, the complete page per sensor, the machine-readable entry and the exports. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
+import { aggregate, encodeAggregate, encodeStatus, fetchJson, sensorInfo, startTestGateway, status, type TestGateway } from './helpers.ts';
+
+const HASH = 'a'.repeat(64); // what helpers' status() reports as the minimiser hash
+let t: TestGateway;
+
+beforeAll(async () => {
+  t = await startTestGateway([
+    sensorInfo('dam-noord', { areaId: 'dam', minimiserHash: HASH, bundleHash: 'e'.repeat(64) }), // active until 2026-05-31
+    sensorInfo('dam-zuid', { expiresAt: '2025-06-20', output: 'level', driver: 'ld2410', minimiserHash: 'f'.repeat(64) }), // 20 days left, today included
+    sensorInfo('oude-markt', { expiresAt: '2025-05-31' }), // expired yesterday
+    sensorInfo('tramhalte', { driver: 'beam' }),
+  ]);
+  t.gw.register.retire('tramhalte', 'stop moved');
+  t.gw.ingest.handle(statusTopic('dam-noord'), encodeStatus(status('dam-noord', 'registering')));
+  t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 15, level: 3 })));
+  t.gw.ingest.handle(statusTopic('dam-zuid'), encodeStatus(status('dam-zuid', 'registering', { expiresAt: '2025-06-20' })));
+});
+afterAll(() => t.gw.stop());
+
+const page = async (path: string) => (await fetch(`${t.base}${path}`)).text();
+const listed = (html: string) => [...html.matchAll(/<li class="card" data-register="([a-z]+)">\s*<h2><a href="\/sensors\/([a-z-]+)"/g)].map((m) => `${m[2]}:${m[1]}`);
+
+describe('register index', () => {
+  it('lists everything, or only active / expiring / expired / retired sensors, with counts', async () => {
+    const all = await page('/');
+    expect(listed(all)).toEqual(['dam-noord:active', 'dam-zuid:expiring', 'oude-markt:expired', 'tramhalte:retired']);
+    expect(all).toContain('Actief / Active (2)');
+    expect(all).toContain('Verloopt binnenkort / Expiring (1)');
+    expect(listed(await page('/?filter=active'))).toEqual(['dam-noord:active', 'dam-zuid:expiring']);
+    expect(listed(await page('/?filter=expiring'))).toEqual(['dam-zuid:expiring']);
+    expect(listed(await page('/?filter=expired'))).toEqual(['oude-markt:expired']);
+    expect(listed(await page('/?filter=retired'))).toEqual(['tramhalte:retired']);
+    expect(listed(await page('/?filter=<script>'))).toHaveLength(4);
+    expect(all).toContain('nog 20 dagen / 20 days left'); // 1 … 20 June
+    expect(all).toContain('verlopen — wordt verwijderd / expired — to be removed');
+  });
+});
+
+describe('register page', () => {
+  it('says what is measured and what is not, why, by whom, until when, how to reach them, the state and the minimiser hash', async () => {
+    const html = await page('/sensors/dam-noord');
+    for (const s of [
+      'Wat wordt gemeten', 'What is measured', 'Wat NIET wordt gemeten', 'What is NOT measured',
+      'Geen beelden of geluid.', 'No images or sound.', 'No identities', 'No positions or paths',
+      'Waarom', 'Crowd safety on the square during events', // why
+      'Team Openbare Ruimte, Gemeente Voorbeeld', 'mailto:drukte@voorbeeld.nl', 'tel:+31201234567', // by whom, contact
+      'AVG art. 6(1)(e), Gemeentewet art. 172', 'DPIA-2025-017', '2026-05-31', 'actief / active', // legal, until when
+      'meet / measuring', '15 mensen · druk', '15 people · busy', // state and level now
+      HASH, 'de sensor meldt dezelfde / the sensor reports the same', 'e'.repeat(64),
+    ]) expect(html, s).toContain(s);
+  });
+
+  it('shows a minimiser that differs from the provisioned one', async () => {
+    const html = await page('/sensors/dam-zuid');
+    expect(html).toContain('f'.repeat(64));
+    expect(html).toMatch(/the sensor reports a different one: <code class="hash">a{64}<\/code>/);
+    expect(html).toContain('Alleen het drukteniveau'); // level-only sensor
+  });
+
+  it('marks expired sensors "verlopen — wordt verwijderd / expired — to be removed", retired ones as retired', async () => {
+    expect(await page('/sensors/oude-markt')).toContain('<p class="banner" role="status">verlopen — wordt verwijderd / expired — to be removed.');
+    const retired = await page('/sensors/tramhalte');
+    expect(retired).toContain('buiten gebruik / retired');
+    expect(retired).toContain('stop moved');
+  });
+
+  it('serves the same entry as JSON', async () => {
+    const e = await fetchJson(`${t.base}/api/sensors/dam-noord`);
+    expect(e).toMatchObject({
+      id: 'dam-noord', purpose: 'Crowd safety on the square during events', legalGround: 'AVG art. 6(1)(e), Gemeentewet art. 172', dpiaRef: 'DPIA-2025-017',
+      expiresAt: '2026-05-31', minimiserHash: HASH, state: 'registering', latest: aggregate('dam-noord', 1, { count: 15, level: 3 }),
+      register: { status: 'active', daysLeft: 365, registeredAt: '2025-06-01T12:00:00.000Z', lastSeen: '2025-06-01T12:00:00.000Z', retiredAt: null },
+      reported: { minimiser: HASH, bundle: 'b'.repeat(64), firmware: '0.1.0' }, ownerHistory: [],
+    });
+    const list = await fetchJson(`${t.base}/api/sensors`);
+    expect(list.map((s: { id: string; state: string }) => `${s.id}:${s.state}`)).toEqual(['dam-noord:registering', 'dam-zuid:registering', 'oude-markt:expired', 'tramhalte:retired']);
+  });
+});
+
+describe('exports', () => {
+  it('SensRNet-like: legal entities, devices with sensors and datastreams, observation goals; no retired sensors', async () => {
+    const x = await fetchJson(`${t.base}/api/export/sensrnet`);
+    expect(x.legalEntities).toEqual([{ id: 'le-gemeente-voorbeeld', name: 'Gemeente Voorbeeld', website: null, contactDetails: [{ name: 'Team Openbare Ruimte', email: 'drukte@voorbeeld.nl', phone: '+31 20 123 4567' }] }]);
+    expect(x.devices.map((d: { id: string }) => d.id)).toEqual(['dam-noord', 'dam-zuid', 'oude-markt']);
+    const noord = x.devices[0];
+    expect(noord).toMatchObject({ legalEntityId: 'le-gemeente-voorbeeld', location: { type: 'Point', coordinates: [4.8922, 52.3731] }, sensors: [{ id: 'dam-noord-sensor', type: 'radar' }] });
+    expect(noord.datastreams.map((d: { id: string }) => d.id)).toEqual(['dam-noord-level', 'dam-noord-count']);
+    expect(noord.datastreams[1]).toMatchObject({ isActive: true, isOpenData: true, containsPersonalInfoData: false, observationGoalIds: ['dam-noord-goal'], dataLink: 'https://register.voorbeeld.nl/api/sensors/dam-noord' });
+    expect(x.devices[1].datastreams.map((d: { id: string }) => d.id)).toEqual(['dam-zuid-level']); // level-only: no count stream
+    expect(x.devices[2].datastreams[0].isActive).toBe(false);
+    expect(x.observationGoals[0]).toMatchObject({ id: 'dam-noord-goal', description: 'Crowd safety on the square during events', legalGround: 'AVG art. 6(1)(e), Gemeentewet art. 172' });
+  });
+
+  it('Amsterdam-like: one record per sensor with active_until', async () => {
+    const x = await fetchJson(`${t.base}/api/export/amsterdam`);
+    expect(x.map((r: { reference: string }) => r.reference)).toEqual(['dam-noord', 'dam-zuid', 'oude-markt']);
+    expect(x[0]).toMatchObject({
+      reference: 'dam-noord', active_until: '2026-05-31', contains_pi_data: false, legal_ground: 'AVG art. 6(1)(e), Gemeentewet art. 172', status: 'active',
+      owner: { organisation: 'Gemeente Voorbeeld', email: 'drukte@voorbeeld.nl' }, location: { latitude: 52.3731, longitude: 4.8922 }, regions: ['dam'],
+      observation_goals: [{ observation_goal: 'Crowd safety on the square during events' }],
+    });
+    expect(x[2]).toMatchObject({ active_until: '2025-05-31', status: 'expired' });
+  });
+});
