@@ -189,6 +189,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       limits,
       hashParams,
       addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
+      // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
+      onSensorRefused: (id, reason) => ingest?.raiseAlert(id, reason),
     });
     broker = new MqttBroker({
       mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },

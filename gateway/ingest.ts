@@ -20,7 +20,7 @@ import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from 
 import type { MessageSource } from './broker.ts';
 import { classifyPayloadErrors, ReasonCounter, type RejectionReason } from './reasons.ts';
 import type { History } from './history.ts';
-import { expiryEndSeconds, type SensorRegister } from './register.ts';
+import { expiryEndSeconds, type SensorInfo, type SensorRegister } from './register.ts';
 
 /** How far a window may end after the gateway's clock (sensor clocks drift a little): the stated clock skew. */
 export const FUTURE_TOLERANCE_SECONDS = 300;
@@ -36,6 +36,27 @@ export interface SensorSnapshot {
   status: Status | null;
   /** Gateway time (ms) of the last accepted message, or null. */
   receivedAt: number | null;
+}
+
+/** Something about a sensor that a person at the municipality must look at (shown on its register page). */
+export interface SensorAlert {
+  reason: string;
+  /** Gateway time, ms. */
+  at: number;
+}
+
+type IdentityMismatch = 'bundle-mismatch' | 'minimiser-mismatch' | 'expiry-mismatch';
+
+/**
+ * Does a status match what was registered at provisioning? A different bundle or minimiser means the device runs
+ * other code than the audited build; a different expiry means its compiled-in date was changed. Hashes are only
+ * compared when the register holds them (sensors registered without a bundle, e.g. from a manifest directory).
+ */
+export function identityMismatch(info: SensorInfo, status: Status): IdentityMismatch | null {
+  if (status.expiresAt !== info.expiresAt) return 'expiry-mismatch';
+  if (info.bundleHash && status.bundle !== info.bundleHash) return 'bundle-mismatch';
+  if (info.minimiserHash && status.minimiser !== info.minimiserHash) return 'minimiser-mismatch';
+  return null;
 }
 
 export interface IngestStats {
@@ -66,6 +87,9 @@ export class Ingest {
   private readonly rejected = new ReasonCounter<RejectionReason>();
   private readonly accepted = { aggregate: 0, status: 0 };
   private seqGaps = 0;
+  /** Sensors whose last status did not match the register: their aggregates are refused. */
+  private readonly mismatched = new Map<string, IdentityMismatch>();
+  private readonly alerts = new Map<string, SensorAlert>();
   private readonly log: Logger;
   private unsubscribers: Array<() => Promise<void>> = [];
 
@@ -77,6 +101,9 @@ export class Ingest {
     for (const [id, { status, receivedAt }] of statuses) {
       const s = this.state.get(id);
       this.state.set(id, { aggregate: s?.aggregate ?? null, status, receivedAt: Math.max(s?.receivedAt ?? 0, receivedAt) });
+      const info = opts.register.get(id);
+      const mismatch = info ? identityMismatch(info, status) : null;
+      if (mismatch) this.mismatched.set(id, mismatch);
     }
   }
 
@@ -127,15 +154,23 @@ export class Ingest {
     if (kind === 'status') {
       // Statuses are not ordered by `since`: the last will (offline) was composed at connect time.
       const status = decoded.value as Status;
+      // Kept and shown (the register page shows what the device reports next to what was registered), but a
+      // mismatch quarantines the sensor: its aggregates are refused until a status matches the register again.
+      const mismatch = identityMismatch(record.info, status);
+      if (mismatch) {
+        this.mismatched.set(sensorId, mismatch);
+        this.raiseAlert(sensorId, mismatch);
+      } else this.mismatched.delete(sensorId);
       this.opts.history.setStatus(status, now);
       this.opts.register.markSeen(sensorId, now);
       this.state.set(sensorId, { ...state, status: { ...status }, receivedAt: now });
       this.accepted.status++;
       this.emit({ type: 'status', sensorId, status: { ...status } });
-      return { ok: true };
+      return mismatch ? { ok: false, reason: mismatch } : { ok: true };
     }
 
     const aggregate = pickAggregate(decoded.value as Aggregate);
+    if (this.mismatched.has(sensorId)) return { ok: false, reason: 'identity-mismatch' };
     if (aggregate.from >= expiryEndSeconds(record.info)) return { ok: false, reason: 'sensor-expired' };
     const length = aggregate.to - aggregate.from; // > 0: the shared validator checks to > from
     if (length < MIN_WINDOW_SECONDS) return { ok: false, reason: 'window-too-short' };
@@ -155,6 +190,20 @@ export class Ingest {
     this.accepted.aggregate++;
     this.emit({ type: 'aggregate', sensorId, aggregate: pickAggregate(aggregate) });
     return { ok: true };
+  }
+
+  /**
+   * Record an alert for a sensor: logged at error level and shown on its register page until a later alert
+   * replaces it. Raised for identity mismatches and, by the broker policy, for publishes that failed the schema.
+   */
+  raiseAlert(sensorId: string, reason: string): void {
+    this.alerts.set(sensorId, { reason, at: this.opts.clock.now() });
+    this.log.error({ sensor: sensorId, reason }, 'ALERT: sensor needs attention');
+  }
+
+  alert(sensorId: string): SensorAlert | null {
+    const a = this.alerts.get(sensorId);
+    return a ? { ...a } : null;
   }
 
   private emit(event: IngestEvent): void {

@@ -46,6 +46,8 @@ export interface PolicyOptions {
   hashParams: ScryptParams;
   /** Remote address of a client's connection (for the rate limits and logs). */
   addressOf(client: Client): string;
+  /** An authenticated sensor published something off-contract: raise an alert on its register entry. */
+  onSensorRefused?(sensorId: string, reason: RefusalReason): void;
 }
 
 export interface BrokerPolicy {
@@ -190,6 +192,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
       const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who);
       if (decision.ok) return done(null);
       publishRefusals.add(decision.reason);
+      if (who?.role === 'sensor') opts.onSensorRefused?.(who.sensorId, decision.reason);
       log.warn({ reason: decision.reason, topic: describeTopic(packet.topic), client: client ? safeName(client.id) : '(broker)', size: payload.length }, 'publish refused');
       done(new Error(`publish refused: ${decision.reason}`));
     },

@@ -48,6 +48,12 @@ export type RejectionReason =
   | 'future-window'
   | 'duplicate'
   | 'stale-seq'
+  /** The status reports another bundle, minimiser or expiry than the register holds (a swapped or rebuilt device). */
+  | 'bundle-mismatch'
+  | 'minimiser-mismatch'
+  | 'expiry-mismatch'
+  /** An aggregate from a sensor whose last status did not match the register: refused until one matches. */
+  | 'identity-mismatch'
   /** A bug in the gateway, never the sender's fault; logged as an error. */
   | 'internal-error';
 

@@ -37,6 +37,7 @@ export class Views {
       retiredAt: r.retiredAt,
       retireReason: r.retireReason,
       reported: s.status ? { minimiser: s.status.minimiser, bundle: s.status.bundle, firmware: s.status.firmware } : null,
+      alert: this.ingest.alert(info.id),
     };
   }
 }

@@ -94,6 +94,8 @@ export interface SensorView {
   retireReason: string | null;
   /** What the sensor itself reported in its last status, or null. */
   reported: { minimiser: string; bundle: string; firmware: string } | null;
+  /** The latest alert about this sensor (refused publishes, identity mismatch), or null. */
+  alert?: { reason: string; at: number } | null;
 }
 
 export function stateText(state: ShownState): string {

@@ -31,6 +31,18 @@ function hashLine(declared: string | undefined, reported: string | undefined): H
   return html`<code class="hash">${shown}</code>${check}`;
 }
 
+const ALERT_TEXT: Record<string, { nl: string; en: string }> = {
+  'bundle-mismatch': { nl: 'de sensor draait andere software dan geregistreerd', en: 'the sensor runs other software than registered' },
+  'minimiser-mismatch': { nl: 'de sensor meldt een andere minimiser dan geregistreerd', en: 'the sensor reports another minimiser than registered' },
+  'expiry-mismatch': { nl: 'de sensor meldt een andere einddatum dan geregistreerd', en: 'the sensor reports another expiry date than registered' },
+};
+
+function alertBanner(v: SensorView): Html {
+  if (!v.alert) return html``;
+  const t = ALERT_TEXT[v.alert.reason] ?? { nl: `een bericht van de sensor is geweigerd (${v.alert.reason})`, en: `a message from the sensor was refused (${v.alert.reason})` };
+  return html`<p class="banner alert" role="alert" id="alert">Waarschuwing: ${t.nl}; de gegevens worden niet gebruikt tot dit is opgelost. <span class="en">Alert: ${t.en}; its data is not used until this is resolved.</span> <span class="muted">(${formatDateTime(Math.floor(v.alert.at / 1000))})</span></p>`;
+}
+
 function banner(v: SensorView): Html {
   if (v.register === 'expired') return html`<p class="banner" role="status">${registerText('expired')}. Deze sensor meet niet meer. <span class="en">This sensor no longer measures.</span></p>`;
   if (v.register === 'retired') {
@@ -61,6 +73,7 @@ export function sensorPage(v: SensorView, audit: readonly AuditEntry[] = []): st
 <h1>Sensor ${info.id}</h1>
 <p class="muted">${info.location.description}</p>
 ${banner(v)}
+${alertBanner(v)}
 <h2>Wat wordt gemeten <span class="en">/ What is measured</span></h2>
 <p>${measuredNl}<br><span class="en">${measuredEn}</span></p>
 

@@ -89,7 +89,7 @@ describe('ingest', () => {
   it('remembers the latest state across a restart: a redelivered aggregate is still a duplicate', () => {
     const { ingest, register, history, clock, logger } = setup();
     ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 8, { count: 15 })));
-    ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'registering')));
+    ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'registering', { expiresAt: '2025-06-02' })));
     const again = new Ingest({ register, history, clock, logger });
     expect(again.latest(ID)).toMatchObject({ aggregate: aggregate(ID, 8, { count: 15 }), status: { state: 'registering' }, receivedAt: T0 });
     expect(again.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 8, { count: 15 })))).toEqual({ ok: false, reason: 'duplicate' });

@@ -14,7 +14,7 @@ beforeAll(async () => {
     sensorInfo('tramhalte', { driver: 'beam' }),
   ]);
   t.gw.register.retire('tramhalte', 'stop moved');
-  t.gw.ingest.handle(statusTopic('dam-noord'), encodeStatus(status('dam-noord', 'registering')));
+  t.gw.ingest.handle(statusTopic('dam-noord'), encodeStatus(status('dam-noord', 'registering', { bundle: 'e'.repeat(64) })));
   t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 15, level: 3 })));
   t.gw.ingest.handle(statusTopic('dam-zuid'), encodeStatus(status('dam-zuid', 'registering', { expiresAt: '2025-06-20' })));
 });
@@ -73,7 +73,7 @@ describe('register page', () => {
       id: 'dam-noord', purpose: 'Crowd safety on the square during events', legalGround: 'AVG art. 6(1)(e), Gemeentewet art. 172', dpiaRef: 'DPIA-2025-017',
       expiresAt: '2026-05-31', minimiserHash: HASH, state: 'registering', latest: aggregate('dam-noord', 1, { count: 15, level: 3 }),
       register: { status: 'active', daysLeft: 365, registeredAt: '2025-06-01T12:00:00.000Z', lastSeen: '2025-06-01T12:00:00.000Z', retiredAt: null },
-      reported: { minimiser: HASH, bundle: 'b'.repeat(64), firmware: '0.1.0' }, ownerHistory: [],
+      reported: { minimiser: HASH, bundle: 'e'.repeat(64), firmware: '0.1.0' }, ownerHistory: [],
     });
     const list = await fetchJson(`${t.base}/api/sensors`);
     expect(list.map((s: { id: string; state: string }) => `${s.id}:${s.state}`)).toEqual(['dam-noord:registering', 'dam-zuid:registering', 'oude-markt:expired', 'tramhalte:retired']);
