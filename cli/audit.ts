@@ -48,7 +48,7 @@ export function bundleMinimiserHash(dir: string): string {
 
 /** Read the retained Status of a sensor and return its minimiser hash. */
 export async function liveMinimiserHash(brokerUrl: string, sensor: string, opts: { username?: string; password?: string; timeoutMs: number }): Promise<string> {
-  const client = mqtt.connect(brokerUrl, { username: opts.username, password: opts.password, reconnectPeriod: 0, connectTimeout: opts.timeoutMs, clientId: `audit-${process.pid}-${Date.now() % 100000}` });
+  const client = mqtt.connect(brokerUrl, { username: opts.username, password: opts.password, reconnectPeriod: 0, connectTimeout: opts.timeoutMs, clientId: `${opts.username ?? "audit"}-audit-${process.pid}` });
   try {
     return await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new AuditUnreadable(`no retained status for sensor '${sensor}' on ${brokerUrl} within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
@@ -80,9 +80,9 @@ export async function registerMinimiserHash(gatewayUrl: string, sensor: string, 
   }
   if (!res.ok) throw new AuditUnreadable(`${url} answered ${res.status}`);
   const body = (await res.json()) as Record<string, unknown>;
-  const candidates = [body.minimiser, (body.hashes as Record<string, unknown> | undefined)?.minimiser, (body.status as Record<string, unknown> | undefined)?.minimiser];
-  const h = candidates.find((c): c is string => typeof c === 'string' && /^[0-9a-f]{64}$/.test(c));
-  if (!h) throw new AuditUnreadable(`the register entry of '${sensor}' shows no minimiser hash (has the sensor reported its status yet?)`);
+  // What the live sensor itself reported in its last Status (not what was registered at provisioning).
+  const h = (body.reported as Record<string, unknown> | null | undefined)?.minimiser;
+  if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) throw new AuditUnreadable(`the register entry of '${sensor}' shows no minimiser hash reported by the sensor (has it sent its status yet?)`);
   return h;
 }
 

@@ -8,7 +8,7 @@
  *   sensor {id}         username = id, scrypt password,          only drukte/v1/sensors/{id}/aggregate  nothing (SUBACK 0x80)
  *                       clientId = sensor-{id}, registered,      and …/status, contract payloads only
  *                       not retired, not expired
- *   reader {name}       username = name, scrypt password,        nothing                                only drukte/v1/areas/…
+ *   reader {name}       username = name, scrypt password,        nothing                                drukte/v1/areas/…, sensors' …/status
  *                       clientId = name or name-…
  *   admin               not on MQTT (HTTP admin API only)
  *   the gateway itself  (in-process, no connection)              area topics; sensor topics checked     –
@@ -88,9 +88,16 @@ export function decidePublish(topic: string, payload: Uint8Array, retain: boolea
   return { ok: true };
 }
 
-/** Readers may subscribe below drukte/v1/areas/ only (any filter there cannot match another tree). */
+/**
+ * Readers may subscribe below drukte/v1/areas/ (any filter there cannot match another tree), and to sensors'
+ * retained statuses — public on the register anyway — so an auditor can check a live sensor's minimiser hash on the
+ * broker (`drukte audit --broker`). Aggregates stay between sensor and gateway.
+ */
 export function mayReaderSubscribe(filter: string): boolean {
-  return filter.startsWith('drukte/v1/areas/') && filter.length > 'drukte/v1/areas/'.length;
+  if (filter.startsWith('drukte/v1/areas/') && filter.length > 'drukte/v1/areas/'.length) return true;
+  const parts = filter.split('/');
+  return parts.length === 5 && parts[0] === 'drukte' && parts[1] === 'v1' && parts[2] === 'sensors' && parts[4] === 'status'
+    && (parts[3] === '+' || isValidId(parts[3]));
 }
 
 /** Log-safe description of a topic: sensor topics as they are, anything else only by its shape. */

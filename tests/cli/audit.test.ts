@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../../firmware/identity.ts';
 import { minimiserHash } from '../../firmware/minimiser-hash.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+import { passwordOf, READER, sensorInfo, startTestGateway } from '../gateway/helpers.ts';
 
 const exec = promisify(execFile);
 const audit = (args: string[]) => exec(process.execPath, ['bin/drukte.js', 'audit', ...args]).then((r) => ({ code: 0, ...r }), (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
@@ -74,5 +75,46 @@ describe('drukte audit', () => {
     expect((await audit(['--bundle', good])).code).toBe(0);
     expect((await audit(['--bundle', bad])).code).toBe(1);
     expect((await audit(['--bundle', dir])).code).toBe(3);
+  });
+});
+
+describe('drukte audit against a running gateway (authentication on)', () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let live: RunningSensor;
+  const gwDir = mkdtempSync(join(tmpdir(), 'drukte-audit-gw-'));
+  beforeAll(async () => {
+    gw = await startTestGateway([sensorInfo('audit-gw', { expiresAt: '2027-12-31', minimiserHash: HASH })], { clock: systemClock as never });
+    live = await startSensor({
+      identity: { id: 'audit-gw', expiresAt: '2027-12-31', firmware: '0.1.0', minimiser: HASH, bundle: 'c'.repeat(64) },
+      driver: 'ld2450',
+      settings: { areaM2: 4, zone: null, scheme: FRUIN_WALKWAY, windowSeconds: 10, kFloor: 3, granularity: 1, output: 'level+count', heartbeatSeconds: 60 },
+      broker: { url: gw.mqttUrl, username: 'audit-gw', password: passwordOf('audit-gw') }, dataDir: join(gwDir, 'sensor'),
+    }, { source: new PassThrough(), clock: systemClock, logger: silentLogger(), tickMs: null });
+    for (let i = 0; i < 200; i++) {
+      const entry = (await (await fetch(`${gw.base}/api/sensors/audit-gw`)).json()) as { reported?: { minimiser?: string } | null };
+      if (entry.reported?.minimiser === HASH) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  afterAll(async () => {
+    await live.stop();
+    await gw.gw.stop();
+  });
+
+  it('--gateway compares with what the live sensor reported to the register', async () => {
+    const r = await audit(['--gateway', gw.base, '--sensor', 'audit-gw']);
+    expect(r.stdout).toMatch(/✓ MATCH/);
+    expect(r.code).toBe(0);
+    expect((await audit(['--gateway', gw.base, '--sensor', 'nobody-here', '--timeout', '2'])).code).toBe(3);
+  });
+
+  it('--broker reads the retained status with feed-reader credentials; anonymous is refused', async () => {
+    const pw = join(gwDir, 'reader.pw');
+    writeFileSync(pw, passwordOf(READER));
+    const r = await audit(['--broker', gw.mqttUrl, '--sensor', 'audit-gw', '--username', READER, '--password-file', pw, '--timeout', '5']);
+    expect(r.stdout).toMatch(/✓ MATCH/);
+    expect(r.code).toBe(0);
+    const anon = await audit(['--broker', gw.mqttUrl, '--sensor', 'audit-gw', '--timeout', '3']);
+    expect(anon.code).toBe(3);
   });
 });

@@ -136,10 +136,10 @@ describe('publish and subscribe: each only on its own topics', () => {
     expect((await stats()).subscriptionsRefused).toBe(3);
   });
 
-  it('lets a reader subscribe below drukte/v1/areas/ only', async () => {
+  it('lets a reader subscribe below drukte/v1/areas/ and to sensor statuses only', async () => {
     const r = await t.connectReader();
     open.push(r);
-    expect(await subscribeGranted(r, ['drukte/v1/areas/#', 'drukte/v1/sensors/+/aggregate', '#', '$SYS/#'])).toEqual([1, 128, 128, 128]);
+    expect(await subscribeGranted(r, ['drukte/v1/areas/#', 'drukte/v1/sensors/+/status', 'drukte/v1/sensors/+/aggregate', 'drukte/v1/sensors/#', '#', '$SYS/#'])).toEqual([1, 1, 128, 128, 128, 128]);
     expect(r.connected).toBe(true);
   });
 

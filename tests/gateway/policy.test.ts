@@ -52,6 +52,11 @@ describe('mayReaderSubscribe', () => {
     ['drukte/v1/areas/', false],
     ['drukte/v1/#', false],
     ['drukte/v1/sensors/+/aggregate', false],
+    ['drukte/v1/sensors/+/status', true], // public on the register; lets auditors read a live minimiser hash
+    ['drukte/v1/sensors/dam-noord/status', true],
+    ['drukte/v1/sensors/#', false],
+    ['drukte/v1/sensors/+/+', false],
+    ['drukte/v1/sensors/BAD ID/status', false],
     ['#', false],
     ['+/v1/areas/#', false],
     ['$SYS/#', false],
