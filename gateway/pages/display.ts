@@ -13,6 +13,8 @@ export function displayPage(v: SensorView): string {
   const notice = down ? `${stateText(v.state)} · gegevens kunnen verouderd zijn / data may be out of date` : v.stale ? 'verouderd / out of date' : '';
   const classes = ['display', reading ? `level-${reading.level}` : '', notice ? 'is-stale' : ''].filter(Boolean).join(' ');
   const o = info.owner;
+  // The audited minimiser this sensor reports (or, before its first status, the one registered at provisioning).
+  const minimiser = v.reported?.minimiser ?? info.minimiserHash ?? null;
   return page(
     { title: `Drukte · ${info.location.description}`, bodyClass: 'kiosk', scripts: ['/static/display.js'] },
     html`<main id="display" class="${classes}" data-sensor="${info.id}" data-kfloor="${info.kFloor}" data-output="${info.output ?? 'level+count'}"
@@ -30,6 +32,7 @@ export function displayPage(v: SensorView): string {
 <p>Alleen aantallen: geen beelden, geen identiteiten, geen posities. <span lang="en">Counts only: no images, no identities, no positions.</span></p>
 <p>Register: <span class="url">${info.registerUrl}</span></p>
 <p>Contact: ${o.organisation} · <span class="url">${o.email}</span>${o.phone ? ` · ${o.phone}` : ''}</p>
+${minimiser ? html`<p class="hash-line">Minimiser (sha256): <code class="hash" id="minimiser">${minimiser}</code> <span lang="en">· verify: drukte audit</span></p>` : ''}
 </footer>
 </main>`,
   );

@@ -51,6 +51,7 @@ body.kiosk{background:#000;color:#fff;min-height:100vh}
 .display.is-stale .big,.display.is-stale .letter{opacity:.55}
 .display footer{margin-top:auto;font-size:clamp(.95rem,min(1.8vw,2.6vh),1.6rem);color:#e0e0e0;border-top:1px solid #555;padding-top:1rem}
 .display footer p{margin:.2rem 0}
+.display footer .hash-line{font-size:.7em;color:#bdbdbd}
 .url{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;color:#fff;word-break:break-all}
 ${LEVEL_COLOURS.map((c, i) => `.level-${i} .letter,.badge.level-${i}{background:${c}}`).join('\n')}
 `;

@@ -66,3 +66,14 @@ describe('identity enforced by the gateway', () => {
     expect((await latest()).latest ?? null).toBeNull();
   });
 });
+
+describe('the minimiser hash is public', () => {
+  it('the display shows the minimiser hash the sensor reports (before its first status: the registered one)', async () => {
+    const before = await (await fetch(`${t.base}/display/${ID}`)).text();
+    expect(before).toContain(MINIMISER);
+    const c = await sensor();
+    const reported = 'f'.repeat(64); // even when it differs from the register (then the sensor is also quarantined)
+    await c.publishAsync(statusTopic(ID), encodeStatus(status(ID, 'registering', { minimiser: reported })), { qos: 1, retain: true });
+    await expect.poll(async () => (await fetch(`${t.base}/display/${ID}`)).text()).toContain(`<code class="hash" id="minimiser">${reported}</code>`);
+  });
+});
