@@ -18,6 +18,7 @@ import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte sensor --manifest FILE --device PATH|gpio:A,B --data-dir DIR [--broker URL]
                     [--username NAME --password-file FILE] [--baud N] [--no-configure]
+                    [--ti-cli PATH --ti-cfg FILE]
 
   --manifest       the sensor's manifest (YAML or JSON)
   --device         serial device of the radar (e.g. /dev/ttyAMA0, /dev/ttyUSB0, a PTY from 'drukte simulate'),
@@ -27,7 +28,9 @@ const HELP = `usage: drukte sensor --manifest FILE --device PATH|gpio:A,B --data
   --username       MQTT user name (default with --password-file: the sensor id)
   --password-file  a file holding the MQTT password (never on the command line)
   --baud           serial speed (default: the driver's, 256000 for the LD2450)
-  --no-configure   do not configure the LD2450 at start (Bluetooth, tracking mode, zone filter stay as they are)`;
+  --no-configure   do not configure the LD2450 at start (Bluetooth, tracking mode, zone filter stay as they are)
+  --ti-cli         TI people counting: the board's CLI port (e.g. /dev/ttyUSB0; --device is then the data port)
+  --ti-cfg         TI people counting: the .cfg file sent over the CLI port at each start (sensorStop at stop)`;
 
 /** `gpio:17,27` → the two BCM pins, else null. */
 export function parseGpioDevice(device: string): { pinA: number; pinB: number } | null {
@@ -39,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   const o = parse('sensor', argv, {
     manifest: { type: 'string' }, device: { type: 'string' }, broker: { type: 'string' }, 'data-dir': { type: 'string' },
     username: { type: 'string' }, 'password-file': { type: 'string' }, baud: { type: 'string' }, 'no-configure': { type: 'boolean' },
+    'ti-cli': { type: 'string' }, 'ti-cfg': { type: 'string' },
   }, HELP);
   if (!o) return 0;
   for (const k of ['manifest', 'device', 'data-dir'] as const) if (!o[k]) throw new CliError(`sensor: --${k} is required\n\n${HELP}`);
@@ -65,7 +69,17 @@ export async function run(argv: string[]): Promise<number> {
     device = { kind: 'beam', beam: gpio };
   } else {
     if (gpio) throw new CliError(`sensor: driver '${manifest.driver}' reads a serial device, not ${o.device}`);
-    device = { kind: 'serial', path: o.device!, ...(baud ? { baudRate: baud } : {}), ...(o['no-configure'] ? { configure: false } : {}) };
+    if (Boolean(o['ti-cli']) !== Boolean(o['ti-cfg'])) throw new CliError('sensor: --ti-cli and --ti-cfg go together (the CLI port and the .cfg to send over it)');
+    if (o['ti-cli'] && manifest.driver !== 'ti-people') throw new CliError(`sensor: --ti-cli is for driver 'ti-people', the manifest says '${manifest.driver}'`);
+    let tiCli: { path: string; cfg: string } | undefined;
+    if (o['ti-cli'] && o['ti-cfg']) {
+      try {
+        tiCli = { path: o['ti-cli'], cfg: readFileSync(o['ti-cfg'], 'utf8') };
+      } catch (err) {
+        throw new CliError(`sensor: cannot read --ti-cfg ${o['ti-cfg']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+    device = { kind: 'serial', path: o.device!, ...(baud ? { baudRate: baud } : {}), ...(o['no-configure'] ? { configure: false } : {}), ...(tiCli ? { tiCli } : {}) };
   }
 
   const logger = createLogger('drukte-sensor');

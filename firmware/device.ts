@@ -242,6 +242,8 @@ export interface SerialDeviceSpec {
   /** Per-command ACK timeout and tries for the configuration. Defaults 1000 ms, 3. */
   ackTimeoutMs?: number;
   ackTries?: number;
+  /** TI people counting: the CLI port and the .cfg text sent at each open; `sensorStop` is sent at stop/expiry. */
+  tiCli?: { path: string; baudRate?: number; cfg: string; lineTimeoutMs?: number };
   binding?: SerialBinding;
 }
 

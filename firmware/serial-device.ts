@@ -6,6 +6,7 @@
 import type { DriverName, PointMm } from '../shared/manifest.ts';
 import { realSerialBinding, type SerialBinding } from '../hardware/bindings/serial.ts';
 import { configureLd2450, LD2450_BAUD, type Ld2450Info } from '../hardware/ld2450/driver.ts';
+import { sendConfig, sensorStop } from '../hardware/ti-people/cli-port.ts';
 import { ReconnectingDevice, type LifecycleDeps } from './device.ts';
 
 /** UART speed per driver (PROTOCOLS.md §1, §2, §3: the TI data port). */
@@ -21,7 +22,16 @@ export interface SerialDeviceConfig {
   zone?: readonly PointMm[] | null;
   ackTimeoutMs?: number;
   ackTries?: number;
+  /**
+   * TI people counting: the board's second UART, the CLI port (115200 baud, PROTOCOLS.md §3.4). At each open the
+   * configuration lines are sent one by one (each must answer `Done`); at stop and at expiry `sensorStop` is sent so
+   * the radar stops transmitting.
+   */
+  tiCli?: { path: string; baudRate?: number; cfg: string; lineTimeoutMs?: number };
 }
+
+/** TI CLI port speed (PROTOCOLS.md §3: CLI/config UART 115200). */
+export const TI_CLI_BAUD = 115200;
 
 export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & { binding?: SerialBinding }): ReconnectingDevice {
   if (config.driver === 'beam') throw new RangeError("driver 'beam' is a GPIO counter, not a serial device");
@@ -31,10 +41,29 @@ export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & {
   const description = `${path} @ ${baudRate} baud`;
   return new ReconnectingDevice(description, async (ctx) => {
     const port = await binding.open(path, baudRate);
-    const onAbort = (): void => void port.close();
+    const cli = config.driver === 'ti-people' && config.tiCli ? await binding.open(config.tiCli.path, config.tiCli.baudRate ?? TI_CLI_BAUD).catch(async (err: unknown) => {
+      await port.close();
+      throw err;
+    }) : null;
+    const closeAll = async (): Promise<void> => {
+      if (cli) {
+        // Stop the radar before letting go of it (shutdown, expiry): it must not keep transmitting.
+        await sensorStop(cli, { lineTimeoutMs: config.tiCli?.lineTimeoutMs ?? 3000, ...(deps.timers ? { timers: deps.timers } : {}) })
+          .catch((err: Error) => deps.logger?.warn({ err: err.message }, 'TI radar did not confirm sensorStop'));
+        await cli.close();
+      }
+      await port.close();
+    };
+    const onAbort = (): void => void closeAll();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let radar: Ld2450Info | undefined;
     try {
+      if (cli && config.tiCli) {
+        const lines = await sendConfig(cli, config.tiCli.cfg, {
+          lineTimeoutMs: config.tiCli.lineTimeoutMs ?? 3000, signal: ctx.signal, ...(deps.timers ? { timers: deps.timers } : {}),
+        });
+        deps.logger?.info({ lines }, 'TI radar configured over its CLI port');
+      }
       if (config.driver === 'ld2450' && config.configure !== false) {
         radar = await configureLd2450(port, config.zone ?? null, {
           ...(deps.timers ? { timers: deps.timers } : {}),
@@ -45,6 +74,7 @@ export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & {
         deps.logger?.info({ firmware: radar.firmware, bluetooth: radar.bluetooth, zoneFilter: radar.zoneFilter.type }, 'LD2450 configured');
       }
     } catch (err) {
+      if (cli) await cli.close();
       await port.close();
       throw err;
     } finally {
@@ -54,6 +84,6 @@ export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & {
     port.on('close', (info) => ctx.lost(info.disconnected ? `serial device ${path} vanished (unplugged?)` : `serial device ${path} closed`));
     port.on('error', (err) => deps.logger?.warn({ err: err.message, path }, 'serial port error'));
     if (!port.isOpen) ctx.lost(`serial device ${path} closed`);
-    return { info: { kind: 'serial', description, ...(radar ? { radar } : {}) }, close: () => port.close() };
+    return { info: { kind: 'serial', description, ...(radar ? { radar } : {}) }, close: closeAll };
   }, deps);
 }
