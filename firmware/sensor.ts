@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { unixSeconds, type Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import type { DriverName } from '../shared/manifest.ts';
-import { MAX_REASON_LENGTH, type Aggregate, type SensorState, type Status } from '../shared/payloads.ts';
+import { MAX_REASON_LENGTH, type Aggregate, type RadarFacts, type SensorState, type Status } from '../shared/payloads.ts';
 import type { Timers } from '../hardware/bindings/timers.ts';
 import { createDevice, streamDevice, type BackoffOptions, type DeviceInfo, type DeviceSpec, type SensorDevice } from './device.ts';
 import { Egress, redactUrl } from './egress/egress.ts';
@@ -91,9 +91,10 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
   /** Expired: no device bytes into the pipeline, no windows closed, ever again. */
   let halted = lifecycle?.check() === 'expired';
   if (halted) [state, reason] = ['expired', EXPIRED_REASON];
+  let radarFacts: RadarFacts | null = null;
   const status = (): Status => ({
     v: 1, sensor: identity.id, state, expiresAt: identity.expiresAt, firmware: identity.firmware,
-    minimiser: identity.minimiser, bundle: identity.bundle, since, ...(reason ? { reason } : {}),
+    minimiser: identity.minimiser, bundle: identity.bundle, since, ...(reason ? { reason } : {}), ...(radarFacts ? { radar: radarFacts } : {}),
   });
 
   const queue = new PersistentQueue(join(config.dataDir, 'queue'), 10_000, (err) => logger.error(describeFsError(err, 'cannot write the outbound queue')));
@@ -147,6 +148,11 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     data: (chunk) => void (halted || pipeline.input.write(chunk)),
     up: (info) => {
       deviceInfo = info;
+      if (info.radar) {
+        // What configuring the radar found goes into the status: firmware, Bluetooth off, zone filter.
+        radarFacts = { firmware: info.radar.firmware, bluetooth: 'off', zoneFilter: info.radar.zoneFilter.type === 'inside' ? 'inside' : 'off' };
+        egress.publishStatus(status());
+      }
       logger.info({ device: info.description, ...(info.radar ? { radar: { firmware: info.radar.firmware, bluetooth: info.radar.bluetooth, zoneFilter: info.radar.zoneFilter.type } } : {}) }, 'device ready');
     },
     fault: (why) => {

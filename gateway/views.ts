@@ -36,7 +36,7 @@ export class Views {
       lastSeen: r.lastSeen,
       retiredAt: r.retiredAt,
       retireReason: r.retireReason,
-      reported: s.status ? { minimiser: s.status.minimiser, bundle: s.status.bundle, firmware: s.status.firmware } : null,
+      reported: s.status ? { minimiser: s.status.minimiser, bundle: s.status.bundle, firmware: s.status.firmware, ...(s.status.radar ? { radar: { ...s.status.radar } } : {}) } : null,
       alert: this.ingest.alert(info.id),
     };
   }

@@ -46,10 +46,22 @@ export interface Status {
   since: number;
   /** Short human-readable reason, never raw data. */
   reason?: string;
+  /**
+   * What the firmware found when it configured the radar (extension of contract v1, docs/PROTOCOL.md): its firmware
+   * version, whether its Bluetooth is off (an LD2450 with Bluetooth on shows live positions to any phone), and
+   * whether its own zone filter is set. Only for radars that report it.
+   */
+  radar?: RadarFacts;
 }
 
-export const STATUS_KEYS = ['v', 'sensor', 'state', 'expiresAt', 'firmware', 'minimiser', 'bundle', 'since', 'reason'] as const;
-export const STATUS_REQUIRED_KEYS = STATUS_KEYS.filter((k) => k !== 'reason');
+export interface RadarFacts {
+  firmware: string;
+  bluetooth: 'off' | 'on';
+  zoneFilter: 'inside' | 'off';
+}
+
+export const STATUS_KEYS = ['v', 'sensor', 'state', 'expiresAt', 'firmware', 'minimiser', 'bundle', 'since', 'reason', 'radar'] as const;
+export const STATUS_REQUIRED_KEYS = STATUS_KEYS.filter((k) => k !== 'reason' && k !== 'radar');
 
 /** What the gateway publishes per area for the municipality's feeds (JSON, retained). */
 export interface AreaDensity {
@@ -139,6 +151,13 @@ export function validateStatus(x: unknown): Validation<Status> {
   if ('since' in x && !isUnixSeconds(x.since)) errors.push(`'since' must be integer Unix seconds`);
   if ('reason' in x && !(typeof x.reason === 'string' && x.reason.length <= MAX_REASON_LENGTH && /^[\p{L}\p{N}\p{P}\p{Zs}]*$/u.test(x.reason))) {
     errors.push(`'reason' must be short plain text (≤ ${MAX_REASON_LENGTH} characters)`);
+  }
+  if ('radar' in x) {
+    const r = x.radar;
+    const ok = isPlainObject(r) && Object.keys(r).length === 3
+      && typeof r.firmware === 'string' && /^[0-9A-Za-z.+-]{1,32}$/.test(r.firmware)
+      && (r.bluetooth === 'off' || r.bluetooth === 'on') && (r.zoneFilter === 'inside' || r.zoneFilter === 'off');
+    if (!ok) errors.push(`'radar' must be exactly { firmware, bluetooth: off|on, zoneFilter: inside|off }`);
   }
   return errors.length ? { ok: false, errors } : { ok: true, value: x as unknown as Status };
 }

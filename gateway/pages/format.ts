@@ -93,7 +93,7 @@ export interface SensorView {
   retiredAt: number | null;
   retireReason: string | null;
   /** What the sensor itself reported in its last status, or null. */
-  reported: { minimiser: string; bundle: string; firmware: string } | null;
+  reported: { minimiser: string; bundle: string; firmware: string; radar?: { firmware: string; bluetooth: 'off' | 'on'; zoneFilter: 'inside' | 'off' } } | null;
   /** The latest alert about this sensor (refused publishes, identity mismatch), or null. */
   alert?: { reason: string; at: number } | null;
 }

@@ -105,6 +105,7 @@ ${alertBanner(v)}
 <dt>Minimiser (sha256)</dt><dd id="minimiser">${hashLine(info.minimiserHash, v.reported?.minimiser)}</dd>
 <dt>Bundel <span class="en">/ Bundle</span> (sha256)</dt><dd>${hashLine(info.bundleHash, v.reported?.bundle)}</dd>
 ${v.reported ? html`<dt>Firmware</dt><dd>${v.reported.firmware}</dd>` : ''}
+${v.reported?.radar ? html`<dt>Radar</dt><dd id="radar">firmware ${v.reported.radar.firmware} · Bluetooth ${v.reported.radar.bluetooth === 'off' ? 'uit / off' : 'AAN / ON'} · zonefilter ${v.reported.radar.zoneFilter === 'inside' ? 'aan / on' : 'uit / off'}</dd>` : ''}
 </dl>
 ${transfers.length ? html`<h2>Eerdere eigenaren <span class="en">/ Earlier owners</span></h2>
 <ul>${transfers.map((t) => html`<li>${formatDateTime(Math.floor(t.at / 1000))}: ${t.fromOwner?.organisation ?? '?'} → ${t.toOwner?.organisation ?? '?'}</li>`)}</ul>` : ''}

@@ -98,6 +98,9 @@ describe.skipIf(!HAVE_SOCAT)(`firmware on a real PTY${HAVE_SOCAT ? '' : ' — sk
     expect(sensor.device).toMatchObject({ kind: 'serial', description: `${pair.b} @ 256000 baud`, radar: { firmware: 'V2.04.23101915', bluetooth: 'switched-off', restarted: true, zoneFilter: { type: 'off' } } });
     expect(radar.module?.bluetooth).toBe(false);
     expect(logs.text()).toContain('"firmware":"V2.04.23101915"');
+    // The configuration results go into the sensor's retained status: radar firmware, Bluetooth off, zone filter.
+    await until(() => statuses.some((s) => s.radar !== undefined), 'a status with the radar facts over MQTT');
+    expect(statuses.find((s) => s.radar)?.radar).toEqual({ firmware: 'V2.04.23101915', bluetooth: 'off', zoneFilter: 'off' });
 
     people = crowd(3);
     await play(T0, T0 + 10_000);

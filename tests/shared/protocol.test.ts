@@ -74,6 +74,12 @@ describe('Status validation', () => {
     expect(validateStatus(status).ok).toBe(true);
     expect(validateStatus({ ...status, state: 'fault', reason: 'device closed the connection' }).ok).toBe(true);
   });
+  it('accepts the radar facts extension, exactly', () => {
+    expect(validateStatus({ ...status, radar: { firmware: 'V2.04.23101915', bluetooth: 'off', zoneFilter: 'inside' } }).ok).toBe(true);
+    for (const radar of [{ firmware: 'V2', bluetooth: 'maybe', zoneFilter: 'off' }, { firmware: 'V2', bluetooth: 'off', zoneFilter: 'off', x: 1 }, { firmware: 'V2', bluetooth: 'off' }, 'V2']) {
+      expect(validateStatus({ ...status, radar }).ok).toBe(false);
+    }
+  });
   it('refuses unknown states, bad dates, bad hashes, long reasons, extra keys', () => {
     for (const bad of [
       { ...status, state: 'tracking' }, { ...status, expiresAt: '2027-02-30' }, { ...status, minimiser: 'abc' },
