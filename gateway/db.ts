@@ -115,3 +115,14 @@ export function openDatabase(dataDir: string | null): Database.Database {
   }
   return db;
 }
+
+const statementCaches = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A prepared statement, compiled once per database and SQL text (ingest runs the same few statements per message). */
+export function prepared(db: Database.Database, sql: string): Database.Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) statementCaches.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}

@@ -7,6 +7,7 @@
  * survive a gateway restart.
  */
 import type Database from 'better-sqlite3';
+import { prepared } from './db.ts';
 import type { Level } from '../shared/density.ts';
 import type { Aggregate, AreaDensity, Status } from '../shared/payloads.ts';
 
@@ -28,48 +29,48 @@ export class History {
   constructor(private readonly db: Database.Database) {}
 
   addAggregate(a: Aggregate, receivedAtMs: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    prepared(this.db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAtMs);
   }
 
   /** The newest aggregate (highest seq) of every sensor. */
   latestAggregates(): Map<string, LatestAggregate> {
-    const rows = this.db.prepare(`SELECT a.* FROM aggregates a JOIN (SELECT sensor_id, MAX(seq) AS seq FROM aggregates GROUP BY sensor_id) m
+    const rows = prepared(this.db, `SELECT a.* FROM aggregates a JOIN (SELECT sensor_id, MAX(seq) AS seq FROM aggregates GROUP BY sensor_id) m
       ON a.sensor_id = m.sensor_id AND a.seq = m.seq`).all() as AggregateRow[];
     return new Map(rows.map((r) => [r.sensor_id, { aggregate: toAggregate(r), receivedAt: r.received_at }]));
   }
 
   /** A sensor's aggregates with windows ending in [fromS, toS], oldest first. */
   sensorHistory(sensorId: string, fromS: number, toS: number, limit = MAX_HISTORY_ROWS): Aggregate[] {
-    const rows = this.db.prepare('SELECT * FROM aggregates WHERE sensor_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, seq LIMIT ?').all(sensorId, fromS, toS, limit) as AggregateRow[];
+    const rows = prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, seq LIMIT ?').all(sensorId, fromS, toS, limit) as AggregateRow[];
     return rows.map(toAggregate);
   }
 
   setStatus(status: Status, receivedAtMs: number): void {
-    this.db.prepare('INSERT INTO statuses (sensor_id, status, received_at) VALUES (?, ?, ?) ON CONFLICT(sensor_id) DO UPDATE SET status = excluded.status, received_at = excluded.received_at')
+    prepared(this.db, 'INSERT INTO statuses (sensor_id, status, received_at) VALUES (?, ?, ?) ON CONFLICT(sensor_id) DO UPDATE SET status = excluded.status, received_at = excluded.received_at')
       .run(status.sensor, JSON.stringify(status), receivedAtMs);
   }
 
   statuses(): Map<string, { status: Status; receivedAt: number }> {
-    const rows = this.db.prepare('SELECT sensor_id, status, received_at FROM statuses').all() as Array<{ sensor_id: string; status: string; received_at: number }>;
+    const rows = prepared(this.db, 'SELECT sensor_id, status, received_at FROM statuses').all() as Array<{ sensor_id: string; status: string; received_at: number }>;
     return new Map(rows.map((r) => [r.sensor_id, { status: JSON.parse(r.status) as Status, receivedAt: r.received_at }]));
   }
 
   addAreaDensity(d: AreaDensity, publishedAtMs: number): void {
-    this.db.prepare('INSERT INTO area_densities (area_id, from_s, to_s, level, count, sensors, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    prepared(this.db, 'INSERT INTO area_densities (area_id, from_s, to_s, level, count, sensors, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(d.area, d.from, d.to, d.level, d.count, JSON.stringify(d.sensors), publishedAtMs);
   }
 
   /** The last published density of every area. */
   latestAreaDensities(): Map<string, AreaDensity> {
-    const rows = this.db.prepare(`SELECT d.* FROM area_densities d JOIN (SELECT area_id, MAX(rowid) AS id FROM area_densities GROUP BY area_id) m
+    const rows = prepared(this.db, `SELECT d.* FROM area_densities d JOIN (SELECT area_id, MAX(rowid) AS id FROM area_densities GROUP BY area_id) m
       ON d.rowid = m.id`).all() as AreaRow[];
     return new Map(rows.map((r) => [r.area_id, toArea(r)]));
   }
 
   /** An area's published densities with windows ending in [fromS, toS], oldest first. */
   areaHistory(areaId: string, fromS: number, toS: number, limit = MAX_HISTORY_ROWS): AreaDensity[] {
-    const rows = this.db.prepare('SELECT * FROM area_densities WHERE area_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, rowid LIMIT ?').all(areaId, fromS, toS, limit) as AreaRow[];
+    const rows = prepared(this.db, 'SELECT * FROM area_densities WHERE area_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, rowid LIMIT ?').all(areaId, fromS, toS, limit) as AreaRow[];
     return rows.map(toArea);
   }
 }

@@ -7,6 +7,7 @@
  * end of its expiry day (UTC). Retired sensors stay in the register, marked as such: the public keeps the record.
  */
 import type Database from 'better-sqlite3';
+import { prepared } from './db.ts';
 import type { Clock } from '../shared/clock.ts';
 import { isIsoDate } from '../shared/payloads.ts';
 import { DRIVERS, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
@@ -213,12 +214,12 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   record(id: string): SensorRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM sensors WHERE id = ?').get(id) as Row | undefined;
+    const row = prepared(this.db, 'SELECT * FROM sensors WHERE id = ?').get(id) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   records(): SensorRecord[] {
-    return (this.db.prepare('SELECT * FROM sensors ORDER BY id').all() as Row[]).map(toRecord);
+    return (prepared(this.db, 'SELECT * FROM sensors ORDER BY id').all() as Row[]).map(toRecord);
   }
 
   upsert(info: SensorInfo, note?: string): void {
@@ -237,7 +238,7 @@ export class SqliteSensorRegister implements SensorRegister {
     const now = this.clock.now();
     this.db.transaction(() => {
       if (this.record(info.id)) throw new RegisterError('exists', `sensor ${info.id} is already registered (ids are never reused)`);
-      this.db.prepare(`INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(22)}?, ?)`).run(...toParams(info), now, now);
+      prepared(this.db, `INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(22)}?, ?)`).run(...toParams(info), now, now);
       this.audit_(info.id, now, 'register', null, info.owner, note ?? null);
     })();
   }
@@ -249,7 +250,7 @@ export class SqliteSensorRegister implements SensorRegister {
       const existing = this.active(info.id);
       if (!sameOwner(existing.info.owner, info.owner)) throw new RegisterError('owner-change', `the owner of ${info.id} changes only by a transfer (records the handover)`);
       const sets = COLUMNS.split(', ').slice(1).map((c) => `${c} = ?`).join(', ');
-      this.db.prepare(`UPDATE sensors SET ${sets}, updated_at = ? WHERE id = ?`).run(...toParams(info).slice(1), now, info.id);
+      prepared(this.db, `UPDATE sensors SET ${sets}, updated_at = ? WHERE id = ?`).run(...toParams(info).slice(1), now, info.id);
       this.audit_(info.id, now, 'update', null, null, note ?? null);
     })();
   }
@@ -262,7 +263,7 @@ export class SqliteSensorRegister implements SensorRegister {
     return this.db.transaction(() => {
       const existing = this.active(id);
       const owner: Owner = { name: to.name, organisation: to.organisation, email: to.email, ...(to.phone ? { phone: to.phone } : {}) };
-      this.db.prepare('UPDATE sensors SET owner_name = ?, owner_organisation = ?, owner_email = ?, owner_phone = ?, updated_at = ? WHERE id = ?')
+      prepared(this.db, 'UPDATE sensors SET owner_name = ?, owner_organisation = ?, owner_email = ?, owner_phone = ?, updated_at = ? WHERE id = ?')
         .run(owner.name, owner.organisation, owner.email, owner.phone ?? null, now, id);
       const seq = this.audit_(id, now, 'transfer', existing.info.owner, owner, note ?? null);
       return { seq, sensorId: id, at: now, action: 'transfer' as const, fromOwner: existing.info.owner, toOwner: owner, note: note ?? null };
@@ -274,7 +275,7 @@ export class SqliteSensorRegister implements SensorRegister {
     const now = this.clock.now();
     this.db.transaction(() => {
       this.active(id);
-      this.db.prepare("UPDATE sensors SET lifecycle = 'retired', retired_at = ?, retire_reason = ?, updated_at = ? WHERE id = ?").run(now, reason, now, id);
+      prepared(this.db, "UPDATE sensors SET lifecycle = 'retired', retired_at = ?, retire_reason = ?, updated_at = ? WHERE id = ?").run(now, reason, now, id);
       this.audit_(id, now, 'retire', null, null, reason);
     })();
   }
@@ -285,7 +286,7 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   audit(id: string): AuditEntry[] {
-    const rows = this.db.prepare('SELECT seq, sensor_id, at, action, from_owner, to_owner, note FROM register_audit WHERE sensor_id = ? ORDER BY seq').all(id) as Row[];
+    const rows = prepared(this.db, 'SELECT seq, sensor_id, at, action, from_owner, to_owner, note FROM register_audit WHERE sensor_id = ? ORDER BY seq').all(id) as Row[];
     return rows.map((r) => ({
       seq: r.seq as number, sensorId: r.sensor_id as string, at: r.at as number, action: r.action as AuditAction,
       fromOwner: r.from_owner === null ? null : (JSON.parse(r.from_owner as string) as Owner),
@@ -295,7 +296,7 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   markSeen(id: string, atMs: number): void {
-    this.db.prepare('UPDATE sensors SET last_seen = ? WHERE id = ?').run(atMs, id);
+    prepared(this.db, 'UPDATE sensors SET last_seen = ? WHERE id = ?').run(atMs, id);
   }
 
   /** The record of an active sensor, or the reason there is none. */
@@ -307,7 +308,7 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   private audit_(id: string, at: number, action: AuditAction, from: Owner | null, to: Owner | null, note: string | null): number {
-    const res = this.db.prepare('INSERT INTO register_audit (sensor_id, at, action, from_owner, to_owner, note) VALUES (?, ?, ?, ?, ?, ?)')
+    const res = prepared(this.db, 'INSERT INTO register_audit (sensor_id, at, action, from_owner, to_owner, note) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, at, action, from ? JSON.stringify(from) : null, to ? JSON.stringify(to) : null, note);
     return Number(res.lastInsertRowid);
   }
