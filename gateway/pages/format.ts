@@ -13,7 +13,7 @@ export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string 
   starting: { nl: 'start op', en: 'starting' },
   registering: { nl: 'meet', en: 'measuring' }, // contract state 'registering' = registering (counting) people
   expiring: { nl: 'verloopt binnenkort', en: 'expiring soon' },
-  expired: { nl: 'verlopen: meet niet meer', en: 'expired: no longer measuring' },
+  expired: { nl: 'verlopen — wordt verwijderd', en: 'expired — to be removed' },
   fault: { nl: 'storing', en: 'fault' },
   offline: { nl: 'offline', en: 'offline' },
   unknown: { nl: 'onbekend', en: 'unknown' },

@@ -77,3 +77,18 @@ describe('the minimiser hash is public', () => {
     await expect.poll(async () => (await fetch(`${t.base}/display/${ID}`)).text()).toContain(`<code class="hash" id="minimiser">${reported}</code>`);
   });
 });
+
+describe('an expired sensor on the public pages', () => {
+  it('register page and display both say "expired — to be removed"', async () => {
+    const e = await startTestGateway([sensorInfo('oude-markt', { expiresAt: '2025-05-31' })]); // T0 is 2025-06-01
+    try {
+      const display = await (await fetch(`${e.base}/display/oude-markt`)).text();
+      const register = await (await fetch(`${e.base}/sensors/oude-markt`)).text();
+      expect(display).toContain('verlopen — wordt verwijderd / expired — to be removed');
+      expect(register).toMatch(/verlopen — wordt verwijderd/);
+      expect(register).toMatch(/expired — to be removed/);
+    } finally {
+      await e.gw.stop();
+    }
+  });
+});

@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium())('register pages in Chromium', () => {
   it('shows an expired sensor as "verlopen — wordt verwijderd / expired — to be removed"', async () => {
     const { page, problems } = await open('/sensors/oude-markt');
     expect(await page.locator('.banner').textContent()).toContain('verlopen — wordt verwijderd / expired — to be removed');
-    expect(await page.locator('#state').textContent()).toBe('verlopen: meet niet meer / expired: no longer measuring');
+    expect(await page.locator('#state').textContent()).toBe('verlopen — wordt verwijderd / expired — to be removed');
     expect(problems).toEqual([]);
     await page.close();
   });
