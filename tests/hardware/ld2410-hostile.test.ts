@@ -9,35 +9,14 @@ import { Ld2410Parser } from '../../hardware/ld2410/parser.ts';
 import { reportState } from '../../hardware/ld2410/report.ts';
 import { encodeLd2410Ack, encodeLd2410Report } from '../../simulator/encoders/ld2410.ts';
 import { loadHex, rxStream } from '../helpers/hex.ts';
+import { bytewise, cat, chunked, decodeChunksWith, parseChunksWith } from '../helpers/chunks.ts';
 
 type Summary = { type: 'report'; occupancy: number | null } | { type: 'ack'; command: number; status: number; data: string } | { type: 'noise'; reason: string };
 const summarise = (e: Ld2410Event): Summary =>
   e.type === 'report' ? { type: 'report', occupancy: e.frame.occupancy } : e.type === 'ack' ? { type: 'ack', command: e.command, status: e.status, data: e.data.toString('hex') } : e;
 
-function decodeChunks(chunks: readonly Uint8Array[]) {
-  const decoder = new Ld2410Decoder();
-  const events: Summary[] = [];
-  let maxPending = 0;
-  for (const c of chunks) {
-    events.push(...decoder.push(c).map(summarise));
-    maxPending = Math.max(maxPending, decoder.pendingBytes);
-  }
-  events.push(...decoder.end().map(summarise));
-  return { events, stats: decoder.stats, maxPending };
-}
-async function parseChunks(chunks: readonly Uint8Array[]): Promise<Summary[]> {
-  const parser = new Ld2410Parser();
-  const events: Summary[] = [];
-  parser.on('data', (e: Ld2410Event) => events.push(summarise(e)));
-  const done = new Promise((resolve) => parser.on('end', resolve));
-  for (const c of chunks) parser.write(c);
-  parser.end();
-  await done;
-  return events;
-}
-const bytewise = (b: Uint8Array): Uint8Array[] => Array.from(b, (x) => Uint8Array.of(x));
-const cat = (...parts: (Uint8Array | number[])[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
-const chunked = (b: Uint8Array, size: number): Uint8Array[] => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+const decodeChunks = (chunks: readonly Uint8Array[]) => decodeChunksWith(new Ld2410Decoder(), chunks, summarise);
+const parseChunks = (chunks: readonly Uint8Array[]): Promise<Summary[]> => parseChunksWith(new Ld2410Parser(), chunks, (e: Ld2410Event) => summarise(e));
 
 const REAL = cat(
   rxStream(loadHex('ld2410_real_report_frames_tasmota.hex')),

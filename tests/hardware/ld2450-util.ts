@@ -1,5 +1,6 @@
 /** Test helpers for the LD2450 driver: run the parser, and turn events into comparable plain values (tests only). */
 import { Ld2450Decoder } from '../../hardware/ld2450/decoder.ts';
+import { decodeChunksWith } from '../helpers/chunks.ts';
 import { Ld2450Parser, type Ld2450Event, type Ld2450ParserOptions, type Ld2450Stats } from '../../hardware/ld2450/parser.ts';
 
 export type Summary =
@@ -36,19 +37,10 @@ export async function parseChunks(chunks: readonly Uint8Array[], options: Ld2450
 
 /** The same through the synchronous decoder core (fast, for exhaustive loops). */
 export function decodeChunks(chunks: readonly Uint8Array[]): { events: Summary[]; stats: Ld2450Stats; maxPending: number } {
-  const decoder = new Ld2450Decoder();
-  const events: Summary[] = [];
-  let maxPending = 0;
-  for (const c of chunks) {
-    events.push(...decoder.push(c).map(summarise));
-    maxPending = Math.max(maxPending, decoder.pendingBytes);
-  }
-  events.push(...decoder.end().map(summarise));
-  return { events, stats: decoder.stats, maxPending };
+  return decodeChunksWith(new Ld2450Decoder(), chunks, summarise);
 }
 
-/** Split a buffer into single bytes. */
-export const bytewise = (b: Uint8Array): Uint8Array[] => Array.from(b, (x) => Uint8Array.of(x));
+export { bytewise } from '../helpers/chunks.ts';
 
 /** Expected T1 values from a fixture comment like "T1: x=397 mm y=262 mm v=-8 cm/s res=360 mm; T2: empty; T3: empty". */
 export function expectedFromComment(comment: string): { xMm: number; yMm: number; speedCmS: number; resolutionMm: number } {

@@ -9,34 +9,13 @@ import { decodeTiFrame } from '../../hardware/ti-people/frame.ts';
 import { TiPeopleParser } from '../../hardware/ti-people/parser.ts';
 import { encodeTargetList, encodeTiFrame, encodeTiPacket, type TiLayoutName, type TiTargetIn } from '../../simulator/encoders/ti-people.ts';
 import { loadHex } from '../helpers/hex.ts';
+import { bytewise, cat, chunked, decodeChunksWith, parseChunksWith } from '../helpers/chunks.ts';
 
 type Summary = { type: 'report'; targets: [number, number][] } | { type: 'noise'; reason: string };
 const summarise = (e: TiPeopleEvent): Summary => (e.type === 'report' ? { type: 'report', targets: (e.frame.targets ?? []).map((t) => [t.xMm, t.yMm]) } : e);
 
-function decodeChunks(chunks: readonly Uint8Array[], maxPacketBytes?: number) {
-  const decoder = new TiPeopleDecoder(maxPacketBytes ? { maxPacketBytes } : {});
-  const events: Summary[] = [];
-  let maxPending = 0;
-  for (const c of chunks) {
-    events.push(...decoder.push(c).map(summarise));
-    maxPending = Math.max(maxPending, decoder.pendingBytes);
-  }
-  events.push(...decoder.end().map(summarise));
-  return { events, stats: decoder.stats, maxPending };
-}
-async function parseChunks(chunks: readonly Uint8Array[]): Promise<Summary[]> {
-  const parser = new TiPeopleParser();
-  const events: Summary[] = [];
-  parser.on('data', (e: TiPeopleEvent) => events.push(summarise(e)));
-  const done = new Promise((resolve) => parser.on('end', resolve));
-  for (const c of chunks) parser.write(c);
-  parser.end();
-  await done;
-  return events;
-}
-const bytewise = (b: Uint8Array): Uint8Array[] => Array.from(b, (x) => Uint8Array.of(x));
-const cat = (...parts: (Uint8Array | number[])[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
-const chunked = (b: Uint8Array, size: number): Uint8Array[] => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+const decodeChunks = (chunks: readonly Uint8Array[], maxPacketBytes?: number) => decodeChunksWith(new TiPeopleDecoder(maxPacketBytes ? { maxPacketBytes } : {}), chunks, summarise);
+const parseChunks = (chunks: readonly Uint8Array[]): Promise<Summary[]> => parseChunksWith(new TiPeopleParser(), chunks, (e: TiPeopleEvent) => summarise(e));
 
 const people = (n: number, k = 0): TiTargetIn[] => Array.from({ length: n }, (_, i) => ({ tid: i, posX: 0.25 * i - 1 + k, posY: 1 + 0.5 * i }));
 const points = (n: number) => Array.from({ length: n }, (_, i) => ({ rangeM: 1 + i / 10, azimuthRad: 0.1, elevationRad: 0, dopplerMS: 0.5, snr: 12 }));
