@@ -15,7 +15,7 @@ import { CliError, parse, port } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS]
-                      [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]]
+                      [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]] [--https]
                       [--admin-token-file FILE]
 
   --data-dir          SQLite database (register, credentials, history) (default ./drukte-data, env DRUKTE_DATA_DIR)
@@ -27,6 +27,8 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
   --mqtts-port        MQTT over TLS (default 8883, env DRUKTE_MQTTS_PORT)
   --ws-port           MQTT over WebSocket at /mqtt (env DRUKTE_WS_PORT; off unless given)
   --ws-tls            serve the WebSocket listener over TLS (wss) with the same certificate
+  --https             serve the pages, API and admin API over HTTPS with the same certificate (env DRUKTE_HTTPS=1);
+                      clients of a self-signed certificate set NODE_EXTRA_CA_CERTS=cert.pem
   --admin-token-file  file holding the admin token, or its scrypt hash (scrypt$…); else env DRUKTE_ADMIN_TOKEN
                       or DRUKTE_ADMIN_TOKEN_HASH. Without one, the admin API refuses everything (401).`;
 
@@ -60,7 +62,7 @@ function loadManifests(dir: string): SensorInfo[] {
 export async function run(argv: string[]): Promise<number> {
   const o = parse('gateway', argv, {
     'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' },
-    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' }, https: { type: 'boolean' },
     'admin-token-file': { type: 'string' },
   }, HELP);
   if (!o) return 0;
@@ -71,9 +73,11 @@ export async function run(argv: string[]): Promise<number> {
   if (Boolean(cert) !== Boolean(key)) throw new CliError('--tls-cert and --tls-key go together');
   const wsFlag = o['ws-port'] ?? process.env.DRUKTE_WS_PORT;
   if (o['ws-tls'] && !cert) throw new CliError('--ws-tls needs --tls-cert and --tls-key');
+  const https = Boolean(o.https) || process.env.DRUKTE_HTTPS === '1';
+  if (https && !cert) throw new CliError('--https needs --tls-cert and --tls-key');
   const options: GatewayOptions = {
     mqtt: { host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
-    http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP') },
+    http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP'), ...(https ? { tls: true } : {}) },
     ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key } } : {}),
     ...(wsFlag !== undefined ? { ws: { host, port: port(o['ws-port'], 'DRUKTE_WS_PORT', 8083, 'WebSocket'), tls: Boolean(o['ws-tls']) } } : {}),
     dataDir: o['data-dir'] ?? process.env.DRUKTE_DATA_DIR ?? 'drukte-data',

@@ -30,7 +30,8 @@ export interface GatewayOptions {
   mqtts?: { host?: string; port?: number; certFile: string; keyFile: string };
   /** MQTT over WebSocket at /mqtt; `tls: true` serves wss with the mqtts certificate. */
   ws?: { host?: string; port?: number; tls?: boolean };
-  http?: { host?: string; port?: number; timers?: Timers };
+  /** `tls: true` serves HTTPS (pages, API, admin API) with the mqtts certificate and key. */
+  http?: { host?: string; port?: number; timers?: Timers; tls?: boolean };
   /** Directory of the SQLite database (created if missing). Without it everything is kept in memory only. */
   dataDir?: string;
   /** The admin API credential: the token (hashed at start, then dropped) or its stored scrypt hash. */
@@ -110,6 +111,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     if (cert && key) tls = { cert, key };
   }
   if (opts.ws?.tls && !opts.mqtts) errors.push('ws.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
+  if (opts.http?.tls && !opts.mqtts) errors.push('http.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
   const a = opts.admin;
   if (a?.token !== undefined && a.tokenHash !== undefined) errors.push('admin: give the token or its hash, not both');
   if (a?.token !== undefined && (a.token.length < MIN_ADMIN_TOKEN_LENGTH || a.token.length > 256 || /\s/.test(a.token))) errors.push(`admin.token must be ${MIN_ADMIN_TOKEN_LENGTH}–256 characters without spaces`);
@@ -219,6 +221,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       port: opts.http?.port ?? DEFAULT_HTTP_PORT,
       views, register, ingest, areas, history, admin, clock, logger: opts.logger,
       ...(opts.http?.timers ? { timers: opts.http.timers } : {}),
+      ...(opts.http?.tls && tls ? { tls } : {}),
       health: () => ({
         status: 'ok',
         uptimeSeconds: Math.floor((clock.monotonic() - startedAt) / 1000),
@@ -237,7 +240,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw err;
   }
 
-  const httpBase = `http://${urlHost(http.host)}:${http.port}`;
+  const httpBase = `${opts.http?.tls ? 'https' : 'http'}://${urlHost(http.host)}:${http.port}`;
   const host = urlHost(broker.host);
   const { ports } = broker;
   const urls: GatewayUrls = {

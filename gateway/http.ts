@@ -9,6 +9,7 @@
  *   GET /static/style.css, /static/display.js, /static/icon.svg
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import type { AdminApi } from './admin.ts';
@@ -38,6 +39,8 @@ export interface HttpOptions extends PublicApiDeps {
   logger: Logger;
   /** Heartbeat timers of the event stream (tests inject their own). */
   timers?: Timers;
+  /** Serve HTTPS with this certificate and key (the admin API's bearer token then never crosses the network in clear). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export class HttpServer {
@@ -67,7 +70,8 @@ export class HttpServer {
 
   async start(): Promise<number> {
     if (this.server) throw new Error('HTTP server already started');
-    const server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    const server: Server = this.opts.tls ? createHttpsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, handler) : createServer(handler);
     this.server = server;
     try {
       this.boundPort = await listen(server, { host: this.host, port: this.opts.port ?? DEFAULT_HTTP_PORT }, { service: 'HTTP', portOption: '--http-port / DRUKTE_HTTP_PORT' });

@@ -6,9 +6,10 @@
  * framing, encoder and ACK decoder are imported from hardware/ld2450/command.ts, not copied. This file adds the
  * LD2410's own command words and return-data decoders.
  */
-import { decodeAck, decodeFirmwareVersion, encodeCommand, encodeEndConfig, encodeEnableConfig, type Ld2450Ack } from '../ld2450/command.ts';
+import { decodeAck, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEndConfig, encodeEnableConfig, type Ld2450Ack } from '../ld2450/command.ts';
 
-export { decodeAck, decodeFirmwareVersion, encodeCommand, encodeEndConfig, encodeEnableConfig };
+/** encodeBluetooth: 0x00A4 with value 00 00 (off) / 01 00 (on), the same word and value as the LD2450 (§2.1). */
+export { decodeAck, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEndConfig, encodeEnableConfig };
 export type Ld2410Ack = Ld2450Ack;
 
 /** Command words (§2.1 "Other commands"; enable/end from §2). */

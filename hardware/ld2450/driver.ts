@@ -14,16 +14,16 @@
  * slots for people in (or near) the zone instead of passers-by. The rectangle contains the polygon, so the
  * module never drops someone the minimiser's exact polygon test would count.
  *
- * Every command: write, wait for its ACK (command | 0x0100, status 0) for `timeoutMs`, up to `tries` times.
+ * Every command: write, wait for its ACK (command | 0x0100, status 0) for `timeoutMs`, up to `tries` times
+ * (the session machinery shared with the LD2410 driver: hardware/radar-config.ts).
  * Bytes are parsed with the same decoder as the data path (decoder.ts), so an ACK that follows the tail of an
  * in-flight report is found (§1.2 "resync on headers"); report frames are ignored (the module sends none in config
  * mode, but the ones in flight before Enable arrive). If a step fails after Enable was acknowledged, End
  * configuration is still sent once, so the module does not stay silent in config mode.
  */
-import type { Logger } from '../../shared/log.ts';
 import type { PointMm } from '../../shared/minimisation.ts';
 import type { SerialPortLike } from '../bindings/serial.ts';
-import { systemTimers, type TimerHandle, type Timers } from '../bindings/timers.ts';
+import { openRadarSession, RadarConfigError, type RadarSessionOptions } from '../radar-config.ts';
 import { Ld2450Command, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEnableConfig, encodeEndConfig } from './command.ts';
 import { Ld2450Decoder } from './decoder.ts';
 
@@ -44,16 +44,10 @@ export interface Ld2450Info {
   zoneFilter: { type: 'inside'; rectMm: ZoneRect } | { type: 'off' };
 }
 
-export interface Ld2450ConfigureOptions {
-  timers?: Timers;
-  /** Per-command ACK timeout, ms. Default 1000 (a real V2.04 unit answers in ~7 ms). */
-  timeoutMs?: number;
-  /** Attempts per command. Default 3. */
-  tries?: number;
-  logger?: Logger;
-}
+/** timers, timeoutMs (default 1000; a real V2.04 unit answers in ~7 ms), tries (default 3), logger. */
+export type Ld2450ConfigureOptions = RadarSessionOptions;
 
-export class Ld2450ConfigError extends Error {
+export class Ld2450ConfigError extends RadarConfigError {
   override name = 'Ld2450ConfigError';
 }
 
@@ -78,92 +72,11 @@ export function encodeZoneFilter(rect: ZoneRect | null): Buffer {
   return value;
 }
 
-/** Waits for ACKs of one command at a time on a port. */
-class AckChannel {
-  readonly #decoder = new Ld2450Decoder();
-  #waiter: { command: number; done: (ack: { status: number; data: Buffer } | Error) => void } | null = null;
-  reports = 0;
-  noise = 0;
-  closed = false;
-
-  constructor(private readonly port: SerialPortLike) {
-    port.on('data', this.#onData);
-    port.on('close', this.#onClose);
-  }
-
-  #onData = (chunk: Buffer): void => {
-    for (const e of this.#decoder.push(chunk)) {
-      if (e.type === 'report') this.reports++;
-      else if (e.type === 'noise') this.noise++;
-      else if (this.#waiter && e.command === this.#waiter.command) {
-        const w = this.#waiter;
-        this.#waiter = null;
-        w.done({ status: e.status, data: e.data });
-      } // an ACK for another command (a late answer to an earlier try) is ignored
-    }
-  };
-
-  #onClose = (): void => {
-    this.closed = true;
-    const w = this.#waiter;
-    this.#waiter = null;
-    w?.done(new Ld2450ConfigError(`serial device ${this.port.path} closed during LD2450 configuration`));
-  };
-
-  /** One attempt: write, then the ACK, null on timeout. */
-  async attempt(frame: Buffer, command: number, timers: Timers, timeoutMs: number): Promise<{ status: number; data: Buffer } | null> {
-    if (this.closed) throw new Ld2450ConfigError(`serial device ${this.port.path} closed during LD2450 configuration`);
-    let timer: TimerHandle | null = null;
-    const answer = new Promise<{ status: number; data: Buffer } | null>((resolve, reject) => {
-      this.#waiter = { command, done: (a) => (a instanceof Error ? reject(a) : resolve(a)) };
-      timer = timers.setTimeout(() => {
-        this.#waiter = null;
-        resolve(null);
-      }, timeoutMs);
-    });
-    try {
-      await this.port.write(frame);
-    } catch (err) {
-      this.#waiter = null;
-      timers.clearTimeout(timer);
-      throw new Ld2450ConfigError(`cannot write to ${this.port.path}: ${(err as Error).message}`);
-    }
-    try {
-      return await answer;
-    } finally {
-      timers.clearTimeout(timer);
-    }
-  }
-
-  dispose(): void {
-    this.port.off('data', this.#onData);
-    this.port.off('close', this.#onClose);
-  }
-}
-
 /** Configure an LD2450 on `port` (see the file comment). Resolves with what was found and set. */
 export async function configureLd2450(port: SerialPortLike, zone: readonly PointMm[] | null, options: Ld2450ConfigureOptions = {}): Promise<Ld2450Info> {
-  const timers = options.timers ?? systemTimers;
-  const timeoutMs = options.timeoutMs ?? 1000;
-  const tries = options.tries ?? 3;
-  if (!(Number.isInteger(tries) && tries >= 1 && tries <= 10)) throw new RangeError('tries must be an integer 1–10');
-  if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
+  const session = openRadarSession(port, { model: 'LD2450', baud: LD2450_BAUD, decoder: new Ld2450Decoder(), makeError: (m) => new Ld2450ConfigError(m) }, options);
+  const { channel, request } = session;
   const log = options.logger;
-  const channel = new AckChannel(port);
-
-  const request = async (name: string, frame: Buffer, command: number): Promise<Buffer> => {
-    let refused: number | null = null;
-    for (let i = 1; i <= tries; i++) {
-      const ack = await channel.attempt(frame, command, timers, timeoutMs);
-      if (ack && ack.status === 0) return ack.data;
-      if (ack) refused = ack.status;
-      log?.debug({ command: name, attempt: i, status: ack?.status ?? 'timeout' }, 'LD2450 command not acknowledged');
-    }
-    if (refused !== null) throw new Ld2450ConfigError(`LD2450 refused '${name}' (ACK status ${refused}) ${tries} times`);
-    const heard = channel.reports > 0 ? "; reports arrive, so check the wire from the host's TX to the module's RX"
-      : channel.noise > 0 ? '; only 0x00 bytes arrive: wrong baud rate?' : '';
-    throw new Ld2450ConfigError(`LD2450 did not acknowledge '${name}' after ${tries} tries: check TX/RX wiring and 256000 baud${heard}`);
-  };
 
   let inConfig = false;
   try {
@@ -205,8 +118,8 @@ export async function configureLd2450(port: SerialPortLike, zone: readonly Point
   } finally {
     if (inConfig && !channel.closed) {
       // Best effort, once: never leave the module silent in configuration mode.
-      await channel.attempt(encodeEndConfig(), Ld2450Command.endConfig, timers, timeoutMs).catch(() => null);
+      await session.once(encodeEndConfig(), Ld2450Command.endConfig);
     }
-    channel.dispose();
+    session.dispose();
   }
 }

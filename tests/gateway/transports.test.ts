@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { GatewayConfigError } from '../../gateway/gateway.ts';
 import { MqttFrameScanner } from '../../gateway/packet-guard.ts';
-import { aggregate, connectClient, encodeAggregate, passwordOf, READER, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
+import { ADMIN_TOKEN, aggregate, connectClient, encodeAggregate, passwordOf, READER, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';
 let t: TestGateway | null = null;
@@ -64,6 +65,27 @@ describe.skipIf(!hasOpenssl())('MQTT over TLS', () => {
     const plain = await rawSocket(t.gw.mqttsPort!); // plain MQTT on the TLS port: the handshake fails, the socket closes
     plain.socket.write(Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]));
     await plain.closed;
+  });
+
+  it('serves the pages, API and admin API over HTTPS with the same certificate; plain HTTP is not answered', async () => {
+    const { certFile, keyFile, cert } = selfSigned();
+    t = await startTestGateway([sensorInfo(ID)], { mqtts: { host: '127.0.0.1', port: 0, certFile, keyFile }, http: { host: '127.0.0.1', port: 0, tls: true } });
+    expect(t.gw.urls.http).toBe(`https://127.0.0.1:${t.gw.httpPort}/`);
+    const get = (path: string, headers: Record<string, string> = {}, ca?: Buffer) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      httpsGet(`https://127.0.0.1:${t!.gw.httpPort}${path}`, { headers, ...(ca ? { ca } : {}) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      }).on('error', reject);
+    });
+    expect((await get('/api/sensors', {}, cert)).status).toBe(200);
+    expect((await get(`/api/admin/sensors/${ID}/audit`, { authorization: `Bearer ${ADMIN_TOKEN}` }, cert)).status).toBe(200);
+    expect((await get(`/api/admin/sensors/${ID}/audit`, {}, cert)).status).toBe(401);
+    await expect(get('/api/sensors')).rejects.toThrow(/self[- ]signed/i); // untrusted certificate: no connection
+    await expect(fetch(`http://127.0.0.1:${t.gw.httpPort}/api/sensors`)).rejects.toThrow(); // plain HTTP on the TLS port
+  });
+
+  it('refuses HTTPS without a certificate', async () => {
+    await expect(startTestGateway([sensorInfo(ID)], { http: { port: 0, tls: true } })).rejects.toMatchObject({ errors: [expect.stringMatching(/^http\.tls needs the mqtts certificate/)] });
   });
 
   it('reports unreadable certificate files with the other configuration errors', async () => {
