@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
 import { createLogger } from '../shared/log.ts';
 import { GatewayConfigError, startGateway, type GatewayOptions } from '../gateway/gateway.ts';
+import { ExternalBrokerError } from '../gateway/external-broker.ts';
 import { ListenError } from '../gateway/listen.ts';
 import { sensorInfoFromManifest, type SensorInfo } from '../gateway/register.ts';
 import { CliError, parse, port } from './args.ts';
@@ -17,6 +18,7 @@ import { loadManifest } from './manifest-file.ts';
 const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS]
                       [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]] [--https]
                       [--admin-token-file FILE]
+                      [--broker URL [--broker-username U --broker-password-file F] [--broker-ca FILE]]
 
   --data-dir          SQLite database (register, credentials, history) (default ./drukte-data, env DRUKTE_DATA_DIR)
   --manifests         register (or update) the sensors described by the manifests in this directory
@@ -30,7 +32,10 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
   --https             serve the pages, API and admin API over HTTPS with the same certificate (env DRUKTE_HTTPS=1);
                       clients of a self-signed certificate set NODE_EXTRA_CA_CERTS=cert.pem
   --admin-token-file  file holding the admin token, or its scrypt hash (scrypt$…); else env DRUKTE_ADMIN_TOKEN
-                      or DRUKTE_ADMIN_TOKEN_HASH. Without one, the admin API refuses everything (401).`;
+                      or DRUKTE_ADMIN_TOKEN_HASH. Without one, the admin API refuses everything (401).
+  --broker            use this external broker (e.g. mosquitto) instead of the embedded one (env DRUKTE_BROKER);
+                      its own password file and ACL then decide who may publish what (docs/PROTOCOL.md, section 10)
+  --broker-username / --broker-password-file / --broker-ca   the gateway's login at the external broker`;
 
 /** The admin credential from a file or the environment: a token, or a stored hash (starts with scrypt$). */
 function adminCredential(file: string | undefined, warn: (msg: string) => void): GatewayOptions['admin'] {
@@ -64,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' }, https: { type: 'boolean' },
     'admin-token-file': { type: 'string' },
+    broker: { type: 'string' }, 'broker-username': { type: 'string' }, 'broker-password-file': { type: 'string' }, 'broker-ca': { type: 'string' },
   }, HELP);
   if (!o) return 0;
   const logger = createLogger('drukte');
@@ -75,11 +81,21 @@ export async function run(argv: string[]): Promise<number> {
   if (o['ws-tls'] && !cert) throw new CliError('--ws-tls needs --tls-cert and --tls-key');
   const https = Boolean(o.https) || process.env.DRUKTE_HTTPS === '1';
   if (https && !cert) throw new CliError('--https needs --tls-cert and --tls-key');
+  const brokerUrl = o.broker ?? process.env.DRUKTE_BROKER;
+  let brokerPassword: string | undefined;
+  if (o['broker-password-file']) {
+    try {
+      brokerPassword = readFileSync(o['broker-password-file'], 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new CliError(`cannot read --broker-password-file ${o['broker-password-file']}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
   const options: GatewayOptions = {
     mqtt: { host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
     http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP'), ...(https ? { tls: true } : {}) },
     ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key } } : {}),
     ...(wsFlag !== undefined ? { ws: { host, port: port(o['ws-port'], 'DRUKTE_WS_PORT', 8083, 'WebSocket'), tls: Boolean(o['ws-tls']) } } : {}),
+    ...(brokerUrl ? { externalBroker: { url: brokerUrl, ...(o['broker-username'] ? { username: o['broker-username'] } : {}), ...(brokerPassword ? { password: brokerPassword } : {}), ...(o['broker-ca'] ? { caFile: o['broker-ca'] } : {}) } } : {}),
     dataDir: o['data-dir'] ?? process.env.DRUKTE_DATA_DIR ?? 'drukte-data',
     admin: adminCredential(o['admin-token-file'], (msg) => logger.warn(msg)),
     clock: systemClock,
@@ -91,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     gateway = await startGateway(options);
   } catch (err) {
-    if (err instanceof ListenError || err instanceof GatewayConfigError) throw new CliError(err.message, 1);
+    if (err instanceof ListenError || err instanceof GatewayConfigError || err instanceof ExternalBrokerError) throw new CliError(err.message, 1);
     throw err;
   }
   logger.info(`register ${gateway.urls.http} · MQTT ${[gateway.urls.mqtt, gateway.urls.mqtts, gateway.urls.ws].filter(Boolean).join(' · ')} · Ctrl-C stops`);

@@ -1,7 +1,7 @@
 /**
  * The sensor's device lifecycle: where the pipeline's input comes from, and what happens when it goes away.
  *
- *   open ─► configure (LD2450: Bluetooth off, zone filter, …) ─► up: data flows into the pipeline
+ *   open ─► configure (LD2450, LD2410: Bluetooth off; LD2450 also zone filter, …) ─► up: data flows into the pipeline
  *     ▲                                                          │ lost (unplugged, PTY closed, GPIO error)
  *     └──── back-off: 1 s, 2 s, 4 s … 60 s (injected timers) ◄── fault(reason) ◄─┘  (also when open/configure fail)
  *
@@ -22,15 +22,19 @@ import type { BeamConfig, BeamInfo } from '../hardware/beam/source.ts';
 import type { GpioBinding } from '../hardware/bindings/gpio.ts';
 import type { SerialBinding } from '../hardware/bindings/serial.ts';
 import { systemTimers, type TimerHandle, type Timers } from '../hardware/bindings/timers.ts';
+import type { Ld2410Info } from '../hardware/ld2410/driver.ts';
 import type { Ld2450Info } from '../hardware/ld2450/driver.ts';
+
+/** What configuring a radar found (LD2450 or LD2410): firmware, Bluetooth, zone filter (the Status `radar` facts). */
+export type RadarInfo = Ld2450Info | Ld2410Info;
 
 /** What is known about the device once it is up (for logs, `drukte doctor`, and the sensor's RunningSensor). */
 export interface DeviceInfo {
   kind: 'stream' | 'serial' | 'beam';
   /** e.g. "/dev/ttyAMA0 @ 256000 baud", "beam counter on BCM 17/27". */
   description: string;
-  /** LD2450 facts from its configuration: firmware, Bluetooth, zone filter. */
-  radar?: Ld2450Info;
+  /** LD2450 / LD2410 facts from its configuration: firmware, Bluetooth, zone filter. */
+  radar?: RadarInfo;
   beam?: BeamInfo;
 }
 
@@ -237,7 +241,7 @@ export interface SerialDeviceSpec {
   path: string;
   /** Default per driver: 256000 (LD2450, LD2410), 921600 (TI data port). */
   baudRate?: number;
-  /** LD2450: configure at each open (Bluetooth off, tracking, zone filter). Default true. */
+  /** LD2450, LD2410: configure at each open (Bluetooth off; LD2450 also tracking and zone filter). Default true. */
   configure?: boolean;
   /** Per-command ACK timeout and tries for the configuration. Defaults 1000 ms, 3. */
   ackTimeoutMs?: number;

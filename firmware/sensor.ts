@@ -43,7 +43,7 @@ export interface SensorDeps {
   /** Raw device bytes from a stream (the simulator, the demo, tests). Give `source` or `device`. */
   source?: Readable;
   /**
-   * The device: { kind: 'serial', path } (a tty; LD2450s are configured at each open), { kind: 'beam', beam }
+   * The device: { kind: 'serial', path } (a tty; LD2450s and LD2410s are configured at each open), { kind: 'beam', beam }
    * (GPIO two-beam counter), or any SensorDevice (e.g. streamDevice(readable)). See device.ts.
    */
   device?: DeviceSpec | SensorDevice;

@@ -1,22 +1,23 @@
 /**
  * A radar on a serial port (a UART, a USB adapter, or a PTY from the simulator), with the lifecycle of device.ts:
- * open at the driver's baud rate ─► configure (LD2450) ─► stream bytes into the pipeline ─► on a vanished port,
+ * open at the driver's baud rate ─► configure (LD2450, LD2410) ─► stream bytes into the pipeline ─► on a vanished port,
  * fault and reopen with back-off.
  */
 import type { DriverName, PointMm } from '../shared/manifest.ts';
 import { realSerialBinding, type SerialBinding } from '../hardware/bindings/serial.ts';
-import { configureLd2450, LD2450_BAUD, type Ld2450Info } from '../hardware/ld2450/driver.ts';
+import { configureLd2410, LD2410_BAUD } from '../hardware/ld2410/driver.ts';
+import { configureLd2450, LD2450_BAUD } from '../hardware/ld2450/driver.ts';
 import { sendConfig, sensorStop } from '../hardware/ti-people/cli-port.ts';
-import { ReconnectingDevice, type LifecycleDeps } from './device.ts';
+import { ReconnectingDevice, type LifecycleDeps, type RadarInfo } from './device.ts';
 
 /** UART speed per driver (PROTOCOLS.md §1, §2, §3: the TI data port). */
-export const DEFAULT_BAUD: Readonly<Record<Exclude<DriverName, 'beam'>, number>> = { ld2450: LD2450_BAUD, ld2410: 256000, 'ti-people': 921600 };
+export const DEFAULT_BAUD: Readonly<Record<Exclude<DriverName, 'beam'>, number>> = { ld2450: LD2450_BAUD, ld2410: LD2410_BAUD, 'ti-people': 921600 };
 
 export interface SerialDeviceConfig {
   path: string;
   driver: DriverName;
   baudRate?: number;
-  /** LD2450: configure at each open. Default true. (LD2410, TI: nothing to configure yet.) */
+  /** LD2450, LD2410: configure at each open (Bluetooth off; LD2450 also zone filter). Default true. (TI: its CLI port, `tiCli`.) */
   configure?: boolean;
   /** The manifest's zone polygon (LD2450 zone filter). */
   zone?: readonly PointMm[] | null;
@@ -56,7 +57,7 @@ export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & {
     };
     const onAbort = (): void => void closeAll();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    let radar: Ld2450Info | undefined;
+    let radar: RadarInfo | undefined;
     try {
       if (cli && config.tiCli) {
         const lines = await sendConfig(cli, config.tiCli.cfg, {
@@ -64,15 +65,15 @@ export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & {
         });
         deps.logger?.info({ lines }, 'TI radar configured over its CLI port');
       }
-      if (config.driver === 'ld2450' && config.configure !== false) {
-        radar = await configureLd2450(port, config.zone ?? null, {
-          ...(deps.timers ? { timers: deps.timers } : {}),
-          ...(config.ackTimeoutMs !== undefined ? { timeoutMs: config.ackTimeoutMs } : {}),
-          ...(config.ackTries !== undefined ? { tries: config.ackTries } : {}),
-          ...(deps.logger ? { logger: deps.logger } : {}),
-        });
-        deps.logger?.info({ firmware: radar.firmware, bluetooth: radar.bluetooth, zoneFilter: radar.zoneFilter.type }, 'LD2450 configured');
-      }
+      const ackOptions = {
+        ...(deps.timers ? { timers: deps.timers } : {}),
+        ...(config.ackTimeoutMs !== undefined ? { timeoutMs: config.ackTimeoutMs } : {}),
+        ...(config.ackTries !== undefined ? { tries: config.ackTries } : {}),
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      };
+      if (config.driver === 'ld2450' && config.configure !== false) radar = await configureLd2450(port, config.zone ?? null, ackOptions);
+      if (config.driver === 'ld2410' && config.configure !== false) radar = await configureLd2410(port, ackOptions);
+      if (radar) deps.logger?.info({ firmware: radar.firmware, bluetooth: radar.bluetooth, zoneFilter: radar.zoneFilter.type }, `${radar.model.replace('HLK-', '')} configured`);
     } catch (err) {
       if (cli) await cli.close();
       await port.close();

@@ -13,6 +13,7 @@ import { AreaFeed } from './areas.ts';
 import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type TlsMaterial } from './broker.ts';
 import { CredentialStore, DEFAULT_SCRYPT, hashSecret, isStoredHash, type CredentialRole, type ScryptParams } from './credentials.ts';
 import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
+import { ExternalBroker } from './external-broker.ts';
 import { History } from './history.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http.ts';
 import { Ingest } from './ingest.ts';
@@ -36,6 +37,11 @@ export interface GatewayOptions {
   dataDir?: string;
   /** The admin API credential: the token (hashed at start, then dropped) or its stored scrypt hash. */
   admin?: { token?: string; tokenHash?: string };
+  /**
+   * External-broker mode: no embedded broker; the gateway subscribes to the sensor topics on this broker (e.g. the
+   * municipality's mosquitto, which then does authentication and ACLs) and publishes the area densities there.
+   */
+  externalBroker?: { url: string; username?: string; password?: string; caFile?: string };
   /** MQTT credentials to install at start (stored scrypt hashes only), e.g. from provisioning. */
   credentials?: Array<{ username: string; role: CredentialRole; hash: string }>;
   limits?: Partial<BrokerLimits>;
@@ -72,7 +78,10 @@ export interface Gateway {
   history: History;
   ingest: Ingest;
   areas: AreaFeed;
-  broker: MqttBroker;
+  /** The embedded broker, or null in external-broker mode. */
+  broker: MqttBroker | null;
+  /** The external broker connection, or null in embedded mode. */
+  external: ExternalBroker | null;
   /** Stop HTTP, ingest and broker, close the database; resolves when every socket and timer is gone. Idempotent. */
   stop(): Promise<void>;
 }
@@ -96,6 +105,21 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
   port('http.port', opts.http?.port);
   port('mqtts.port', opts.mqtts?.port);
   port('ws.port', opts.ws?.port);
+  if (opts.externalBroker) {
+    let ok = false;
+    try {
+      ok = ['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(new URL(opts.externalBroker.url).protocol);
+    } catch { /* reported below */ }
+    if (!ok) errors.push('externalBroker.url must be an mqtt://, mqtts://, ws:// or wss:// URL');
+    if (opts.ws) errors.push('ws: the WebSocket listener belongs to the embedded broker; with an external broker configure WebSockets there');
+    if (opts.externalBroker.caFile) {
+      try {
+        readFileSync(opts.externalBroker.caFile);
+      } catch (err) {
+        errors.push(`externalBroker.caFile: cannot read ${opts.externalBroker.caFile} (${(err as NodeJS.ErrnoException).code})`);
+      }
+    }
+  }
   let tls: TlsMaterial | null = null;
   if (opts.mqtts) {
     const read = (what: string, file: string) => {
@@ -153,6 +177,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const credentials = new CredentialStore(db);
   const history = new History(db);
   let broker: MqttBroker | null = null;
+  let external: ExternalBroker | null = null;
   let http: HttpServer | null = null;
   let areas: AreaFeed | null = null;
   let ingest: Ingest | null = null;
@@ -162,6 +187,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     areas?.stop();
     await ingest?.detach();
     await broker?.stop();
+    await external?.stop();
     if (db.open) db.close();
   };
 
@@ -178,7 +204,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, hashParams) : (opts.admin?.tokenHash ?? null);
 
     const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
-    const policy = createPolicy({
+    const policy = opts.externalBroker ? null : createPolicy({
       logger: opts.logger,
       credential: (u) => credentials.get(u),
       sensorAccess: (id) => {
@@ -194,24 +220,31 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
       onSensorRefused: (id, reason) => ingest?.raiseAlert(id, reason),
     });
-    broker = new MqttBroker({
+    if (opts.externalBroker) {
+      const e = opts.externalBroker;
+      external = new ExternalBroker({
+        url: e.url, logger: opts.logger, ...(e.username ? { username: e.username } : {}), ...(e.password ? { password: e.password } : {}),
+        ...(e.caFile ? { ca: readFileSync(e.caFile) } : {}),
+      });
+    } else broker = new MqttBroker({
       mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
       ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls } } : {}),
       ...(opts.ws ? { ws: { host: opts.ws.host ?? mqttHost, port: opts.ws.port ?? 8083, ...(opts.ws.tls && tls ? { tls } : {}) } } : {}),
-      policy,
+      policy: policy!,
       limits,
       logger: opts.logger,
     });
     ingest = new Ingest({ register, history, clock, logger: opts.logger });
     const b = broker;
-    areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => b.publish(topic, payload, o) });
+    const mqttSide = (broker ?? external)!;
+    areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
     const admin = new AdminApi({
-      tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b.disconnect(match),
+      tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b?.disconnect(match) ?? 0, // external mode: the broker's own password file governs sessions
       limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, clock, logger: opts.logger,
     });
     opts.signal?.throwIfAborted();
-    await broker.start();
-    await ingest.attach(broker);
+    await mqttSide.start();
+    await ingest.attach(mqttSide);
     await areas.start();
     opts.signal?.throwIfAborted();
     const startedAt = clock.monotonic();
@@ -227,13 +260,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         uptimeSeconds: Math.floor((clock.monotonic() - startedAt) / 1000),
         sensors: register.list().length,
         streams: http?.streams ?? 0,
-        broker: { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits() },
+        broker: b && policy ? { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits() } : { external: external!.url, connected: external!.connected },
         ingest: ingest!.stats(),
       }),
     });
     await http.start();
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    if (!LOOPBACK.test(mqttHost)) log.warn({ host: mqttHost }, 'plain MQTT listens beyond loopback: passwords cross the network unencrypted; prefer mqtts');
+    if (broker && !LOOPBACK.test(mqttHost)) log.warn({ host: mqttHost }, 'plain MQTT listens beyond loopback: passwords cross the network unencrypted; prefer mqtts');
   } catch (err) {
     await stopAll();
     if (opts.signal?.aborted) throw abortError(opts.signal);
@@ -241,20 +274,23 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
 
   const httpBase = `${opts.http?.tls ? 'https' : 'http'}://${urlHost(http.host)}:${http.port}`;
-  const host = urlHost(broker.host);
-  const { ports } = broker;
+  // External mode: no listeners of our own; the sensors' URL is the external broker's.
+  const brokerHost = broker?.host ?? '';
+  const ports = broker?.ports ?? { mqtt: 0, mqtts: null, ws: null };
   const urls: GatewayUrls = {
     http: `${httpBase}/`,
-    mqtt: `mqtt://${host}:${ports.mqtt}`,
-    mqtts: ports.mqtts === null ? null : `mqtts://${urlHost(opts.mqtts?.host ?? broker.host)}:${ports.mqtts}`,
-    ws: ports.ws === null ? null : `${opts.ws?.tls ? 'wss' : 'ws'}://${urlHost(opts.ws?.host ?? broker.host)}:${ports.ws}${WS_PATH}`,
+    mqtt: broker ? `mqtt://${urlHost(brokerHost)}:${ports.mqtt}` : external!.url,
+    mqtts: ports.mqtts === null ? null : `mqtts://${urlHost(opts.mqtts?.host ?? brokerHost)}:${ports.mqtts}`,
+    ws: ports.ws === null ? null : `${opts.ws?.tls ? 'wss' : 'ws'}://${urlHost(opts.ws?.host ?? brokerHost)}:${ports.ws}${WS_PATH}`,
     displays: Object.fromEntries(register.list().map((s) => [s.id, `${httpBase}/display/${s.id}`])),
   };
   // The effective configuration, once: no token, no password, no hash.
   log.info(
     {
       config: {
-        mqtt: { host: broker.host, port: ports.mqtt, auth: 'per-client scrypt credentials, anonymous refused' },
+        mqtt: broker
+          ? { host: brokerHost, port: ports.mqtt, auth: 'per-client scrypt credentials, anonymous refused' }
+          : { external: external!.url, auth: "the external broker's own (password file, ACL)" },
         mqtts: opts.mqtts ? { port: ports.mqtts, certFile: opts.mqtts.certFile } : null,
         ws: opts.ws ? { port: ports.ws, path: WS_PATH, tls: Boolean(opts.ws.tls) } : null,
         http: { host: http.host, port: http.port },
@@ -283,6 +319,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ingest: ingest!,
     areas: areas!,
     broker,
+    external,
     stop: () => {
       stopping ??= stopAll().then(() => log.info('gateway stopped'));
       return stopping;

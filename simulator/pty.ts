@@ -5,9 +5,9 @@
  *   socat -d -d pty,raw,echo=0,link=DIR/radar pty,raw,echo=0,link=DIR/sensor
  *   simulated radar ──► DIR/radar ═══ socat ═══ DIR/sensor ──► firmware (serial device, LD2450 configuration)
  *
- * The LD2450 is simulated as a whole module (ld2450-device.ts): it answers the firmware's configuration commands
- * and sends no reports while in configuration mode. The LD2410 and the TI data port only stream (their streams
- * are simulator/ld2410-stream.ts and ti-people-stream.ts).
+ * The LD2450 and the LD2410 are simulated as whole modules (ld2450-device.ts, ld2410-device.ts): they answer the
+ * firmware's configuration commands and send no reports while in configuration mode. The TI data port only streams
+ * (ti-people-stream.ts; its CLI port is a separate fake). The LD2410's reports are simulator/ld2410-stream.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +16,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { DriverName } from '../shared/manifest.ts';
 import type { SerialPortLike } from '../hardware/bindings/serial.ts';
 import type { TimerHandle, Timers } from '../hardware/bindings/timers.ts';
+import { FakeLd2410, type FakeLd2410Options } from './ld2410-device.ts';
 import { FakeLd2450, type FakeLd2450Options } from './ld2450-device.ts';
 import { ld2410Bytes } from './ld2410-stream.ts';
 import { ld2450Frames, type PeopleSource } from './ld2450-stream.ts';
@@ -101,6 +102,8 @@ export interface SimulatedRadarOptions {
   seed?: number;
   /** LD2450 module behaviour (faults for tests). */
   ld2450?: FakeLd2450Options;
+  /** LD2410 module behaviour (Bluetooth at power-up, faults for tests). */
+  ld2410?: FakeLd2410Options;
   /** Radar noise off (no misses, ghosts or position noise): exact expectations in tests. */
   clean?: boolean;
 }
@@ -109,6 +112,8 @@ export interface SimulatedRadarOptions {
 export class SimulatedRadar {
   /** The simulated LD2450 module (null for the other drivers). */
   readonly module: FakeLd2450 | null;
+  /** The simulated LD2410 module (null for the other drivers). */
+  readonly ld2410: FakeLd2410 | null;
   #last: number;
   #timer: TimerHandle | null = null;
   #timers: Timers | null = null;
@@ -117,6 +122,8 @@ export class SimulatedRadar {
     this.#last = options.clock.now();
     this.module = options.driver === 'ld2450' ? new FakeLd2450((b) => wire.send(b), options.ld2450) : null;
     if (this.module) wire.onReceive?.((bytes) => this.module!.receive(bytes));
+    this.ld2410 = options.driver === 'ld2410' ? new FakeLd2410((b) => wire.send(b), options.ld2410) : null;
+    if (this.ld2410) wire.onReceive?.((bytes) => this.ld2410!.receive(bytes));
   }
 
   /** Send every frame between the previous call and `nowMs` (scenario time = wall clock ms). */
@@ -131,7 +138,9 @@ export class SimulatedRadar {
       return;
     }
     const bytes = o.driver === 'ld2410' ? ld2410Bytes(o.people, from, nowMs, { seed: radar.seed }) : tiPeopleBytes(o.people, from, nowMs, { seed: radar.seed });
-    if (bytes.length) this.wire.send(bytes);
+    if (bytes.length === 0) return;
+    if (this.ld2410) this.ld2410.report(bytes);
+    else this.wire.send(bytes);
   }
 
   /** Raw bytes straight onto the wire (line noise, a wrong baud rate's zeros). */

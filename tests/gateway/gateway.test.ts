@@ -146,10 +146,10 @@ describe('gateway: hostile and broken input', () => {
   });
 
   it('checks again in ingest: a broker-internal publish bypasses the policy but not ingest', async () => {
-    await t.gw.broker.publish(aggregateTopic(ID), Buffer.from([0xa7, 0x61, 0x76]));
-    await t.gw.broker.publish(aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), extra: 1 }));
-    await t.gw.broker.publish(aggregateTopic('not-registered'), encodeAggregate(aggregate('not-registered', 1)));
-    await t.gw.broker.publish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: 1_748_779_000, to: 1_748_779_005 })));
+    await t.gw.broker!.publish(aggregateTopic(ID), Buffer.from([0xa7, 0x61, 0x76]));
+    await t.gw.broker!.publish(aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), extra: 1 }));
+    await t.gw.broker!.publish(aggregateTopic('not-registered'), encodeAggregate(aggregate('not-registered', 1)));
+    await t.gw.broker!.publish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: 1_748_779_000, to: 1_748_779_005 })));
     await expect.poll(async () => (await health()).ingest.rejected).toEqual({ 'malformed-cbor': 1, 'unexpected-key': 1, 'unknown-sensor': 1, 'window-too-short': 1 });
     expect((await health()).broker.refusedTotal).toBe(0);
   });

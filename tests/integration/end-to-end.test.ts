@@ -57,7 +57,7 @@ describe('end to end: simulator → firmware → aedes → gateway → SSE', () 
   beforeAll(async () => {
     gateway = await startGateway({ mqtt: { port: 0 }, http: { port: 0 }, clock, logger, sensors: [sensorInfoFromManifest(m)], credentials: await testCredentials([m.id]) });
     // What crossed the wire, seen inside the broker (no MQTT client may read sensor topics).
-    unsniff = await gateway.broker.subscribe(SENSOR_AGGREGATE_FILTER, (msg) => wire.push(Buffer.from(msg.payload)));
+    unsniff = await gateway.broker!.subscribe(SENSOR_AGGREGATE_FILTER, (msg) => wire.push(Buffer.from(msg.payload)));
     sse = await openSse(`${gateway.urls.http}api/stream`);
     sensor = await startSensor({
       identity: sourceIdentity(m), driver: 'ld2450', settings: settingsFromManifest(m, 10),

@@ -19,6 +19,7 @@ import { startSensor, statusReason, type RunningSensor } from '../../firmware/se
 import { validateStatus } from '../../shared/payloads.ts';
 import { encodeLd2450Report } from '../../simulator/encoders/ld2450.ts';
 import { FakeLd2450, type FakeLd2450Options } from '../../simulator/ld2450-device.ts';
+import { FakeLd2410 } from '../../simulator/ld2410-device.ts';
 import { FLAT_SETTINGS, IDENTITY } from './fixtures.ts';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
@@ -131,6 +132,30 @@ describe('device lifecycle: serial', () => {
     expect(binding.hub.device(PATH)?.hostOpen).toBe(true);
     await device.stop();
     expect(binding.hub.device(PATH)?.hostOpen).toBe(false);
+  });
+
+  it('LD2410: configured at open by default (Bluetooth off + restart); configure: false sends nothing', async () => {
+    for (const configure of [undefined, false]) {
+      const clock = new ManualClock(T0);
+      const timers = new ManualTimers(clock);
+      const binding = fakeSerialBinding();
+      const wire = binding.hub.plug(PATH);
+      const module = new FakeLd2410((b) => wire.send(b));
+      wire.on('data', (b: Buffer) => module.receive(b));
+      const rec = recorder();
+      const device = serialDevice({ path: PATH, driver: 'ld2410', ...(configure === false ? { configure } : {}) }, { clock, timers, binding });
+      device.start(rec.sink);
+      await timers.advanceAsync(100);
+      expect(rec.events.at(-1)).toBe(`up ${PATH} @ 256000 baud`);
+      if (configure === false) {
+        expect(rec.info()?.radar).toBeUndefined();
+        expect(module.received).toEqual([]);
+      } else {
+        expect(rec.info()?.radar).toEqual({ model: 'HLK-LD2410', firmware: 'V1.07.22091516', bluetooth: 'switched-off', restarted: true, zoneFilter: { type: 'off' } });
+        expect(module.bluetooth).toBe(false);
+      }
+      await device.stop();
+    }
   });
 
   it('back-off doubles up to a minute', () => {
