@@ -98,10 +98,10 @@ describe.skipIf(!MOSQUITTO)('gateway with an external mosquitto broker', () => {
     }
     clock.setWall(start + 10_000);
     sensor.tick();
-    await expect.poll(async () => (await (await fetch(`${gw.urls.http}api/sensors/${ID}`)).json()).latest?.count, { timeout: 5000 }).toBe(6);
+    await expect.poll(async () => ((await (await fetch(`${gw.urls.http}api/sensors/${ID}`)).json()) as { latest?: { count: number } }).latest?.count, { timeout: 5000 }).toBe(6);
     await expect.poll(() => densities.length, { timeout: 5000 }).toBeGreaterThan(0);
     expect(densities.at(-1)).toMatchObject({ v: 1, area: 'ext-area', count: 6, sensors: [ID] });
-    const health = await (await fetch(`${gw.urls.http}api/health`)).json();
+    const health = (await (await fetch(`${gw.urls.http}api/health`)).json()) as { broker: unknown };
     expect(health.broker).toEqual({ external: expect.stringMatching(/^mqtt:\/\/127\.0\.0\.1:\d+/), connected: true });
     await reader.endAsync();
   });
