@@ -104,7 +104,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     username: config.broker.username,
     password: config.broker.password,
     willStatus: status(),
-    seq: new FileSeqStore(join(config.dataDir, 'seq')),
+    seq: new FileSeqStore(join(config.dataDir, 'seq'), (err) => logger.error(describeFsError(err, 'cannot persist the sequence number; publishing continues'))),
     queue,
     logger,
   });

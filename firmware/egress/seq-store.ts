@@ -2,6 +2,10 @@
  * The aggregate sequence number: +1 per aggregate, survives restarts (contract: `seq`, uint32).
  * The next number is persisted BEFORE it is used, so a crash can skip a number (a gap the gateway counts) but
  * never reuse one (which the gateway would drop as a duplicate).
+ *
+ * When the disk refuses the write (full, read-only), the number is used anyway and the failure reported through
+ * `onError`: losing a measurement now is worse than the small risk of a reused number after a crash while the disk
+ * is full. The write is retried with every next number.
  */
 import { readFileSync } from 'node:fs';
 import { UINT32_MAX } from '../../shared/payloads.ts';
@@ -13,7 +17,9 @@ export interface SeqSource {
 
 export class FileSeqStore implements SeqSource {
   private last: number;
-  constructor(private readonly path: string) {
+  /** True while the latest number is only in memory. */
+  unpersisted = false;
+  constructor(private readonly path: string, private readonly onError: (err: unknown) => void = () => {}) {
     this.last = FileSeqStore.read(path);
   }
 
@@ -26,10 +32,16 @@ export class FileSeqStore implements SeqSource {
     }
   }
 
-  /** Persist and return the next sequence number. Throws when it cannot be persisted (disk full, read-only). */
+  /** Persist and return the next sequence number (see above for a disk that refuses the write). */
   next(): number {
     const n = this.last >= UINT32_MAX ? 1 : this.last + 1;
-    writeFileAtomic(this.path, `${n}\n`);
+    try {
+      writeFileAtomic(this.path, `${n}\n`);
+      this.unpersisted = false;
+    } catch (err) {
+      if (!this.unpersisted) this.onError(err); // once per episode, not per aggregate
+      this.unpersisted = true;
+    }
     this.last = n;
     return n;
   }
