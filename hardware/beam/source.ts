@@ -28,6 +28,11 @@ export interface BeamConfig extends BeamCounterOptions {
   pull?: Pull;
   /** How often the occupancy is emitted, ms. Default 1000. */
   periodMs?: number;
+  /**
+   * A beam broken for longer than this is a fault, not a person (a box in the doorway, a misaligned reflector): the
+   * counter would silently stop counting. Seconds; default 120. The count is kept; the device reopens with back-off.
+   */
+  stuckAfterSeconds?: number;
   /** Kernel GPIO number of BCM 0; skips reading sysfs (boards without sysfs chip info, simulations). */
   chipBase?: number;
   /** Label of the gpiochip with the header pins (default: pinctrl-rp1, pinctrl-bcm2711, pinctrl-bcm2835). */
@@ -55,6 +60,8 @@ export class BeamCounterSource {
   readonly #deps: BeamDeps;
   #lines: GpioLine[] = [];
   #timer: TimerHandle | null = null;
+  /** Monotonic ms since which each beam has been broken without a break, or null. */
+  #brokenSince: { a: number | null; b: number | null } = { a: null, b: null };
   #onFrame: ((frame: RawFrame) => void) | null = null;
   #onLost: ((reason: string) => void) | null = null;
 
@@ -114,8 +121,19 @@ export class BeamCounterSource {
     if (!pullApplied && pull !== 'none') {
       logger?.warn(`this GPIO binding cannot set pull resistors: add 'gpio=${c.pinA},${c.pinB}=ip,p${pull === 'up' ? 'u' : 'd'}' to /boot/firmware/config.txt and reboot`);
     }
+    this.#brokenSince = { a: null, b: null };
+    const stuckMs = (c.stuckAfterSeconds ?? 120) * 1000;
     this.#timer = timers.setInterval(() => {
-      this.counter.tick(clock.monotonic(), clock.now());
+      const mono = clock.monotonic();
+      this.counter.tick(mono, clock.now());
+      for (const beam of ['a', 'b'] as const) {
+        if (!this.counter.broken(beam)) this.#brokenSince[beam] = null;
+        else if ((this.#brokenSince[beam] ??= mono) <= mono - stuckMs) {
+          this.#brokenSince[beam] = null;
+          this.#onLost?.(`beam ${beam.toUpperCase()} (BCM ${beam === 'a' ? c.pinA : c.pinB}) blocked for more than ${stuckMs / 1000} s: remove the obstruction or realign the beam`);
+          return;
+        }
+      }
       this.#onFrame?.(RawFrame.fromOccupancy(this.counter.occupancy));
     }, c.periodMs ?? 1000);
     return { pins: { a: { bcm: ra.bcm, line: ra.line }, b: { bcm: rb.bcm, line: rb.line } }, chip: ra.chip, pullApplied };

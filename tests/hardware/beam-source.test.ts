@@ -122,3 +122,25 @@ describe('simulated event entrance through the fake GPIO', () => {
     await source.close();
   });
 });
+
+describe('a blocked beam', () => {
+  it('is reported as a fault after stuckAfterSeconds, not counted; a person lingering for less is fine', async () => {
+    const clock = new ManualClock(T0);
+    const timers = new ManualTimers(clock);
+    const chip = new FakeGpioChip();
+    const source = new BeamCounterSource({ pinA: 17, pinB: 27, chipBase: 512, stuckAfterSeconds: 60 }, { binding: fakeGpioBinding(chip), clock, timers });
+    const lost: string[] = [];
+    source.onLost((reason) => lost.push(reason));
+    await source.open();
+    chip.drive(529, 0); // someone stands in beam A for 50 s, then walks away
+    timers.advance(50_000);
+    chip.release(529);
+    timers.advance(20_000);
+    expect(lost).toEqual([]);
+    chip.drive(539, 0); // a box left in the doorway across beam B
+    timers.advance(61_000);
+    expect(lost).toEqual(['beam B (BCM 27) blocked for more than 60 s: remove the obstruction or realign the beam']);
+    expect(source.counter.occupancy).toBe(0);
+    await source.close();
+  });
+});
