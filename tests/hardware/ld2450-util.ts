@@ -1,6 +1,6 @@
 /** Test helpers for the LD2450 driver: run the parser, and turn events into comparable plain values (tests only). */
 import { Ld2450Decoder } from '../../hardware/ld2450/decoder.ts';
-import { decodeChunksWith } from '../helpers/chunks.ts';
+import { decodeChunksWith, parseChunksWith } from '../helpers/chunks.ts';
 import { Ld2450Parser, type Ld2450Event, type Ld2450ParserOptions, type Ld2450Stats } from '../../hardware/ld2450/parser.ts';
 
 export type Summary =
@@ -23,15 +23,7 @@ export function summarise(e: Ld2450Event): Summary {
 /** Run bytes through the stream parser (Transform), chunk by chunk, to the end. */
 export async function parseChunks(chunks: readonly Uint8Array[], options: Ld2450ParserOptions = {}): Promise<{ events: Summary[]; stats: Ld2450Stats }> {
   const parser = new Ld2450Parser(options);
-  const events: Summary[] = [];
-  parser.on('data', (e: Ld2450Event) => events.push(summarise(e)));
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on('end', resolve);
-    parser.on('error', reject);
-  });
-  for (const c of chunks) parser.write(c);
-  parser.end();
-  await done;
+  const events = await parseChunksWith(parser, chunks, (e: Ld2450Event) => summarise(e));
   return { events, stats: parser.stats };
 }
 
