@@ -14,9 +14,8 @@
  * Faults for tests: drop the next N ACKs of a command, refuse commands (status 1), be deaf (never answer).
  */
 import { encodeLd2410Ack, ENABLE_ACK_DATA, FIRMWARE_V107_ACK_DATA } from './encoders/ld2410.ts';
+import { CommandInbox } from './command-inbox.ts';
 
-const HEADER = Buffer.from([0xfd, 0xfc, 0xfb, 0xfa]);
-const FOOTER = [0x04, 0x03, 0x02, 0x01];
 /** Return data of the real Read parameters ACK (Tasmota capture): max gates 8/8/8, sensitivities, no-one 5 s. */
 export const LD2410_DEFAULT_PARAMETERS_ACK_DATA = Buffer.from('aa0808083232281e140f0f0f0f000028281e1e1414140500', 'hex');
 export const LD2410_EXAMPLE_MAC = Uint8Array.of(0x8f, 0x27, 0x2e, 0xb8, 0x0f, 0x66);
@@ -40,7 +39,7 @@ export interface ReceivedLd2410Command {
 
 export class FakeLd2410 {
   readonly received: ReceivedLd2410Command[] = [];
-  #inbox = Buffer.alloc(0);
+  readonly #inbox = new CommandInbox((command, value) => this.#command(command, value));
   #configMode = false;
   #bluetooth: boolean;
   #bluetoothStored: boolean;
@@ -78,22 +77,7 @@ export class FakeLd2410 {
 
   /** Bytes from the host. */
   receive(bytes: Uint8Array): void {
-    this.#inbox = Buffer.concat([this.#inbox, bytes]);
-    for (;;) {
-      const at = this.#inbox.indexOf(HEADER);
-      if (at < 0) return void (this.#inbox = this.#inbox.subarray(Math.max(0, this.#inbox.length - 3)));
-      const buf = this.#inbox.subarray(at);
-      if (buf.length < 8) return void (this.#inbox = buf);
-      const len = buf.readUInt16LE(4);
-      if (len < 2 || len > 64) {
-        this.#inbox = buf.subarray(1);
-        continue;
-      }
-      if (buf.length < 10 + len) return void (this.#inbox = buf);
-      const frame = buf.subarray(0, 10 + len);
-      this.#inbox = buf.subarray(10 + len);
-      if (FOOTER.every((b, i) => frame[6 + len + i] === b)) this.#command(frame.readUInt16LE(6), Buffer.from(frame.subarray(8, 6 + len)));
-    }
+    this.#inbox.push(bytes);
   }
 
   #command(command: number, value: Buffer): void {

@@ -15,9 +15,8 @@
  * report before every ACK, or be "deaf" (never ACK, keep streaming: the host's TX wire is broken).
  */
 import { ENABLE_ACK_DATA, FIRMWARE_V204_ACK_DATA, encodeLd2450Ack, encodeLd2450Report } from './encoders/ld2450.ts';
+import { CommandInbox } from './command-inbox.ts';
 
-const HEADER = [0xfd, 0xfc, 0xfb, 0xfa];
-const FOOTER = [0x04, 0x03, 0x02, 0x01];
 /** MAC of the doc's Get MAC example (§1.2). */
 export const EXAMPLE_MAC = Uint8Array.of(0x8f, 0x27, 0x2e, 0xb8, 0x0f, 0x65);
 export const BLUETOOTH_OFF_MAC_BYTES = Uint8Array.of(0x08, 0x05, 0x04, 0x03, 0x02, 0x01);
@@ -48,7 +47,7 @@ export interface ReceivedCommand {
 
 export class FakeLd2450 {
   readonly received: ReceivedCommand[] = [];
-  #inbox = Buffer.alloc(0);
+  readonly #inbox = new CommandInbox((command, value) => this.#command(command, value));
   #configMode = false;
   #rebooting = false;
   #bluetooth: boolean;
@@ -98,27 +97,7 @@ export class FakeLd2450 {
 
   /** Bytes from the host. */
   receive(bytes: Uint8Array): void {
-    this.#inbox = Buffer.concat([this.#inbox, bytes]);
-    for (;;) {
-      const at = this.#inbox.indexOf(Buffer.from(HEADER));
-      if (at < 0) {
-        this.#inbox = this.#inbox.subarray(Math.max(0, this.#inbox.length - 3));
-        return;
-      }
-      const buf = this.#inbox.subarray(at);
-      if (buf.length < 8) return void (this.#inbox = buf);
-      const len = buf.readUInt16LE(4);
-      const total = 10 + len;
-      if (len < 2 || len > 64) {
-        this.#inbox = buf.subarray(1);
-        continue;
-      }
-      if (buf.length < total) return void (this.#inbox = buf);
-      const frame = buf.subarray(0, total);
-      this.#inbox = buf.subarray(total);
-      if (!FOOTER.every((b, i) => frame[6 + len + i] === b)) continue;
-      this.#command(frame.readUInt16LE(6), Buffer.from(frame.subarray(8, 6 + len)));
-    }
+    this.#inbox.push(bytes);
   }
 
   #command(command: number, value: Buffer): void {

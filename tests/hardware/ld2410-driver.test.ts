@@ -11,6 +11,7 @@ import { RadarConfigError } from '../../hardware/radar-config.ts';
 import { encodeLd2410Report } from '../../simulator/encoders/ld2410.ts';
 import { FakeLd2410, type FakeLd2410Options } from '../../simulator/ld2410-device.ts';
 import { loadHex } from '../helpers/hex.ts';
+import { drive } from '../helpers/drive.ts';
 
 const FIXTURE = 'ld2410_real_acks_tasmota_serialbridge.hex';
 
@@ -29,13 +30,6 @@ async function rig(options: FakeLd2410Options = {}) {
   return { module, port, timers, wire, fromHost };
 }
 
-async function drive<T>(promise: Promise<T>, timers: ManualTimers): Promise<T> {
-  let settled = false;
-  const done = promise.finally(() => void (settled = true));
-  done.catch(() => undefined);
-  for (let i = 0; i < 200 && !settled; i++) await timers.advanceAsync(100);
-  return done;
-}
 
 const commands = (m: FakeLd2410): number[] => m.received.map((c) => c.command);
 const hexes = (frames: Buffer[]): string => Buffer.concat(frames).toString('hex');

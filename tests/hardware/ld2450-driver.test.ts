@@ -11,6 +11,7 @@ import { configureLd2450, encodeZoneFilter, Ld2450ConfigError, zoneFilterRect, t
 import { encodeLd2450Report } from '../../simulator/encoders/ld2450.ts';
 import { FakeLd2450, type FakeLd2450Options } from '../../simulator/ld2450-device.ts';
 import { loadHex } from '../helpers/hex.ts';
+import { drive } from '../helpers/drive.ts';
 
 const ZONE = [[-800, 500], [800, 500], [800, 2000], [-800, 2000]] as const;
 
@@ -30,13 +31,6 @@ async function rig(options: FakeLd2450Options = {}) {
 }
 
 /** Run a configuration to its end, moving the manual timers while it waits for ACKs. */
-async function drive<T>(promise: Promise<T>, timers: ManualTimers): Promise<T> {
-  let settled = false;
-  const done = promise.finally(() => void (settled = true));
-  done.catch(() => undefined);
-  for (let i = 0; i < 200 && !settled; i++) await timers.advanceAsync(100);
-  return done;
-}
 
 const commands = (m: FakeLd2450): number[] => m.received.map((c) => c.command);
 
