@@ -17,6 +17,7 @@ import { ExternalBroker } from './external-broker.ts';
 import { History } from './history.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http.ts';
 import { Ingest } from './ingest.ts';
+import { SensorHealth } from './sensor-health.ts';
 import { urlHost } from './listen.ts';
 import { createPolicy } from './policy.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './rate-limit.ts';
@@ -204,6 +205,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, hashParams) : (opts.admin?.tokenHash ?? null);
 
     const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
+    const sensorHealth = new SensorHealth(clock, (id) => register.get(id) !== undefined);
     const policy = opts.externalBroker ? null : createPolicy({
       logger: opts.logger,
       credential: (u) => credentials.get(u),
@@ -218,7 +220,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       hashParams,
       addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
       // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
-      onSensorRefused: (id, reason) => ingest?.raiseAlert(id, reason),
+      onSensorRefused: (id, reason) => {
+        ingest?.raiseAlert(id, reason);
+        sensorHealth.refused(id, reason);
+      },
     });
     if (opts.externalBroker) {
       const e = opts.externalBroker;
@@ -234,7 +239,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       limits,
       logger: opts.logger,
     });
-    ingest = new Ingest({ register, history, clock, logger: opts.logger });
+    ingest = new Ingest({ register, history, clock, logger: opts.logger, onRejected: (id, reason) => sensorHealth.refused(id, reason) });
     const b = broker;
     const mqttSide = (broker ?? external)!;
     areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
@@ -252,7 +257,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     http = new HttpServer({
       host: opts.http?.host ?? DEFAULT_HTTP_HOST,
       port: opts.http?.port ?? DEFAULT_HTTP_PORT,
-      views, register, ingest, areas, history, admin, clock, logger: opts.logger,
+      views, register, ingest, sensorHealth, areas, history, admin, clock, logger: opts.logger,
       ...(opts.http?.timers ? { timers: opts.http.timers } : {}),
       ...(opts.http?.tls && tls ? { tls } : {}),
       health: () => ({
