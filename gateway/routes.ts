@@ -55,7 +55,7 @@ export function extraRoutes(d: RouteDeps, req: IncomingMessage, url: URL, origin
     return null;
   }
   if (first === 'sta') return staRoutes(d, url, origin);
-  if (first === 'ngsi-ld') return ngsiLdRoutes(d, url);
+  if (first === 'ngsi-ld') return ngsiLdRoutes(d, url, req.headers.accept ?? '');
   if (path === '/health') return { status: 200, type: HTML, body: healthPage(overview(d.views.all(), d.ingest, d.sensorHealth), d.clock.now()) };
   if (path === '/api/overview') return jsonReply(200, { at: new Date(d.clock.now()).toISOString(), sensors: overview(d.views.all(), d.ingest, d.sensorHealth) });
   if (first === 'areas' && rest.length === 0 && third === undefined) {
