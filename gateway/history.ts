@@ -26,7 +26,7 @@ export interface LatestAggregate {
 }
 
 export class History {
-  constructor(private readonly db: Database.Database) {}
+  constructor(readonly db: Database.Database) {}
 
   addAggregate(a: Aggregate, receivedAtMs: number): void {
     prepared(this.db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
