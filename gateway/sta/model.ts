@@ -202,10 +202,13 @@ export class ObservationStore {
     return this.history.db.prepare(`SELECT ${COLUMNS} ${BASE} ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`).all(...params) as ObservationRow[];
   }
 
-  /** First window start, first window end and last window end of every sensor's history. */
-  spans(): Map<string, Span> {
-    const rows = this.history.db.prepare('SELECT sensor_id, MIN(from_s) AS f, MIN(to_s) AS ft, MAX(to_s) AS t FROM aggregates GROUP BY sensor_id').all() as Array<{ sensor_id: string; f: number; ft: number; t: number }>;
-    return new Map(rows.map((r) => [r.sensor_id, { from: r.f, firstTo: r.ft, to: r.t }]));
+  /** First window start, first window end and last window end of a sensor's history (index lookups only). */
+  span(sensorId: string): Span | undefined {
+    const db = this.history.db;
+    const first = db.prepare('SELECT from_s, to_s FROM aggregates WHERE sensor_id = ? ORDER BY to_s ASC LIMIT 1').get(sensorId) as { from_s: number; to_s: number } | undefined;
+    if (!first) return undefined;
+    const last = db.prepare('SELECT to_s FROM aggregates WHERE sensor_id = ? ORDER BY to_s DESC LIMIT 1').get(sensorId) as { to_s: number };
+    return { from: first.from_s, firstTo: first.to_s, to: last.to_s };
   }
 }
 

@@ -32,7 +32,8 @@ export const CONFORMANCE = [
 interface Ctx {
   records: SensorRecord[];
   nowMs: number;
-  spans: Map<string, Span>;
+  /** Datastream time spans, looked up once per request and sensor. */
+  span(sensorId: string): Span | undefined;
   store: ObservationStore;
   root: string;
 }
@@ -52,7 +53,7 @@ function listAll(set: EntitySet, ctx: Ctx): Entity[] {
     case 'Sensors': return rs.map(sensor);
     case 'FeaturesOfInterest': return rs.map(featureOfInterest);
     case 'ObservedProperties': return [...OBSERVED_PROPERTIES];
-    case 'Datastreams': return rs.flatMap((r) => kindsOf(r).map((k) => datastream(r, k, ctx.spans.get(r.info.id))));
+    case 'Datastreams': return rs.flatMap((r) => kindsOf(r).map((k) => datastream(r, k, ctx.span(r.info.id))));
     case 'Observations': return []; // never listed in memory
   }
 }
@@ -227,7 +228,12 @@ export function staRoutes(d: RouteDeps, url: URL, origin: string): Reply | null 
       return jsonReply(200, { value: ENTITY_SETS.map((name) => ({ name, url: `${root}/${name}` })), serverSettings: { conformance: CONFORMANCE } });
     }
     const store = new ObservationStore(d.history);
-    const ctx: Ctx = { records: d.register.records(), nowMs: d.clock.now(), spans: store.spans(), store, root };
+    const spans = new Map<string, Span | undefined>();
+    const span = (id: string) => {
+      if (!spans.has(id)) spans.set(id, store.span(id));
+      return spans.get(id);
+    };
+    const ctx: Ctx = { records: d.register.records(), nowMs: d.clock.now(), span, store, root };
     const options = parseOptions(url.searchParams);
     const { target, rest } = resolve(segments, ctx);
     if (target.kind === 'entity' && !target.e) return jsonReply(404, { code: 404, type: 'error', message: 'no such entity' });
