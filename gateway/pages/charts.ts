@@ -76,7 +76,9 @@ export const CHARTS_JS = `'use strict';
     const line = { paths: stepped, spanGaps: false, points: { show: false } };
     const series = [{ label: 'tijd / time' }];
     const data = [s.t];
-    const axes = [{}];
+    const long = s.to - s.from > 2 * 86400;
+    const fmt = new Intl.DateTimeFormat('nl-NL', long ? { timeZone: TZ, day: 'numeric', month: 'short' } : { timeZone: TZ, hour: '2-digit', minute: '2-digit' });
+    const axes = [{ values: (u, splits) => splits.map((ts) => fmt.format(new Date(ts * 1000))) }];
     if (withCount) {
       if (k !== null) {
         series.push({ ...line, label: 'minder dan ' + k + ' / fewer than ' + k, scale: 'n', stroke: '#8a8a8a', fill: 'rgba(138,138,138,0.35)', width: 1,

@@ -3,7 +3,7 @@
  * credential, address or payload appears, only register facts, states and reason names.
  */
 import { ATTENTION_LABELS, type OverviewRow } from '../overview.ts';
-import { formatDateTime, registerText } from './format.ts';
+import { formatDateTime, registerText, STATE_LABELS, stateText, type ShownState } from './format.ts';
 import { PAGES_STYLES } from './charts.ts';
 import { header, html, page, type Html } from './layout.ts';
 
@@ -30,11 +30,11 @@ function row(r: OverviewRow): Html {
   return html`<tr data-sensor="${r.id}" data-attention="${r.attention.join(' ')}">
 <td><a href="/sensors/${path}">${r.id}</a>${r.areaId ? html`<br><span class="muted">gebied / area <a href="/areas/${encodeURIComponent(r.areaId)}">${r.areaId}</a></span>` : ''}</td>
 <td>${r.attention.map((a) => html`<span class="attn attn-${a}">${ATTENTION_LABELS[a].nl} / ${ATTENTION_LABELS[a].en}</span>`)}</td>
-<td>${r.state}${r.fresh ? '' : html`<br><span class="state-down">niet actueel / not current</span>`}</td>
+<td>${Object.hasOwn(STATE_LABELS, r.state) ? stateText(r.state as ShownState) : r.state}${r.fresh ? '' : html`<br><span class="state-down">niet actueel / not current</span>`}</td>
 <td>${r.lastSeen ? html`${at(r.lastSeen)}${r.ageSeconds !== null ? html`<br><span class="muted">meting ${age(r.ageSeconds)} geleden / data ${age(r.ageSeconds)} ago</span>` : ''}` : html`<span class="muted">nooit / never</span>`}</td>
 <td class="refused">${r.refused.length ? html`<ul class="plain">${r.refused.map((x) => html`<li><code>${x.reason}</code> × ${x.count}</li>`)}</ul>` : html`<span class="muted">0</span>`}</td>
 <td>${reasons(r)}</td>
-<td>${r.expiresAt}<br><span class="${r.daysLeft <= 30 ? 'state-warn' : 'muted'}">${r.daysLeft >= 0 ? `${r.daysLeft} d` : `${-r.daysLeft} d verlopen / expired`}</span><br><span class="muted">${registerText(r.register)}</span></td>
+<td>${r.expiresAt}<br><span class="${r.daysLeft <= 30 ? 'state-warn' : 'muted'}">${r.register === 'expired' ? 'verlopen / expired' : `nog ${r.daysLeft} d / ${r.daysLeft} d left`}</span><br><span class="muted">${registerText(r.register)}</span></td>
 </tr>`;
 }
 
