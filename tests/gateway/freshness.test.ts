@@ -53,6 +53,7 @@ describe('a steady sensor over a simulated hour (production defaults)', () => {
     const busy = productionManifest('plein-west');
     const start = Math.ceil(T0 / 60_000) * 60_000; // window-aligned, like the firmware
     t = await startTestGateway([sensorInfoFromManifest(steady), sensorInfoFromManifest(busy)]);
+    expect(t.gw.register.get('plein-oost')!.heartbeatSeconds).toBe(300); // kept in the register (SQLite), read back
     t.clock.setWall(start);
     // The real minimiser with the firmware's settings for each manifest; a frame per second.
     const sensors = [steady, busy].map((m) => ({ id: m.id, minimiser: createMinimiser(settingsFromManifest(m)), seq: 0, published: 0 }));
