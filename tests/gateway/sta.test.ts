@@ -257,6 +257,13 @@ describe('A.2 filtering (clause 9.3.3.5), the comparison subset', () => {
     expect(body.Observations.map((o: any) => o.resultTime).sort()).toEqual([iso(T0S - 60), iso(T0S)]);
   });
 
+  it('filters other entity sets on their plain properties, with quoted strings', async () => {
+    const named = await all(`${root}/Things?$filter=${encodeURIComponent("name eq 'dam-noord'")}`);
+    expect(named.map((x) => x['@iot.id'])).toEqual(['dam-noord']);
+    expect(await all(`${root}/Things?$filter=${encodeURIComponent("name eq 'it''s' or name eq 'nobody'")}`)).toHaveLength(0);
+    expect((await all(`${root}/Sensors?$filter=${encodeURIComponent("encodingType eq 'text/html' and not (name eq 'x')")}`)).length).toBe(2);
+  });
+
   it('answers what it does not support with 400 and says what it does support', async () => {
     for (const f of ["substringof('a', name)", 'year(resultTime) eq 2025', 'result add 1 gt 3', 'phenomenonTime', `resultTime gt`, `(resultTime gt ${iso(T0S)}`, "resultTime gt 'soon'", 'name eq 3', "geo.intersects(location, geography'POINT(1 2)')"]) {
       const { status, body } = await get(`${obsUrl}?$filter=${encodeURIComponent(f)}`);
