@@ -25,6 +25,8 @@ const COMMON = {
   legalGround: 'AVG art. 6(1)(e); Gemeentewet art. 172 (openbare orde en veiligheid)',
   dpiaRef: 'DPIA-2026-014',
   levelScheme: 'fruin-walkway',
+  // Re-publish an unchanged result every 30 s (production default 300 s), so the displays show the sensors are alive.
+  heartbeatSeconds: 30,
 };
 const SMALL_ZONE = { windowSeconds: 10, kFloor: 3, granularity: 1, output: 'level+count' };
 

@@ -52,9 +52,6 @@ function feedFor({ manifest, feed }: DemoSensor): { deps: Pick<SensorDeps, 'sour
   return { deps: { source }, stop: () => source.destroy() };
 }
 
-/** Re-publish an unchanged result at least this often, so the displays show the sensors are alive. */
-const DEMO_HEARTBEAT_SECONDS = 30;
-
 export async function run(argv: string[]): Promise<number> {
   const o = parse('demo', argv, { 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } }, HELP);
   if (!o) return 0;
@@ -98,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       running.push(await startSensor({
         identity,
         driver: manifest.driver,
-        settings: settingsFromManifest(manifest, DEMO_HEARTBEAT_SECONDS),
+        settings: settingsFromManifest(manifest),
         broker: { url: `mqtt://127.0.0.1:${gateway.mqttPort}`, username: mqtt.username, password: mqtt.password! },
         dataDir: join(dataDir, manifest.id),
       }, { ...feed.deps, clock, logger: logger.child({ sensor: manifest.id }) }));

@@ -35,7 +35,9 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
                       or DRUKTE_ADMIN_TOKEN_HASH. Without one, the admin API refuses everything (401).
   --broker            use this external broker (e.g. mosquitto) instead of the embedded one (env DRUKTE_BROKER);
                       its own password file and ACL then decide who may publish what (docs/PROTOCOL.md, section 10)
-  --broker-username / --broker-password-file / --broker-ca   the gateway's login at the external broker`;
+  --broker-username / --broker-password-file / --broker-ca   the gateway's login at the external broker
+  --ngsi-ld-broker    push NGSI-LD CrowdFlowObserved entities to this context broker, e.g. http://orion-ld:1026
+                      (env DRUKTE_NGSI_LD_BROKER; --ngsi-ld-tenant / DRUKTE_NGSI_LD_TENANT sets NGSILD-Tenant)`;
 
 /** The admin credential from a file or the environment: a token, or a stored hash (starts with scrypt$). */
 function adminCredential(file: string | undefined, warn: (msg: string) => void): GatewayOptions['admin'] {
@@ -70,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' }, https: { type: 'boolean' },
     'admin-token-file': { type: 'string' },
     broker: { type: 'string' }, 'broker-username': { type: 'string' }, 'broker-password-file': { type: 'string' }, 'broker-ca': { type: 'string' },
+    'ngsi-ld-broker': { type: 'string' }, 'ngsi-ld-tenant': { type: 'string' },
   }, HELP);
   if (!o) return 0;
   const logger = createLogger('drukte');
@@ -102,6 +105,9 @@ export async function run(argv: string[]): Promise<number> {
     logger,
     sensors: o.manifests ? loadManifests(o.manifests) : [],
   };
+  const ngsiBroker = o['ngsi-ld-broker'] ?? process.env.DRUKTE_NGSI_LD_BROKER;
+  const ngsiTenant = o['ngsi-ld-tenant'] ?? process.env.DRUKTE_NGSI_LD_TENANT;
+  if (ngsiBroker) options.ngsiLd = { brokerUrl: ngsiBroker, ...(ngsiTenant ? { tenant: ngsiTenant } : {}) };
   if (!options.admin) delete options.admin;
   let gateway;
   try {

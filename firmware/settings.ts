@@ -1,12 +1,13 @@
 /** From a validated manifest to the minimiser's settings (the manifest schema already enforces the hard bounds). */
 import { LEVEL_SCHEMES } from '../shared/density.ts';
-import type { Manifest } from '../shared/manifest.ts';
+import { DEFAULT_HEARTBEAT_SECONDS, type Manifest } from '../shared/manifest.ts';
 import type { MinimiserSettings } from './minimiser/minimiser.ts';
 
 /** Default heartbeat: an unchanged result is re-published at least every 5 minutes (or every window if longer). */
-export const DEFAULT_HEARTBEAT_SECONDS = 300;
+export { DEFAULT_HEARTBEAT_SECONDS };
 
-export function settingsFromManifest(m: Manifest, heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS): MinimiserSettings {
+/** The heartbeat is the manifest's `heartbeatSeconds` (also in the register), else the default; never below the window. */
+export function settingsFromManifest(m: Manifest, heartbeatSeconds = m.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS): MinimiserSettings {
   return {
     areaM2: m.area.m2,
     zone: m.area.zone ?? null,

@@ -3,7 +3,8 @@
  * combining the latest aggregates of the area's sensors. The rule (also in docs/PROTOCOL.md):
  *
  *   members   every registered sensor with this areaId that is not retired and not expired
- *   fresh     a member's latest aggregate ended at most 3 of its windows before now
+ *   fresh     a member's latest aggregate ended at most its heartbeat plus one window before now
+ *             (gateway/freshness.ts: a steady sensor only re-publishes once per heartbeat, 300 s by default)
  *   level     the highest level among fresh members (a crowd anywhere in the area is a crowd in the area)
  *   count     the sum of the fresh members' counts, but null if any member is not fresh or has count null
  *             (below its k floor, or level-only): a partial sum would look like a total, and summing around a
@@ -21,20 +22,19 @@ import type { Aggregate, AreaDensity } from '../shared/payloads.ts';
 import { areaDensityTopic } from '../shared/topics.ts';
 import type { History } from './history.ts';
 import type { Ingest } from './ingest.ts';
+import { freshForSeconds } from './freshness.ts';
 import { registerStatus, type SensorRegister } from './register.ts';
-
-/** A latest aggregate older than this many of the sensor's windows no longer counts. */
-export const FRESH_WINDOWS = 3;
 
 export interface AreaMember {
   id: string;
-  windowSeconds: number;
+  /** Seconds after its last window that the member's latest aggregate still counts (freshForSeconds). */
+  freshSeconds: number;
   latest: Aggregate | null;
 }
 
 /** The rule above, as a pure function of the members and the time (Unix seconds). */
 export function combineArea(areaId: string, members: readonly AreaMember[], nowS: number): AreaDensity | null {
-  const fresh = members.filter((m) => m.latest !== null && nowS - m.latest.to <= FRESH_WINDOWS * m.windowSeconds).map((m) => m.latest!);
+  const fresh = members.filter((m) => m.latest !== null && nowS - m.latest.to <= m.freshSeconds).map((m) => m.latest!);
   if (fresh.length === 0) return null;
   const allKnown = fresh.length === members.length && fresh.every((a) => a.count !== null);
   return {
@@ -91,7 +91,7 @@ export class AreaFeed {
     return this.opts.register
       .records()
       .filter((r) => r.info.areaId === areaId && (registerStatus(r, now) === 'active' || registerStatus(r, now) === 'expiring'))
-      .map((r) => ({ id: r.info.id, windowSeconds: r.info.windowSeconds ?? 60, latest: this.opts.ingest.latest(r.info.id).aggregate }));
+      .map((r) => ({ id: r.info.id, freshSeconds: freshForSeconds(r.info), latest: this.opts.ingest.latest(r.info.id).aggregate }));
   }
 
   /** The density of an area now (computed, not necessarily published). */

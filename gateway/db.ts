@@ -65,6 +65,8 @@ export const MIGRATIONS: readonly string[] = [
      level INTEGER NOT NULL, count INTEGER, sensors TEXT NOT NULL, published_at INTEGER NOT NULL
    );
    CREATE INDEX area_densities_time ON area_densities (area_id, to_s);`,
+  // v2: the heartbeat the sensor was provisioned with (freshness follows it; NULL = the firmware default).
+  `ALTER TABLE sensors ADD COLUMN heartbeat_seconds INTEGER;`,
 ];
 
 export class DatabaseError extends Error {

@@ -17,6 +17,8 @@ import { ExternalBroker } from './external-broker.ts';
 import { History } from './history.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http.ts';
 import { Ingest } from './ingest.ts';
+import { NgsiLdPush, type RetryTimers } from './ngsi-ld-push.ts';
+import { SensorHealth } from './sensor-health.ts';
 import { urlHost } from './listen.ts';
 import { createPolicy } from './policy.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './rate-limit.ts';
@@ -54,6 +56,8 @@ export interface GatewayOptions {
   sensors?: SensorInfo[];
   /** Abort a start in progress; whatever had started is stopped again. */
   signal?: AbortSignal;
+  /** Push the NGSI-LD CrowdFlowObserved entities to this context broker (gateway/ngsi-ld-push.ts). */
+  ngsiLd?: { brokerUrl: string; tenant?: string; retryMs?: number; timers?: RetryTimers };
 }
 
 export interface GatewayUrls {
@@ -78,6 +82,8 @@ export interface Gateway {
   history: History;
   ingest: Ingest;
   areas: AreaFeed;
+  /** The NGSI-LD push, when a context broker was given. */
+  ngsiLd: NgsiLdPush | null;
   /** The embedded broker, or null in external-broker mode. */
   broker: MqttBroker | null;
   /** The external broker connection, or null in embedded mode. */
@@ -105,6 +111,16 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
   port('http.port', opts.http?.port);
   port('mqtts.port', opts.mqtts?.port);
   port('ws.port', opts.ws?.port);
+  if (opts.ngsiLd) {
+    let url: URL | null = null;
+    try {
+      url = new URL(opts.ngsiLd.brokerUrl);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) errors.push(`NGSI-LD broker ${JSON.stringify(opts.ngsiLd.brokerUrl)} must be an http(s) URL, e.g. http://orion-ld:1026`);
+    else if (url.username || url.password) errors.push('NGSI-LD broker URL must not hold credentials');
+  }
   if (opts.externalBroker) {
     let ok = false;
     try {
@@ -181,9 +197,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let http: HttpServer | null = null;
   let areas: AreaFeed | null = null;
   let ingest: Ingest | null = null;
+  let ngsiLd: NgsiLdPush | null = null;
 
   const stopAll = async () => {
     await http?.stop();
+    await ngsiLd?.stop();
     areas?.stop();
     await ingest?.detach();
     await broker?.stop();
@@ -204,6 +222,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, hashParams) : (opts.admin?.tokenHash ?? null);
 
     const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
+    const sensorHealth = new SensorHealth(clock, (id) => register.get(id) !== undefined);
     const policy = opts.externalBroker ? null : createPolicy({
       logger: opts.logger,
       credential: (u) => credentials.get(u),
@@ -218,7 +237,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       hashParams,
       addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
       // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
-      onSensorRefused: (id, reason) => ingest?.raiseAlert(id, reason),
+      onSensorRefused: (id, reason) => {
+        ingest?.raiseAlert(id, reason);
+        sensorHealth.refused(id, reason);
+      },
     });
     if (opts.externalBroker) {
       const e = opts.externalBroker;
@@ -234,7 +256,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       limits,
       logger: opts.logger,
     });
-    ingest = new Ingest({ register, history, clock, logger: opts.logger });
+    ingest = new Ingest({ register, history, clock, logger: opts.logger, onRejected: (id, reason) => sensorHealth.refused(id, reason) });
     const b = broker;
     const mqttSide = (broker ?? external)!;
     areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
@@ -246,13 +268,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     await mqttSide.start();
     await ingest.attach(mqttSide);
     await areas.start();
+    if (opts.ngsiLd) {
+      const n = opts.ngsiLd;
+      ngsiLd = new NgsiLdPush({ brokerUrl: n.brokerUrl, register, ingest, areas, logger: opts.logger, ...(n.tenant ? { tenant: n.tenant } : {}), ...(n.retryMs ? { retryMs: n.retryMs } : {}), ...(n.timers ? { timers: n.timers } : {}) });
+      ngsiLd.start();
+    }
     opts.signal?.throwIfAborted();
     const startedAt = clock.monotonic();
     const views = new Views(register, ingest, clock);
     http = new HttpServer({
       host: opts.http?.host ?? DEFAULT_HTTP_HOST,
       port: opts.http?.port ?? DEFAULT_HTTP_PORT,
-      views, register, ingest, areas, history, admin, clock, logger: opts.logger,
+      views, register, ingest, sensorHealth, areas, history, admin, clock, logger: opts.logger,
       ...(opts.http?.timers ? { timers: opts.http.timers } : {}),
       ...(opts.http?.tls && tls ? { tls } : {}),
       health: () => ({
@@ -262,6 +289,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         streams: http?.streams ?? 0,
         broker: b && policy ? { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits() } : { external: external!.url, connected: external!.connected },
         ingest: ingest!.stats(),
+        ...(ngsiLd ? { ngsiLd: ngsiLd.stats() } : {}),
       }),
     });
     await http.start();
@@ -318,6 +346,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     history,
     ingest: ingest!,
     areas: areas!,
+    ngsiLd,
     broker,
     external,
     stop: () => {

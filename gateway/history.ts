@@ -26,7 +26,7 @@ export interface LatestAggregate {
 }
 
 export class History {
-  constructor(private readonly db: Database.Database) {}
+  constructor(readonly db: Database.Database) {}
 
   addAggregate(a: Aggregate, receivedAtMs: number): void {
     prepared(this.db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -73,4 +73,46 @@ export class History {
     const rows = prepared(this.db, 'SELECT * FROM area_densities WHERE area_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, rowid LIMIT ?').all(areaId, fromS, toS, limit) as AreaRow[];
     return rows.map(toArea);
   }
+
+  /**
+   * A sensor's aggregates in buckets of `bucketS` seconds over windows ending in (fromS, toS] (gateway/charts.ts):
+   * per bucket the highest level and count, how many windows were below the k floor (level 0, no count), and the
+   * last window's values. Plus the last window before the range, so a steady sensor's first buckets are not gaps.
+   */
+  sensorBuckets(sensorId: string, fromS: number, toS: number, bucketS: number): { buckets: BucketRow[]; before: BucketLast | null } {
+    return this.buckets('aggregates', 'sensor_id', sensorId, fromS, toS, bucketS);
+  }
+
+  /** The same for an area's published densities. */
+  areaBuckets(areaId: string, fromS: number, toS: number, bucketS: number): { buckets: BucketRow[]; before: BucketLast | null } {
+    return this.buckets('area_densities', 'area_id', areaId, fromS, toS, bucketS);
+  }
+
+  private buckets(table: 'aggregates' | 'area_densities', key: 'sensor_id' | 'area_id', id: string, fromS: number, toS: number, bucketS: number) {
+    const order = table === 'aggregates' ? 'to_s DESC, seq DESC' : 'to_s DESC, rowid DESC';
+    const buckets = prepared(this.db, `SELECT b.i AS i, b.level AS level, b.count AS count, b.below AS below, b.n AS n, l.to_s AS lastTo, l.level AS lastLevel, l.count AS lastCount
+      FROM (SELECT CAST((to_s - @from - 1) / @b AS INTEGER) AS i, MAX(level) AS level, MAX(count) AS count, SUM(count IS NULL AND level = 0) AS below, COUNT(*) AS n
+            FROM ${table} WHERE ${key} = @id AND to_s > @from AND to_s <= @to GROUP BY i) b
+      JOIN (SELECT i, to_s, level, count FROM (SELECT CAST((to_s - @from - 1) / @b AS INTEGER) AS i, to_s, level, count, ROW_NUMBER() OVER (PARTITION BY CAST((to_s - @from - 1) / @b AS INTEGER) ORDER BY ${order}) AS rn
+            FROM ${table} WHERE ${key} = @id AND to_s > @from AND to_s <= @to) WHERE rn = 1) l ON l.i = b.i
+      ORDER BY b.i`).all({ id, from: fromS, to: toS, b: bucketS }) as BucketRow[];
+    const before = prepared(this.db, `SELECT to_s AS lastTo, level AS lastLevel, count AS lastCount FROM ${table} WHERE ${key} = ? AND to_s <= ? ORDER BY ${order} LIMIT 1`).get(id, fromS) as BucketLast | undefined;
+    return { buckets, before: before ?? null };
+  }
+}
+
+export interface BucketLast {
+  lastTo: number;
+  lastLevel: number;
+  lastCount: number | null;
+}
+
+export interface BucketRow extends BucketLast {
+  /** Bucket index: the bucket covers windows ending in (from + i·b, from + (i+1)·b]. */
+  i: number;
+  level: number;
+  count: number | null;
+  /** Windows below the k floor (level 0, count null). */
+  below: number;
+  n: number;
 }

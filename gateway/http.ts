@@ -7,6 +7,7 @@
  *   GET /sensors/{id}        register page (HTML)                               GET /api/stream   Server-Sent Events
  *   GET /display/{id}        kiosk display (HTML)                               /api/admin/…      admin API (admin.ts)
  *   GET /static/style.css, /static/display.js, /static/icon.svg
+ *   areas, operator overview, charts, SensorThings API, NGSI-LD: routes.ts (one hook below)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -23,6 +24,8 @@ import { INDEX_FILTERS, indexPage, type IndexFilter } from './pages/index.ts';
 import { notFoundPage } from './pages/layout.ts';
 import { sensorPage } from './pages/sensor.ts';
 import { DISPLAY_JS, ICON_SVG, STYLE_CSS } from './pages/static.ts';
+import { extraRoutes, requestOrigin } from './routes.ts';
+import type { SensorHealth } from './sensor-health.ts';
 import { realTimers, SseHub, type SseEvent, type Timers } from './sse.ts';
 
 export { SECURITY_HEADERS } from './http-kit.ts';
@@ -34,6 +37,8 @@ export interface HttpOptions extends PublicApiDeps {
   host?: string;
   port?: number;
   ingest: Ingest;
+  /** Refusals per sensor (operator overview). */
+  sensorHealth: SensorHealth;
   admin: AdminApi;
   clock: Clock;
   logger: Logger;
@@ -139,6 +144,8 @@ export class HttpServer {
       const audit = first === 'sensors' ? this.opts.register.audit(view.info.id) : [];
       return send(res, { status: 200, type: HTML, body: first === 'sensors' ? sensorPage(view, audit) : displayPage(view) });
     }
+    const extra = extraRoutes(this.opts, req, url, requestOrigin(req, `${this.opts.tls ? 'https' : 'http'}://${this.host}:${this.port}`));
+    if (extra) return send(res, extra);
     if (path === '/api/stream') return this.stream(req, res, url.searchParams.get('sensor'));
     if (first === 'api') return send(res, publicApi(this.opts, url) ?? jsonReply(404, { error: 'not found' }));
     send(res, { status: 404, type: HTML, body: notFoundPage('Deze pagina bestaat niet. / This page does not exist.') });

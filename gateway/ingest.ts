@@ -72,6 +72,8 @@ export interface IngestOptions {
   history: History;
   clock: Clock;
   logger: Logger;
+  /** Told about every rejected message on a sensor topic (gateway/sensor-health.ts). */
+  onRejected?(sensorId: string, reason: RejectionReason): void;
 }
 
 /** A copy with exactly the 7 contract keys, in contract order. */
@@ -134,6 +136,7 @@ export class Ingest {
       const parsed = parseSensorTopic(topic);
       const level = result.reason === 'duplicate' ? 'debug' : 'warn';
       this.log[level]({ reason: result.reason, sensor: parsed?.sensorId ?? '(unparseable topic)', kind: parsed?.kind, size: payload.length }, 'message rejected');
+      if (parsed) this.opts.onRejected?.(parsed.sensorId, result.reason);
     }
     return result;
   }

@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
 import type { Clock } from '../shared/clock.ts';
 import { isIsoDate } from '../shared/payloads.ts';
-import { DRIVERS, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
+import { DEFAULT_HEARTBEAT_SECONDS, DRIVERS, MAX_HEARTBEAT_SECONDS, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
 import { isValidId } from '../shared/topics.ts';
 
 /** A sensor as the register holds it: the public parts of its manifest, plus the hashes declared at provisioning. */
@@ -22,6 +22,11 @@ export type SensorInfo = Pick<Manifest, 'id' | 'driver' | 'owner' | 'purpose' | 
   kFloor: number;
   /** Aggregation window, seconds (default 60). */
   windowSeconds?: number;
+  /**
+   * The sensor re-publishes an unchanged result at least this often, seconds (default DEFAULT_HEARTBEAT_SECONDS,
+   * the firmware's): the gateway's freshness rule follows it (gateway/freshness.ts).
+   */
+  heartbeatSeconds?: number;
   /** Counts are rounded down to multiples of this (default 5). */
   granularity?: number;
   /** `level` sensors never publish counts (default `level+count`). */
@@ -124,6 +129,9 @@ export function validateSensorInfo(info: SensorInfo): string[] {
   if (!isIsoDate(i.expiresAt)) err('expiresAt must be a date YYYY-MM-DD');
   if (!(Number.isInteger(i.kFloor) && (i.kFloor as number) >= MIN_K_FLOOR)) err(`kFloor must be an integer ≥ ${MIN_K_FLOOR}`);
   if (i.windowSeconds !== undefined && !(Number.isInteger(i.windowSeconds) && i.windowSeconds >= MIN_WINDOW_SECONDS)) err(`windowSeconds must be an integer ≥ ${MIN_WINDOW_SECONDS}`);
+  if (i.heartbeatSeconds !== undefined && !(Number.isInteger(i.heartbeatSeconds) && i.heartbeatSeconds >= (i.windowSeconds ?? 60) && i.heartbeatSeconds <= MAX_HEARTBEAT_SECONDS)) {
+    err(`heartbeatSeconds must be an integer from the window to ${MAX_HEARTBEAT_SECONDS}`);
+  }
   if (i.granularity !== undefined && !(Number.isInteger(i.granularity) && i.granularity >= MIN_GRANULARITY)) err(`granularity must be an integer ≥ ${MIN_GRANULARITY}`);
   if (i.output !== undefined && i.output !== 'level' && i.output !== 'level+count') err("output must be 'level' or 'level+count'");
   if (!text(i.registerUrl)) err('registerUrl is required');
@@ -148,6 +156,7 @@ export function sensorInfoFromManifest(m: Manifest, hashes: { minimiserHash?: st
     registerUrl: m.registerUrl,
     kFloor: m.minimisation.kFloor,
     windowSeconds: m.minimisation.windowSeconds,
+    heartbeatSeconds: Math.max(m.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS, m.minimisation.windowSeconds),
     granularity: m.minimisation.granularity,
     output: m.minimisation.output,
     ...(hashes.minimiserHash ? { minimiserHash: hashes.minimiserHash } : {}),
@@ -174,12 +183,12 @@ export function registerStatus(r: Pick<SensorRecord, 'info' | 'lifecycle'>, nowM
 
 type Row = Record<string, string | number | null>;
 
-const COLUMNS = 'id, area_id, driver, owner_name, owner_organisation, owner_email, owner_phone, purpose, legal_ground, dpia_ref, lat, lon, location_description, area_m2, expires_at, register_url, k_floor, window_seconds, granularity, output, minimiser_hash, bundle_hash';
+const COLUMNS = 'id, area_id, driver, owner_name, owner_organisation, owner_email, owner_phone, purpose, legal_ground, dpia_ref, lat, lon, location_description, area_m2, expires_at, register_url, k_floor, window_seconds, granularity, output, minimiser_hash, bundle_hash, heartbeat_seconds';
 
 function toParams(i: SensorInfo): unknown[] {
   return [i.id, i.areaId ?? null, i.driver, i.owner.name, i.owner.organisation, i.owner.email, i.owner.phone ?? null, i.purpose, i.legalGround, i.dpiaRef,
     i.location.lat, i.location.lon, i.location.description, i.area.m2, i.expiresAt, i.registerUrl, i.kFloor, i.windowSeconds ?? null,
-    i.granularity ?? null, i.output ?? null, i.minimiserHash ?? null, i.bundleHash ?? null];
+    i.granularity ?? null, i.output ?? null, i.minimiserHash ?? null, i.bundleHash ?? null, i.heartbeatSeconds ?? null];
 }
 
 function toRecord(r: Row): SensorRecord {
@@ -190,7 +199,7 @@ function toRecord(r: Row): SensorRecord {
     purpose: r.purpose, legalGround: r.legal_ground, dpiaRef: r.dpia_ref,
     location: { lat: r.lat, lon: r.lon, description: r.location_description }, area: { m2: r.area_m2 },
     expiresAt: r.expires_at, registerUrl: r.register_url, kFloor: r.k_floor,
-    ...opt('windowSeconds', r.window_seconds), ...opt('granularity', r.granularity), ...opt('output', r.output),
+    ...opt('windowSeconds', r.window_seconds), ...opt('heartbeatSeconds', r.heartbeat_seconds), ...opt('granularity', r.granularity), ...opt('output', r.output),
     ...opt('minimiserHash', r.minimiser_hash), ...opt('bundleHash', r.bundle_hash),
   } as unknown as SensorInfo;
   return {
@@ -238,7 +247,7 @@ export class SqliteSensorRegister implements SensorRegister {
     const now = this.clock.now();
     this.db.transaction(() => {
       if (this.record(info.id)) throw new RegisterError('exists', `sensor ${info.id} is already registered (ids are never reused)`);
-      prepared(this.db, `INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(22)}?, ?)`).run(...toParams(info), now, now);
+      prepared(this.db, `INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(23)}?, ?)`).run(...toParams(info), now, now);
       this.audit_(info.id, now, 'register', null, info.owner, note ?? null);
     })();
   }

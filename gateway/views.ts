@@ -1,5 +1,6 @@
 /** What the pages and the public API show about a sensor: its register record joined with its latest data. */
 import type { Clock } from '../shared/clock.ts';
+import { freshForSeconds } from './freshness.ts';
 import type { Ingest } from './ingest.ts';
 import type { SensorView, ShownState } from './pages/format.ts';
 import { expiryEndSeconds, registerStatus, type SensorRecord, type SensorRegister } from './register.ts';
@@ -23,7 +24,7 @@ export class Views {
     const register = registerStatus(r, now);
     const state: ShownState = register === 'retired' ? 'retired' : register === 'expired' ? 'expired' : (s.status?.state ?? 'unknown');
     const ageSeconds = s.aggregate && s.receivedAt !== null ? Math.max(0, Math.floor((now - s.receivedAt) / 1000)) : null;
-    const stale = ageSeconds !== null && ageSeconds > 3 * (info.windowSeconds ?? 60);
+    const stale = ageSeconds !== null && ageSeconds > freshForSeconds(info);
     return {
       info,
       latest: s.aggregate,

@@ -16,6 +16,15 @@ export const POSITION_DRIVERS: readonly DriverName[] = ['ld2450', 'ti-people'];
 
 export const MAX_EXPIRY_DAYS = 731; // "at most 2 years after provisioning", leap day included
 
+/**
+ * The firmware's heartbeat when the manifest names none: an unchanged result is re-published at least every 5
+ * minutes (never more often than once per window). The register holds the value too, because the gateway's
+ * freshness rule follows it: a sensor is fresh for its heartbeat plus one window (gateway/freshness.ts).
+ */
+export const DEFAULT_HEARTBEAT_SECONDS = 300;
+/** The longest heartbeat a manifest may set: a silent sensor must show as stale within the hour. */
+export const MAX_HEARTBEAT_SECONDS = 3600;
+
 export interface Manifest {
   id: string;
   areaId?: string;
@@ -28,6 +37,8 @@ export interface Manifest {
   area: { m2: number; zone?: PointMm[] };
   levelScheme: string;
   minimisation: Minimisation;
+  /** Re-publish an unchanged result at least this often, seconds (≥ the window; default DEFAULT_HEARTBEAT_SECONDS). */
+  heartbeatSeconds?: number;
   expiresAt: string;
   registerUrl: string;
   gatewayUrl: string;
@@ -40,7 +51,7 @@ export interface ManifestError {
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; errors: ManifestError[] };
 
-const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'expiresAt', 'registerUrl', 'gatewayUrl'];
+const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'heartbeatSeconds', 'expiresAt', 'registerUrl', 'gatewayUrl'];
 /** Keys that once existed or that people reach for, refused with a pointer to what to use instead. */
 const RETIRED_KEYS: Record<string, string> = {
   expiry: "'expiry' is not a manifest key; use 'expiresAt: YYYY-MM-DD'",
@@ -150,6 +161,10 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     }
   }
   if (driver === 'ld2410') minimisation.output = 'level'; // presence radar: level only (hardware minimisation)
+  const hb = input.heartbeatSeconds;
+  if (hb !== undefined && !(typeof hb === 'number' && Number.isInteger(hb) && hb >= minimisation.windowSeconds && hb <= MAX_HEARTBEAT_SECONDS)) {
+    err('heartbeatSeconds', `must be an integer from the window (${minimisation.windowSeconds}) to ${MAX_HEARTBEAT_SECONDS}; leave it out for the default ${DEFAULT_HEARTBEAT_SECONDS}`);
+  }
 
   const expiresAt = input.expiresAt instanceof Date ? input.expiresAt.toISOString().slice(0, 10) : input.expiresAt;
   if (!isIsoDate(expiresAt)) err('expiresAt', 'required: the date after which the sensor stops, YYYY-MM-DD');
@@ -176,6 +191,7 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     area: { m2: i.area.m2, ...(zone ? { zone } : {}) },
     levelScheme: levelScheme as string,
     minimisation,
+    ...(hb !== undefined ? { heartbeatSeconds: hb as number } : {}),
     expiresAt: expiresAt as string,
     registerUrl: i.registerUrl,
     gatewayUrl: i.gatewayUrl,

@@ -82,7 +82,7 @@ export interface SensorView {
   state: ShownState;
   /** Seconds since the gateway accepted the last aggregate, or null. */
   ageSeconds: number | null;
-  /** No aggregate for longer than three windows. */
+  /** No aggregate for longer than the sensor's heartbeat plus one window (gateway/freshness.ts). */
   stale: boolean;
   register: RegisterStatus;
   /** Whole days left until the end of the expiry day (negative once expired). */

@@ -62,7 +62,9 @@ export function indexPage(views: readonly SensorView[], filter: IndexFilter = 'a
 <span class="en">These sensors count how many people are somewhere. They take no images, recognise no one and follow no one.</span></p>
 <nav class="filters" aria-label="Filter">${nav.map((a, i) => html`${i ? ' · ' : ''}${a}`)}</nav>
 ${shown.length ? html`<ul class="cards">${shown.map(card)}</ul>` : html`<p id="empty">Geen sensoren in deze lijst. <span class="en">No sensors in this list.</span></p>`}
+<p><a href="/areas">Gebieden / Areas</a> · <a href="/health">Overzicht beheer / Operator overview</a></p>
 <p class="muted">Open data: <a href="/api/sensors">/api/sensors</a> (JSON) · <a href="/api/areas">/api/areas</a> · <a href="/api/stream">/api/stream</a> (Server-Sent Events) ·
+<a href="/sta/v1.1">SensorThings API</a> · <a href="/ngsi-ld/v1/entities?type=CrowdFlowObserved">NGSI-LD</a> ·
 export: <a href="/api/export/sensrnet">SensRNet</a>, <a href="/api/export/amsterdam">Amsterdam</a></p>
 </main>`,
   );

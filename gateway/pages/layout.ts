@@ -41,6 +41,8 @@ export interface PageOptions {
   bodyClass?: string;
   /** Same-origin scripts to load (no inline script: the CSP forbids it). */
   scripts?: string[];
+  /** Extra same-origin stylesheets after /static/style.css. */
+  styles?: string[];
   lang?: string;
 }
 
@@ -53,6 +55,7 @@ export function page(opts: PageOptions, body: Html): string {
 <meta name="referrer" content="no-referrer">
 <title>${opts.title}</title>
 <link rel="stylesheet" href="/static/style.css">
+${(opts.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 ${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>

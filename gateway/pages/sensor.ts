@@ -6,6 +6,7 @@
 import { LEVEL_LETTERS } from '../../shared/density.ts';
 import type { AuditEntry } from '../register.ts';
 import { describeReading, formatDateTime, registerText, stateText, type SensorView } from './format.ts';
+import { CHART_PAGE_ASSETS, chartSection } from './charts.ts';
 import { lifecycleNote } from './index.ts';
 import { header, html, page, type Html } from './layout.ts';
 
@@ -68,7 +69,7 @@ export function sensorPage(v: SensorView, audit: readonly AuditEntry[] = []): st
   const path = encodeURIComponent(info.id);
   const transfers = audit.filter((a) => a.action === 'transfer');
   return page(
-    { title: `Sensor ${info.id} · register` },
+    { title: `Sensor ${info.id} · register`, ...CHART_PAGE_ASSETS },
     html`${header()}<main class="page">
 <h1>Sensor ${info.id}</h1>
 <p class="muted">${info.location.description}</p>
@@ -95,7 +96,7 @@ ${alertBanner(v)}
 <dt>Contact</dt><dd><a href="mailto:${o.email}">${o.email}</a>${o.phone ? html` · <a href="tel:${o.phone.replace(/[^+0-9]/g, '')}">${o.phone}</a>` : ''}</dd>
 <dt>Wettelijke grondslag <span class="en">/ Legal ground</span></dt><dd>${info.legalGround}</dd>
 <dt>DPIA</dt><dd>${info.dpiaRef}</dd>
-<dt>Locatie <span class="en">/ Location</span></dt><dd>${info.location.description} (${info.location.lat.toFixed(5)}, ${info.location.lon.toFixed(5)})${info.areaId ? html` · gebied / area <a href="/api/areas">${info.areaId}</a>` : ''}</dd>
+<dt>Locatie <span class="en">/ Location</span></dt><dd>${info.location.description} (${info.location.lat.toFixed(5)}, ${info.location.lon.toFixed(5)})${info.areaId ? html` · gebied / area <a href="/areas/${encodeURIComponent(info.areaId)}">${info.areaId}</a>` : ''}</dd>
 <dt>Sensortype <span class="en">/ Sensor type</span></dt><dd>${DRIVER_NAMES[info.driver] ?? info.driver}</dd>
 <dt>Meet tot en met <span class="en">/ Measures until</span></dt><dd id="expires">${info.expiresAt} <span class="muted">(daarna stopt de sensor / after this the sensor stops)</span> · ${lifecycleNote(v)}</dd>
 <dt>Status</dt><dd id="state">${stateText(v.state)}${v.stale ? ' · verouderd / out of date' : ''}</dd>
@@ -107,6 +108,7 @@ ${alertBanner(v)}
 ${v.reported ? html`<dt>Firmware</dt><dd>${v.reported.firmware}</dd>` : ''}
 ${v.reported?.radar ? html`<dt>Radar</dt><dd id="radar">firmware ${v.reported.radar.firmware} · Bluetooth ${v.reported.radar.bluetooth === 'off' ? 'uit / off' : 'AAN / ON'} · zonefilter ${v.reported.radar.zoneFilter === 'inside' ? 'aan / on' : 'uit / off'}</dd>` : ''}
 </dl>
+${chartSection('sensors', info.id, !levelOnly)}
 ${transfers.length ? html`<h2>Eerdere eigenaren <span class="en">/ Earlier owners</span></h2>
 <ul>${transfers.map((t) => html`<li>${formatDateTime(Math.floor(t.at / 1000))}: ${t.fromOwner?.organisation ?? '?'} → ${t.toOwner?.organisation ?? '?'}</li>`)}</ul>` : ''}
 <h2>Vragen of bezwaar? <span class="en">/ Questions or objections?</span></h2>

@@ -7,8 +7,8 @@ import { aggregateTopic } from '../../shared/topics.ts';
 import { combineArea, type AreaMember } from '../../gateway/areas.ts';
 import { aggregate, encodeAggregate, fetchJson, sensorInfo, startTestGateway, T0S, type TestGateway } from './helpers.ts';
 
-const member = (id: string, latest: Partial<ReturnType<typeof aggregate>> | null, windowSeconds = 60): AreaMember => ({
-  id, windowSeconds, latest: latest === null ? null : aggregate(id, 1, latest),
+const member = (id: string, latest: Partial<ReturnType<typeof aggregate>> | null, freshSeconds = 180): AreaMember => ({
+  id, freshSeconds, latest: latest === null ? null : aggregate(id, 1, latest),
 });
 
 describe('combineArea', () => {
@@ -22,10 +22,10 @@ describe('combineArea', () => {
     expect(combineArea('dam', [member('a-1', { count: 10, level: 1 }), member('b-1', { count: null, level: 0 })], T0S)).toMatchObject({ level: 1, count: null, sensors: ['a-1', 'b-1'] });
   });
 
-  it('leaves out members not heard from for more than 3 windows, and then gives no count either', () => {
-    const stale = member('b-1', { count: 30, level: 4, from: T0S - 300, to: T0S - 240 }, 60);
+  it('leaves out members not heard from for longer than their freshness, and then gives no count either', () => {
+    const stale = member('b-1', { count: 30, level: 4, from: T0S - 300, to: T0S - 240 }, 180);
     expect(combineArea('dam', [member('a-1', { count: 10, level: 1 }), stale], T0S + 1)).toMatchObject({ level: 1, count: null, sensors: ['a-1'] });
-    expect(combineArea('dam', [member('a-1', { count: 10, level: 1 }), stale], T0S - 60)).toMatchObject({ level: 4, count: 40 }); // 3 windows exactly: still fresh
+    expect(combineArea('dam', [member('a-1', { count: 10, level: 1 }), stale], T0S - 60)).toMatchObject({ level: 4, count: 40 }); // exactly its freshness: still fresh
     expect(combineArea('dam', [member('a-1', null), member('b-1', null)], T0S)).toBeNull();
   });
 });

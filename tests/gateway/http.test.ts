@@ -79,7 +79,7 @@ describe('HTTP routes', () => {
     t = await startTestGateway();
     t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)));
     expect((await get(`/display/${ID}`)).text).toMatch(/id="state" role="status" hidden>/);
-    t.clock.advance(4 * 60_000); // > 3 windows
+    t.clock.advance(7 * 60_000); // > heartbeat (300 s) + one window (60 s)
     expect((await get(`/display/${ID}`)).text).toContain('verouderd / out of date');
     t.gw.ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'offline')));
     const page = (await get(`/display/${ID}`)).text;

@@ -1,4 +1,8 @@
 /** The public register: index filters, the complete page per sensor, the machine-readable entry and the exports. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
 import { aggregate, encodeAggregate, encodeStatus, fetchJson, sensorInfo, startTestGateway, status, type TestGateway } from './helpers.ts';
@@ -80,28 +84,53 @@ describe('register page', () => {
   });
 });
 
-describe('exports', () => {
-  it('SensRNet-like: legal entities, devices with sensors and datastreams, observation goals; no retired sensors', async () => {
+describe("exports in the registers' published data models", () => {
+  const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: true, allErrors: true });
+  (addFormats as unknown as typeof addFormats.default)(ajv);
+  const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
+  const validator = (f: string) => {
+    if (!compiled.has(f)) compiled.set(f, ajv.compile(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'registers', f), 'utf8'))));
+    return compiled.get(f)!;
+  };
+
+  it("SensRNet: exactly the registry node's query model (legal entities, devices with sensors and datastreams, goals, relations); no retired sensors", async () => {
     const x = await fetchJson(`${t.base}/api/export/sensrnet`);
-    expect(x.legalEntities).toEqual([{ id: 'le-gemeente-voorbeeld', name: 'Gemeente Voorbeeld', website: null, contactDetails: [{ name: 'Team Openbare Ruimte', email: 'drukte@voorbeeld.nl', phone: '+31 20 123 4567' }] }]);
-    expect(x.devices.map((d: { id: string }) => d.id)).toEqual(['dam-noord', 'dam-zuid', 'oude-markt']);
+    const validate = validator('sensrnet.schema.json');
+    expect(validate(x), JSON.stringify(validate.errors)).toBe(true);
+    expect(x.legalEntities).toEqual([{ _id: 'le-gemeente-voorbeeld', name: 'Gemeente Voorbeeld', contactDetails: [{ _id: 'le-gemeente-voorbeeld-contact-1', name: 'Team Openbare Ruimte', email: 'drukte@voorbeeld.nl', phone: '+31 20 123 4567', isPublic: true }] }]);
+    expect(x.devices.map((d: { _id: string }) => d._id)).toEqual(['dam-noord', 'dam-zuid', 'oude-markt']);
     const noord = x.devices[0];
-    expect(noord).toMatchObject({ legalEntityId: 'le-gemeente-voorbeeld', location: { type: 'Point', coordinates: [4.8922, 52.3731] }, sensors: [{ id: 'dam-noord-sensor', type: 'radar' }] });
-    expect(noord.datastreams.map((d: { id: string }) => d.id)).toEqual(['dam-noord-level', 'dam-noord-count']);
-    expect(noord.datastreams[1]).toMatchObject({ isActive: true, isOpenData: true, containsPersonalInfoData: false, observationGoalIds: ['dam-noord-goal'], dataLink: 'https://register.voorbeeld.nl/api/sensors/dam-noord' });
-    expect(x.devices[1].datastreams.map((d: { id: string }) => d.id)).toEqual(['dam-zuid-level']); // level-only: no count stream
+    expect(noord).toMatchObject({ location: { type: 'Point', coordinates: [4.8922, 52.3731] }, sensors: [{ _id: 'dam-noord-sensor', type: 'radar' }] });
+    expect(noord.datastreams.map((d: { _id: string }) => d._id)).toEqual(['dam-noord-level', 'dam-noord-count']);
+    expect(noord.datastreams[1]).toMatchObject({ sensorId: 'dam-noord-sensor', isActive: true, isOpenData: true, containsPersonalInfoData: false, observationGoalIds: ['dam-noord-goal'], dataLink: 'https://register.voorbeeld.nl/api/sensors/dam-noord/history' });
+    expect(x.devices[1].datastreams.map((d: { _id: string }) => d._id)).toEqual(['dam-zuid-level']); // level-only: no count stream
     expect(x.devices[2].datastreams[0].isActive).toBe(false);
-    expect(x.observationGoals[0]).toMatchObject({ id: 'dam-noord-goal', description: 'Crowd safety on the square during events', legalGround: 'AVG art. 6(1)(e), Gemeentewet art. 172' });
+    expect(x.observationGoals[0]).toEqual({ _id: 'dam-noord-goal', name: 'Crowd safety on the square during events', description: 'Crowd safety on the square during events', legalGround: 'AVG art. 6(1)(e), Gemeentewet art. 172' });
+    expect(x.relations[0]).toEqual({ legalEntityId: 'le-gemeente-voorbeeld', relationVariant: 0, targetVariant: 0, targetId: 'dam-noord' });
   });
 
-  it('Amsterdam-like: one record per sensor with active_until', async () => {
+  it("Amsterdam: exactly the 12 fields of the register API's device records, within its field limits", async () => {
     const x = await fetchJson(`${t.base}/api/export/amsterdam`);
+    const validate = validator('amsterdam.schema.json');
+    expect(validate(x), JSON.stringify(validate.errors)).toBe(true);
     expect(x.map((r: { reference: string }) => r.reference)).toEqual(['dam-noord', 'dam-zuid', 'oude-markt']);
-    expect(x[0]).toMatchObject({
-      reference: 'dam-noord', active_until: '2026-05-31', contains_pi_data: false, legal_ground: 'AVG art. 6(1)(e), Gemeentewet art. 172', status: 'active',
-      owner: { organisation: 'Gemeente Voorbeeld', email: 'drukte@voorbeeld.nl' }, location: { latitude: 52.3731, longitude: 4.8922 }, regions: ['dam'],
-      observation_goals: [{ observation_goal: 'Crowd safety on the square during events' }],
+    expect(x[0]).toEqual({
+      owner: { name: 'Team Openbare Ruimte', email: 'drukte@voorbeeld.nl', organisation: 'Gemeente Voorbeeld', telephone: '+31 20 123 4567', website: null },
+      type: 'Radarsensor (mmWave, HLK-LD2450)', regions: ['dam'], location: { latitude: 52.3731, longitude: 4.8922 }, location_description: 'Dam, north side, lamp post 12',
+      datastream: 'Aantal aanwezigen en drukteniveau (geen beelden, identiteiten of posities)', themes: ['Drukte'], contains_pi_data: false,
+      observation_goals: [{ observation_goal: 'Crowd safety on the square during events', privacy_declaration: 'https://register.voorbeeld.nl/sensors/dam-noord', legal_ground: 'AVG art. 6(1)(e), Gemeentewet art. 172' }],
+      project_paths: [], active_until: '2026-05-31', reference: 'dam-noord',
     });
-    expect(x[2]).toMatchObject({ active_until: '2025-05-31', status: 'expired' });
+    expect(x[2].active_until).toBe('2025-05-31');
+  });
+
+  it('a key the register does not know fails the schema (the check is not vacuous)', async () => {
+    const x = await fetchJson(`${t.base}/api/export/amsterdam`);
+    const validate = validator('amsterdam.schema.json');
+    expect(validate([{ ...x[0], status: 'active' }])).toBe(false);
+    expect(validate([{ ...x[0], reference: 'x'.repeat(65) }])).toBe(false);
+    const s = await fetchJson(`${t.base}/api/export/sensrnet`);
+    const v2 = validator('sensrnet.schema.json');
+    expect(v2({ ...s, devices: [{ ...s.devices[0], legalEntityId: 'x' }] })).toBe(false);
   });
 });

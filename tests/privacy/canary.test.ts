@@ -62,7 +62,7 @@ function filesUnder(dir: string): string[] {
 
 function manifest(): Manifest {
   const r = validateManifest({
-    id: 'canary-sensor', driver: 'ld2450', owner: { name: 'Canary Owner', organisation: 'Gemeente Test', email: 'canary@test.example' },
+    id: 'canary-sensor', areaId: 'canary-area', driver: 'ld2450', owner: { name: 'Canary Owner', organisation: 'Gemeente Test', email: 'canary@test.example' },
     purpose: 'canary test of every egress path', legalGround: 'AVG art. 6(1)(e)', dpiaRef: 'DPIA-CANARY',
     location: { lat: 52.1, lon: 5.1, description: 'test rig' },
     area: { m2: 50, zone: [[-9000, 10000], [9000, 10000], [9000, 16000], [-9000, 16000]] },
@@ -145,9 +145,13 @@ describe('canary: the raw marker never leaves the sensor', () => {
     }
   });
 
-  it('appears in no HTTP response: pages, API, health, static files and the event stream', async () => {
+  it('appears in no HTTP response: pages, API, charts, overview, open standards, exports, static files and the event stream', async () => {
     const base = gateway.urls.http;
-    const paths = ['', 'sensors/canary-sensor', 'display/canary-sensor', 'api/sensors', 'api/sensors/canary-sensor', 'api/health', 'static/display.js', 'static/style.css'];
+    const paths = ['', 'sensors/canary-sensor', 'display/canary-sensor', 'api/sensors', 'api/sensors/canary-sensor', 'api/health', 'static/display.js', 'static/style.css',
+      'api/sensors/canary-sensor/history', 'api/areas', 'api/areas/canary-area/history', 'areas', 'areas/canary-area', 'health', 'api/overview',
+      'api/sensors/canary-sensor/chart?range=24h', 'api/areas/canary-area/chart?range=7d', 'static/charts.js', 'static/uplot.js', 'static/pages.css',
+      'sta/v1.1/Things?$expand=Locations,HistoricalLocations,Datastreams($expand=Sensor,ObservedProperty)', 'sta/v1.1/Observations?$expand=FeatureOfInterest&$top=1000',
+      'ngsi-ld/v1/entities?type=CrowdFlowObserved', 'ngsi-ld/v1/entities?type=CrowdFlowObserved&options=keyValues', 'api/export/sensrnet', 'api/export/amsterdam'];
     for (const p of paths) {
       const res = await fetch(`${base}${p}`);
       const text = await res.text();
