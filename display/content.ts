@@ -55,15 +55,15 @@ export function displayMode(i: Pick<DisplayInput, 'sensor' | 'latest' | 'state' 
   return 'live';
 }
 
-/** Large words per mode (Dutch first), and a short form for 16-column LCDs. */
-export const MODE_TEXT: Readonly<Record<DisplayMode, { nl: string; en: string; short: string }>> = {
-  live: { nl: 'actueel', en: 'live', short: 'actueel' },
-  waiting: { nl: 'nog geen meting', en: 'no measurement yet', short: 'WACHT' },
-  stale: { nl: 'verouderd — geen nieuwe meting', en: 'out of date — no new measurement', short: 'VEROUDERD' },
-  offline: { nl: 'sensor offline — telt nu niet', en: 'sensor offline — not counting now', short: 'OFFLINE' },
-  expired: { nl: 'verlopen — meet niet meer', en: 'expired — no longer measures', short: 'VERLOPEN' },
-  suspended: { nl: 'geschorst — gegevens niet gebruikt', en: 'suspended — data not used', short: 'GESCHORST' },
-  retired: { nl: 'buiten gebruik', en: 'retired', short: 'BUITEN GEBRUIK' },
+/** Words per mode (Dutch first): a sentence, and the banner's large word (`word`/`wordEn`, LCD: `short`). */
+export const MODE_TEXT: Readonly<Record<DisplayMode, { nl: string; en: string; word: string; wordEn: string; short: string }>> = {
+  live: { nl: 'actueel', en: 'live', word: '', wordEn: '', short: 'actueel' },
+  waiting: { nl: 'nog geen meting', en: 'no measurement yet', word: 'NOG GEEN METING', wordEn: 'NO MEASUREMENT YET', short: 'WACHT' },
+  stale: { nl: 'verouderd — geen nieuwe meting', en: 'out of date — no new measurement', word: 'VEROUDERD', wordEn: 'OUT OF DATE', short: 'VEROUDERD' },
+  offline: { nl: 'sensor offline — telt nu niet', en: 'sensor offline — not counting now', word: 'OFFLINE', wordEn: 'NOT COUNTING', short: 'OFFLINE' },
+  expired: { nl: 'verlopen — meet niet meer, wordt verwijderd', en: 'expired — no longer measures, to be removed', word: 'VERLOPEN', wordEn: 'EXPIRED', short: 'VERLOPEN' },
+  suspended: { nl: 'geschorst — gegevens niet gebruikt', en: 'suspended — data not used', word: 'GESCHORST', wordEn: 'SUSPENDED', short: 'GESCHORST' },
+  retired: { nl: 'buiten gebruik', en: 'retired', word: 'BUITEN GEBRUIK', wordEn: 'RETIRED', short: 'BUITEN GEBRUIK' },
 };
 
 export interface Reading {

@@ -42,6 +42,8 @@ export interface PageOptions {
   /** Same-origin scripts to load (no inline script: the CSP forbids it). */
   scripts?: string[];
   lang?: string;
+  /** Extra markup in <head> (e.g. the kiosk's <noscript> meta refresh). */
+  head?: Html;
 }
 
 export function page(opts: PageOptions, body: Html): string {
@@ -55,6 +57,7 @@ export function page(opts: PageOptions, body: Html): string {
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 ${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+${opts.head ?? ''}
 </head>
 <body class="${opts.bodyClass ?? ''}">
 ${body}
