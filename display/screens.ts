@@ -51,7 +51,9 @@ function readingPage(i: DisplayInput, cols: number): string[] {
   const nl = LEVEL_LABELS.nl[r.level]!;
   const en = LEVEL_LABELS.en[r.level]!;
   const words = `${nl} / ${en}`.length <= cols ? `${nl} / ${en}` : nl;
-  const first = r.countNl && r.countNl.length <= cols - 2 ? r.countNl : r.countNl ? `${r.big} mensen` : 'Drukte / busyness';
+  // "12 mensen", "minder dan 3 mensen"; shortened when the row is too narrow ("minder dan 3").
+  const short = r.countNl.startsWith('minder dan') ? `minder dan ${i.sensor.kFloor}` : r.big;
+  const first = r.countNl ? (r.countNl.length <= cols - 2 ? r.countNl : short) : 'Drukte / busyness';
   return [
     spread(first, r.letter, cols),
     words,
