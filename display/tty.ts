@@ -75,9 +75,9 @@ export function ttyScreen(s: FeedSnapshot, o: TtyOptions): string[] {
     const bound = row.maxPerM2 === null ? `> ${decimalNl(legend(info.area.m2)[4]!.maxPerM2!)}` : `≤ ${decimalNl(row.maxPerM2)}`;
     add(`  ${row.letter} ${`${row.nl} / ${row.en}`.padEnd(26)} ${bound.padEnd(6)} p/m²  ${row.people} mensen/people`, 5, reading?.level === row.level ? SGR.inverse : '');
   }
-  // Drop the least important lines until the screen fits.
+  // Drop the least important groups of lines (blank lines, the legend, the trend, …) until the screen fits.
   for (let keep = 6; lines.length > o.rows && keep > 1; keep--) {
-    for (let k = lines.length - 1; k >= 0 && lines.length > o.rows; k--) if (lines[k]!.keep === keep) lines.splice(k, 1);
+    for (let k = lines.length - 1; k >= 0; k--) if (lines[k]!.keep === keep) lines.splice(k, 1);
   }
   return lines.slice(0, o.rows).map((l) => {
     const text = fit(l.text, o.cols);
