@@ -27,7 +27,7 @@ p.en{color:#222;font-style:italic}
 .not p{font-size:${mm(4)}}
 .url{margin-top:auto;border-top:${mm(1)} solid #000;padding-top:${mm(4)}}
 .url .label{font-size:${mm(4.6)};margin:0}
-.url .big{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:${mm(8.5)};font-weight:700;word-break:break-all;line-height:1.15;margin:${mm(1)} 0 0}
+.url .big{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:${mm(8.5)};font-weight:700;overflow-wrap:anywhere;line-height:1.15;margin:${mm(1)} 0 0}
 .id{font-size:${mm(3.4)};margin-top:${mm(2)}}`;
   return html`<!doctype html>
 <html lang="nl">
@@ -46,7 +46,7 @@ ${sec.lines.map((l) => (l.nl === l.en ? html`<p>${l.nl}</p>` : html`<p>${l.nl}</
 </section>`)}
 <div class="url">
 <p class="label">Meer weten, vragen of bezwaar: <span lang="en">More, questions or objections:</span></p>
-<p class="big" id="register-url">${c.registerUrl}</p>
+<p class="big" id="register-url">${c.registerUrl.split(/(?<=[^/]\/)(?!\/)/).map((part, i) => (i ? html`<wbr>${part}` : part))}</p>
 <p class="id">Sensor ${s.id} · drukte</p>
 </div>
 </main>
