@@ -58,7 +58,7 @@ export function displayMode(i: Pick<DisplayInput, 'sensor' | 'latest' | 'state' 
 /** Words per mode (Dutch first): a sentence, and the banner's large word (`word`/`wordEn`, LCD: `short`). */
 export const MODE_TEXT: Readonly<Record<DisplayMode, { nl: string; en: string; word: string; wordEn: string; short: string }>> = {
   live: { nl: 'actueel', en: 'live', word: '', wordEn: '', short: 'actueel' },
-  waiting: { nl: 'nog geen meting', en: 'no measurement yet', word: 'NOG GEEN METING', wordEn: 'NO MEASUREMENT YET', short: 'WACHT' },
+  waiting: { nl: 'de sensor heeft nog niets gemeld', en: 'the sensor has not reported yet', word: 'NOG GEEN METING', wordEn: 'NO MEASUREMENT YET', short: 'WACHT' },
   stale: { nl: 'verouderd — geen nieuwe meting', en: 'out of date — no new measurement', word: 'VEROUDERD', wordEn: 'OUT OF DATE', short: 'VEROUDERD' },
   offline: { nl: 'sensor offline — telt nu niet', en: 'sensor offline — not counting now', word: 'OFFLINE', wordEn: 'NOT COUNTING', short: 'OFFLINE' },
   expired: { nl: 'verlopen — meet niet meer, wordt verwijderd', en: 'expired — no longer measures, to be removed', word: 'VERLOPEN', wordEn: 'EXPIRED', short: 'VERLOPEN' },

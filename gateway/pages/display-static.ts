@@ -229,7 +229,28 @@ export const DISPLAY_JS = `'use strict';
     });
   }
 
+  // The register's verdicts (expired at the end of the expiry day, retired, suspended, or a suspension lifted) do not
+  // come over the event stream: read the public register entry every minute.
+  const VERDICTS = ['expired', 'retired', 'suspended'];
+  async function checkRegister() {
+    try {
+      const res = await fetch('/api/sensors/' + encodeURIComponent(sensor), { headers: { Accept: 'application/json' } });
+      if (!res.ok) return;
+      const d = await res.json();
+      if (typeof d.state !== 'string') return;
+      if (VERDICTS.includes(d.state) || VERDICTS.includes(state)) {
+        state = d.state;
+        const reason = $('suspension');
+        if (reason && d.suspension && typeof d.suspension.reason === 'string') reason.textContent = 'Reden / reason: ' + d.suspension.reason;
+        render();
+      }
+    } catch {
+      // the event stream reports the connection; nothing to add here
+    }
+  }
+
   setInterval(render, 1000);
+  setInterval(checkRegister, 60000);
   connect();
 })();
 `;

@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const ids = ['dam-noord', 'dam-wacht', 'dam-stil', 'dam-uit'];
+    const ids = ['dam-noord', 'dam-wacht', 'dam-stil', 'dam-uit', 'dam-weg'];
     [browser, t] = await Promise.all([
       launchChromium(),
       startTestGateway([...ids.map((id) => sensorInfo(id, { area: { m2: 40 } })), sensorInfo('oude-markt', { expiresAt: '2025-05-31' })]),
@@ -86,6 +86,7 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
     const curve = [0, 0, 1, 1, 2, 2, 3, 3, 4, 3, 3, 2, 2, 3, 3, 4, 4, 3, 3, 2];
     curve.forEach((level, k) => ingest('dam-noord', k + 1, { from: now - 3600 + k * 180 - 60, to: now - 3600 + (k + 1) * 180, level: level as 0, count: [5, 5, 15, 15, 25, 25, 35, 35, 50, 35, 35, 25, 25, 35, 35, 50, 50, 35, 35, 12][k]! }));
     ingest('dam-uit', 1, { from: now - 60, to: now, count: 30, level: 3 });
+    ingest('dam-weg', 1, { from: now - 60, to: now, count: 10, level: 1 });
     t.gw.ingest.handle(statusTopic('dam-uit'), encodeStatus(status('dam-uit', 'offline', { since: now })));
   });
 
@@ -254,6 +255,20 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
     await expect.poll(() => page.locator('#display').getAttribute('data-mode')).toBe('offline');
     expect(await page.locator('#line-nl').innerText()).toBe('sensor offline — telt nu niet');
     await page.screenshot({ path: join(ARTIFACTS, 'offline-by-silence-800x480.png') });
+    await page.close();
+  });
+
+  it("follows the register's verdicts without a reload (retired here; expired and suspended the same way)", async () => {
+    const page = await browser.newPage({ viewport: SIZES[0] });
+    await page.clock.install();
+    await page.goto(`${t.base}/display/dam-weg`);
+    expect(await page.locator('#display').getAttribute('data-mode')).toBe('live');
+    await t.admin.retireSensor('dam-weg', 'moved to another square');
+    await page.clock.fastForward(61_000); // the page reads its register entry every minute
+    await expect.poll(() => page.locator('#display').getAttribute('data-mode')).toBe('retired');
+    expect(await page.locator('#state').innerText()).toContain('BUITEN GEBRUIK');
+    expect(await page.locator('#big').isVisible()).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'retired-800x480.png') });
     await page.close();
   });
 
