@@ -14,6 +14,8 @@ const VERBS: Record<string, { summary: string; load: () => Promise<{ run(argv: s
   replay: { summary: 'decode a raw capture and print frame counts and the aggregates that would be published', load: () => import('./replay.ts') },
   provision: { summary: 'technician: validate a manifest, create credentials, build the sensor bundle, register it', load: () => import('./provision.ts') },
   doctor: { summary: 'installer: check serial device, radar, Bluetooth, zone filter, clock, broker, days to expiry', load: () => import('./doctor.ts') },
+  display: { summary: 'a public display for one sensor on a terminal or a character LCD, fed by the gateway', load: () => import('./display.ts') },
+  sign: { summary: 'the printable sign for the pole (A4/A5 HTML, PDF with Chromium), Dutch and English', load: () => import('./sign.ts') },
   owner: { summary: 'hand a sensor over to a new owner (recorded in the gateway\'s audit log), or show its history', load: () => import('./owner.ts') },
 };
 

@@ -22,7 +22,7 @@ import type { Aggregate, AreaDensity } from '../shared/payloads.ts';
 import { areaDensityTopic } from '../shared/topics.ts';
 import type { History } from './history.ts';
 import type { Ingest } from './ingest.ts';
-import { freshForSeconds } from './freshness.ts';
+import { freshForSeconds } from '../shared/freshness.ts';
 import { registerStatus, type SensorRegister } from './register.ts';
 
 export interface AreaMember {

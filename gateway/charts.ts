@@ -11,7 +11,7 @@
  * Nothing here is finer than what the sensors published: maxima over published aggregates, and the k floor
  * stays a floor (a bucket mixing "fewer than k" and counts shows the highest count, which was published).
  */
-import { freshForSeconds } from './freshness.ts';
+import { freshForSeconds } from '../shared/freshness.ts';
 import type { BucketLast, BucketRow, History } from './history.ts';
 import type { SensorInfo } from './register.ts';
 

@@ -142,7 +142,10 @@ export class HttpServer {
       const view = id ? views.one(id) : null;
       if (!view) return send(res, { status: 404, type: HTML, body: notFoundPage('Deze sensor staat niet in het register. / This sensor is not in the register.') });
       const audit = first === 'sensors' ? this.opts.register.audit(view.info.id) : [];
-      return send(res, { status: 200, type: HTML, body: first === 'sensors' ? sensorPage(view, audit) : displayPage(view) });
+      if (first === 'sensors') return send(res, { status: 200, type: HTML, body: sensorPage(view, audit) });
+      const to = view.latest?.to;
+      const lastHour = to === undefined ? [] : this.opts.history.sensorHistory(view.info.id, to - 3600, to, 720);
+      return send(res, { status: 200, type: HTML, body: displayPage(view, lastHour) });
     }
     const extra = extraRoutes(this.opts, req, url, requestOrigin(req, `${this.opts.tls ? 'https' : 'http'}://${this.host}:${this.port}`));
     if (extra) return send(res, extra);

@@ -51,7 +51,7 @@ export interface OverviewRow {
   lastSeen: string | null;
   /** Seconds since the last accepted aggregate, or null. */
   ageSeconds: number | null;
-  /** The latest aggregate is still current (gateway/freshness.ts). */
+  /** The latest aggregate is still current (shared/freshness.ts). */
   fresh: boolean;
   expiresAt: string;
   daysLeft: number;

@@ -24,7 +24,7 @@ export type SensorInfo = Pick<Manifest, 'id' | 'driver' | 'owner' | 'purpose' | 
   windowSeconds?: number;
   /**
    * The sensor re-publishes an unchanged result at least this often, seconds (default DEFAULT_HEARTBEAT_SECONDS,
-   * the firmware's): the gateway's freshness rule follows it (gateway/freshness.ts).
+   * the firmware's): the gateway's freshness rule follows it (shared/freshness.ts).
    */
   heartbeatSeconds?: number;
   /** Counts are rounded down to multiples of this (default 5). */

@@ -1,6 +1,6 @@
 /** What the pages and the public API show about a sensor: its register record joined with its latest data. */
 import type { Clock } from '../shared/clock.ts';
-import { freshForSeconds } from './freshness.ts';
+import { freshForSeconds } from '../shared/freshness.ts';
 import type { Ingest } from './ingest.ts';
 import type { SensorView, ShownState } from './pages/format.ts';
 import { expiryEndSeconds, registerStatus, type SensorRecord, type SensorRegister } from './register.ts';

@@ -19,7 +19,7 @@ export const MAX_EXPIRY_DAYS = 731; // "at most 2 years after provisioning", lea
 /**
  * The firmware's heartbeat when the manifest names none: an unchanged result is re-published at least every 5
  * minutes (never more often than once per window). The register holds the value too, because the gateway's
- * freshness rule follows it: a sensor is fresh for its heartbeat plus one window (gateway/freshness.ts).
+ * freshness rule follows it: a sensor is fresh for its heartbeat plus one window (shared/freshness.ts).
  */
 export const DEFAULT_HEARTBEAT_SECONDS = 300;
 /** The longest heartbeat a manifest may set: a silent sensor must show as stale within the hour. */

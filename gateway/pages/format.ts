@@ -6,7 +6,9 @@ import { LEVEL_LABELS, LEVEL_LETTERS, type Level } from '../../shared/density.ts
 import type { Aggregate, SensorState } from '../../shared/payloads.ts';
 import type { RegisterStatus, SensorInfo } from '../register.ts';
 
-export type ShownState = SensorState | 'unknown' | 'retired';
+/** What pages show as a sensor's state: the protocol's states, plus the register's verdicts (`suspended`: the gateway
+ * stopped using its data, `retired`) and `unknown` before its first status. */
+export type ShownState = SensorState | 'unknown' | 'retired' | 'suspended';
 
 /** Sensor states in plain words. */
 export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string }>> = {
@@ -18,10 +20,11 @@ export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string 
   offline: { nl: 'offline', en: 'offline' },
   unknown: { nl: 'onbekend', en: 'unknown' },
   retired: { nl: 'buiten gebruik', en: 'retired' },
+  suspended: { nl: 'geschorst', en: 'suspended' },
 };
 
 /** States in which the shown numbers may be out of date. */
-export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired', 'retired'];
+export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired', 'retired', 'suspended'];
 
 /** Where a sensor is in its lifecycle, as the register says it (index filter, register page). */
 export const REGISTER_LABELS: Readonly<Record<RegisterStatus, { nl: string; en: string }>> = {
@@ -82,7 +85,7 @@ export interface SensorView {
   state: ShownState;
   /** Seconds since the gateway accepted the last aggregate, or null. */
   ageSeconds: number | null;
-  /** No aggregate for longer than the sensor's heartbeat plus one window (gateway/freshness.ts). */
+  /** No aggregate for longer than the sensor's heartbeat plus one window (shared/freshness.ts). */
   stale: boolean;
   register: RegisterStatus;
   /** Whole days left until the end of the expiry day (negative once expired). */
@@ -94,6 +97,8 @@ export interface SensorView {
   retireReason: string | null;
   /** What the sensor itself reported in its last status, or null. */
   reported: { minimiser: string; bundle: string; firmware: string; radar?: { firmware: string; bluetooth: 'off' | 'on'; zoneFilter: 'inside' | 'off' } } | null;
+  /** Why and since when the gateway suspended this sensor (state `suspended`), or null. */
+  suspension?: { reason: string; at: number | string } | null;
   /** The latest alert about this sensor (refused publishes, identity mismatch), or null. */
   alert?: { reason: string; at: number } | null;
 }

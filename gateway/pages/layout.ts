@@ -44,6 +44,8 @@ export interface PageOptions {
   /** Extra same-origin stylesheets after /static/style.css. */
   styles?: string[];
   lang?: string;
+  /** Extra markup in <head> (e.g. the kiosk's <noscript> meta refresh). */
+  head?: Html;
 }
 
 export function page(opts: PageOptions, body: Html): string {
@@ -58,6 +60,7 @@ export function page(opts: PageOptions, body: Html): string {
 ${(opts.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
 ${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+${opts.head ?? ''}
 </head>
 <body class="${opts.bodyClass ?? ''}">
 ${body}

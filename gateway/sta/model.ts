@@ -17,7 +17,7 @@ import { LEVEL_LETTERS } from '../../shared/density.ts';
 import type { History } from '../history.ts';
 import type { SensorRecord } from '../register.ts';
 import { registerStatus } from '../register.ts';
-import { heartbeatOf } from '../freshness.ts';
+import { heartbeatOf } from '../../shared/freshness.ts';
 import type { CompareOp, FilterNode, OrderItem } from './query.ts';
 import { StaError } from './query.ts';
 

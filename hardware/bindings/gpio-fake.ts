@@ -11,11 +11,31 @@
  * a simulation driven by ManualTimers timestamps every edge exactly.
  */
 import { BoundGpioBinding, GpioError, type Edge, type GpioBackend, type GpioBackendPin, type GpioBinding, type Level, type Pull } from './gpio.ts';
+import type { GpioOutputBinding, GpioOutputLine } from './gpio-output.ts';
+
+/** Called synchronously on every write to an output line (also when the level does not change). */
+export type OutputListener = (line: number, level: Level) => void;
 
 interface LineState {
   driven: Level | null;
   pull: Pull;
-  exported: FakePin | null;
+  exported: FakePin | FakeOutput | null;
+}
+
+class FakeOutput implements GpioOutputLine {
+  #released = false;
+  constructor(readonly line: number, private readonly chip: FakeGpioChip) {}
+
+  write(level: Level): void {
+    if (this.#released) throw new GpioError(`GPIO ${this.line} was released`);
+    this.chip.outputWrite(this.line, level);
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.chip.unexported(this);
+  }
 }
 
 class FakePin implements GpioBackendPin {
@@ -59,6 +79,7 @@ export class FakeGpioChip implements GpioBackend {
   readonly setsPull = true;
   readonly #lines = new Map<number, LineState>();
   readonly #anyLine: boolean;
+  readonly #outputListeners: OutputListener[] = [];
   #accessible: boolean;
 
   /** `lines`: kernel GPIO numbers that exist on this chip (default: any). */
@@ -90,6 +111,37 @@ export class FakeGpioChip implements GpioBackend {
     return pin;
   }
 
+  /** Open `line` as an output (GpioOutputBinding over this chip: fakeGpioOutputBinding). */
+  async createOutput(line: number, initial: Level): Promise<GpioOutputLine> {
+    if (!this.#accessible) {
+      throw new GpioError('no sysfs GPIO at /sys/class/gpio: this kernel/container has no GPIO access; on a Pi run as a user in the gpio group');
+    }
+    const state = this.#state(line);
+    if (!state) throw new GpioError(`cannot open GPIO ${line}: ENOENT (no such line)`);
+    if (state.exported) throw new GpioError(`cannot open GPIO ${line}: EBUSY (already exported)`);
+    const out = new FakeOutput(line, this);
+    state.exported = out;
+    this.outputWrite(line, initial);
+    return out;
+  }
+
+  /** Watch every write to an output line (the wired device's side of the pins). Returns an unsubscribe function. */
+  onOutput(listener: OutputListener): () => void {
+    this.#outputListeners.push(listener);
+    return () => {
+      const i = this.#outputListeners.indexOf(listener);
+      if (i >= 0) this.#outputListeners.splice(i, 1);
+    };
+  }
+
+  /** @internal an output pin drives its line. */
+  outputWrite(line: number, level: Level): void {
+    const s = this.#state(line);
+    if (!s) throw new GpioError(`no GPIO ${line} on this chip`);
+    s.driven = level;
+    for (const l of [...this.#outputListeners]) l(line, level);
+  }
+
   /** What a pin reads now. */
   level(line: number): Level {
     const s = this.#state(line);
@@ -113,7 +165,7 @@ export class FakeGpioChip implements GpioBackend {
   }
 
   /** @internal */
-  unexported(pin: FakePin): void {
+  unexported(pin: FakePin | FakeOutput): void {
     const s = this.#lines.get(pin.line);
     if (s?.exported === pin) s.exported = null;
   }
@@ -133,11 +185,26 @@ export class FakeGpioChip implements GpioBackend {
     const before = this.level(line);
     s.driven = driven;
     const after = this.level(line);
-    if (after !== before) s.exported?.changed(after);
+    if (after !== before && s.exported instanceof FakePin) s.exported.changed(after);
   }
 }
 
 /** A GpioBinding over a FakeGpioChip: the same line class as the onoff binding, another backend. */
 export function fakeGpioBinding(chip: FakeGpioChip = new FakeGpioChip()): GpioBinding & { chip: FakeGpioChip } {
   return Object.assign(new BoundGpioBinding(chip), { chip });
+}
+
+/** A GpioOutputBinding over a FakeGpioChip. */
+export function fakeGpioOutputBinding(chip: FakeGpioChip = new FakeGpioChip()): GpioOutputBinding & { chip: FakeGpioChip } {
+  return {
+    name: 'fake',
+    get accessible() {
+      return chip.accessible;
+    },
+    openOutput: (line, initial) => {
+      if (!Number.isInteger(line) || line < 0) return Promise.reject(new RangeError(`GPIO line must be an integer ≥ 0, got ${line}`));
+      return chip.createOutput(line, initial);
+    },
+    chip,
+  };
 }

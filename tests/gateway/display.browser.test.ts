@@ -64,8 +64,9 @@ describe.skipIf(!hasChromium())('display page in Chromium', () => {
     // The sensor goes offline (its status, or its last will): the page says so.
     await sensor.publishAsync(statusTopic(ID), encodeStatus(status(ID, 'offline')), { qos: 1, retain: true });
     await expect.poll(() => page.locator('#state').isVisible()).toBe(true);
-    expect(await text(page, 'state')).toContain('offline');
-    expect(await page.locator('#display').getAttribute('class')).toContain('is-stale');
+    expect(await text(page, 'state')).toContain('OFFLINE');
+    expect(await page.locator('#display').getAttribute('class')).toContain('mode-offline');
+    expect(await text(page, 'line-nl')).toBe('sensor offline — telt nu niet');
 
     expect(problems).toEqual([]);
     await page.close();
@@ -78,7 +79,8 @@ describe.skipIf(!hasChromium())('display page in Chromium', () => {
       await page.goto(`${first.base}/display/${ID}`);
       await expect.poll(async () => (await fetchJson(`${first.base}/api/health`)).streams).toBe(1);
       await first.gw.stop();
-      await expect.poll(() => text(page, 'state')).toBe('verbinding verbroken / connection lost');
+      await expect.poll(() => page.locator('#conn').isVisible()).toBe(true);
+      expect(await text(page, 'conn')).toBe('Verbinding met de gateway verbroken / connection to the gateway lost');
 
       // The gateway restarts on the same HTTP port; the browser retries after the stream's `retry:` (3 s).
       const again = await startTestGateway([sensorInfo(ID)], { http: { host: '127.0.0.1', port: first.gw.httpPort } });
@@ -88,6 +90,7 @@ describe.skipIf(!hasChromium())('display page in Chromium', () => {
         await c.endAsync(true);
         await expect.poll(() => text(page, 'big'), { timeout: 15_000 }).toBe('30');
         await expect.poll(() => page.locator('#state').isHidden()).toBe(true);
+        expect(await page.locator('#conn').isHidden()).toBe(true);
       } finally {
         await again.gw.stop();
       }

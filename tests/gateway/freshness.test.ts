@@ -1,5 +1,5 @@
 /**
- * Freshness follows the heartbeat (gateway/freshness.ts): a steady sensor re-publishes an unchanged result only once
+ * Freshness follows the heartbeat (shared/freshness.ts): a steady sensor re-publishes an unchanged result only once
  * per heartbeat, so its area density must not vanish between heartbeats. Production defaults (window 60 s, k 5,
  * granularity 5, heartbeat 300 s), the real minimiser producing the aggregates, the gateway's clock driven through
  * one simulated hour, the area density read every 10 s.
@@ -10,7 +10,7 @@ import { settingsFromManifest } from '../../firmware/settings.ts';
 import { RawFrame } from '../../hardware/frame.ts';
 import { DEFAULT_HEARTBEAT_SECONDS, validateManifest } from '../../shared/manifest.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
-import { freshForSeconds, heartbeatOf } from '../../gateway/freshness.ts';
+import { freshForSeconds, heartbeatOf } from '../../shared/freshness.ts';
 import { sensorInfoFromManifest } from '../../gateway/register.ts';
 import { encodeAggregate, fetchJson, startTestGateway, T0, testManifest, type TestGateway } from './helpers.ts';
 

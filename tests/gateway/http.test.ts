@@ -80,11 +80,12 @@ describe('HTTP routes', () => {
     t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)));
     expect((await get(`/display/${ID}`)).text).toMatch(/id="state" role="status" hidden>/);
     t.clock.advance(7 * 60_000); // > heartbeat (300 s) + one window (60 s)
-    expect((await get(`/display/${ID}`)).text).toContain('verouderd / out of date');
+    expect((await get(`/display/${ID}`)).text).toContain('<span id="state-nl">VEROUDERD</span>');
     t.gw.ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'offline')));
     const page = (await get(`/display/${ID}`)).text;
-    expect(page).toContain('offline / offline · gegevens kunnen verouderd zijn');
-    expect(page).toContain('class="display level-3 is-stale"');
+    expect(page).toContain('<span id="state-nl">OFFLINE</span>');
+    expect(page).toContain('sensor offline — telt nu niet');
+    expect(page).toContain('class="display mode-offline level-3"');
   });
 
   it('answers 404 for unknown paths and sensors, 405 for other methods', async () => {

@@ -84,7 +84,8 @@ describe('an expired sensor on the public pages', () => {
     try {
       const display = await (await fetch(`${e.base}/display/oude-markt`)).text();
       const register = await (await fetch(`${e.base}/sensors/oude-markt`)).text();
-      expect(display).toContain('verlopen — wordt verwijderd / expired — to be removed');
+      expect(display).toContain('verlopen — meet niet meer, wordt verwijderd');
+      expect(display).toContain('expired — no longer measures, to be removed');
       expect(register).toMatch(/verlopen — wordt verwijderd/);
       expect(register).toMatch(/expired — to be removed/);
     } finally {
