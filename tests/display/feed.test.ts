@@ -33,10 +33,10 @@ describe('GatewayFeed', () => {
     expect(s.latest).toMatchObject({ level: 3, count: 12, to: T0S });
     expect(s.sensor.purpose).toBe('Crowd safety on the square during events');
     expect(displayMode(s)).toBe('live');
-    clock.advance(81_000);
-    expect(displayMode(feed.snapshot()!)).toBe('stale'); // 181 s > 3 windows of 60 s
-    clock.advance(420_000);
-    expect(displayMode(feed.snapshot()!)).toBe('offline'); // > 10 windows without an aggregate
+    clock.advance(281_000);
+    expect(displayMode(feed.snapshot()!)).toBe('stale'); // 381 s > heartbeat 300 s + one window of 60 s
+    clock.advance(600_000);
+    expect(displayMode(feed.snapshot()!)).toBe('offline'); // two more heartbeats without an aggregate
 
     t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: T0S + 40, to: T0S + 100, count: 25, level: 4 })));
     await expect.poll(() => feed!.snapshot()!.latest?.count).toBe(25);

@@ -28,6 +28,7 @@ export const SENSOR: DisplayInput['sensor'] = {
   area: { m2: 2.4 },
   kFloor: 3,
   windowSeconds: 10,
+  heartbeatSeconds: 30,
   output: 'level+count',
 };
 

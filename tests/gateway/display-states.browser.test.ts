@@ -81,8 +81,8 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
     views = new Views(t.gw.register, t.gw.ingest, t.clock);
     const ingest = (id: string, seq: number, a: Parameters<typeof aggregate>[2]) => t.gw.ingest.handle(aggregateTopic(id), encodeAggregate(aggregate(id, seq, a)));
     ingest('dam-stil', 1, { count: 20, level: 3 });
-    t.clock.advance(4 * 60_000); // dam-stil: no aggregate for 4 windows of 60 s
-    const now = T0S + 240;
+    t.clock.advance(7 * 60_000); // dam-stil: no aggregate for 7 minutes > heartbeat 300 s + one window of 60 s
+    const now = T0S + 420;
     const curve = [0, 0, 1, 1, 2, 2, 3, 3, 4, 3, 3, 2, 2, 3, 3, 4, 4, 3, 3, 2];
     curve.forEach((level, k) => ingest('dam-noord', k + 1, { from: now - 3600 + k * 180 - 60, to: now - 3600 + (k + 1) * 180, level: level as 0, count: [5, 5, 15, 15, 25, 25, 35, 35, 50, 35, 35, 25, 25, 35, 35, 50, 50, 35, 35, 12][k]! }));
     ingest('dam-uit', 1, { from: now - 60, to: now, count: 30, level: 3 });
@@ -248,10 +248,10 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
     await page.clock.install();
     await page.goto(`${t.base}/display/dam-noord`);
     expect(await page.locator('#display').getAttribute('data-mode')).toBe('live');
-    await page.clock.fastForward(3 * 60_000 + 2_000);
+    await page.clock.fastForward(6 * 60_000 + 2_000); // > heartbeat 300 s + one window 60 s
     await expect.poll(() => page.locator('#display').getAttribute('data-mode')).toBe('stale');
     await page.screenshot({ path: join(ARTIFACTS, 'stale-by-silence-800x480.png') });
-    await page.clock.fastForward(7 * 60_000);
+    await page.clock.fastForward(10 * 60_000); // two more heartbeats
     await expect.poll(() => page.locator('#display').getAttribute('data-mode')).toBe('offline');
     expect(await page.locator('#line-nl').innerText()).toBe('sensor offline — telt nu niet');
     await page.screenshot({ path: join(ARTIFACTS, 'offline-by-silence-800x480.png') });
