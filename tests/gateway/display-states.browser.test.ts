@@ -225,7 +225,7 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
         });
       });
       await page.evaluate(() => (globalThis as unknown as { arm: () => void }).arm());
-      await sensor.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 100, { from: T0S + 240, to: T0S + 300, count: 45, level: 4 })), { qos: 1 });
+      await sensor.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 100, { from: T0S + 420, to: T0S + 480, count: 45, level: 4 })), { qos: 1 });
       const elapsed = await page.evaluate(async () => {
         const w = globalThis as unknown as { changed: Promise<number>; armedAt: number };
         return (await w.changed) - w.armedAt;
