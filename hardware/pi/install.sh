@@ -61,6 +61,18 @@ mkdir -p /opt/drukte
 staging=$(mktemp -d "/opt/drukte/.$id.new.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
 cp -a "$bundle/." "$staging/"
+# Native addons without a prebuild for this machine (bundle.json "deviceBuild", e.g. epoll for the beam counter's
+# GPIO) travel as sources: compile them here. Not covered by the bundle hash; drukte doctor checks their machine.
+rebuild=$("$node_bin" -e 'const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write((b.deviceBuild || []).map((p) => p.split("node_modules/").pop()).join(" "))' "$bundle/bundle.json")
+if [ -n "$rebuild" ]; then
+  command -v npm >/dev/null || die "npm is needed to compile $rebuild on this device: sudo apt-get install -y npm"
+  for tool in make g++ python3; do
+    command -v "$tool" >/dev/null || die "$tool is needed to compile $rebuild on this device: sudo apt-get install -y build-essential python3"
+  done
+  # shellcheck disable=SC2086 # one word per package
+  (cd "$staging" && npm rebuild $rebuild --no-audit --no-fund >/dev/null) || die "compiling $rebuild failed (npm rebuild in $staging); see the output above"
+  say "compiled native code on this device: $rebuild"
+fi
 chown -R root:root "$staging"
 chmod -R u=rwX,go=rX "$staging"
 chown drukte:drukte "$staging/credentials.json"
