@@ -17,7 +17,7 @@ import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS]
                       [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]] [--https]
-                      [--admin-token-file FILE]
+                      [--admin-token-file FILE] [--public-url URL] [--public-mqtt URL] [--public-mqtts URL]
                       [--broker URL [--broker-username U --broker-password-file F] [--broker-ca FILE]]
 
   --data-dir          SQLite database (register, credentials, history) (default ./drukte-data, env DRUKTE_DATA_DIR)
@@ -33,6 +33,10 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
                       clients of a self-signed certificate set NODE_EXTRA_CA_CERTS=cert.pem
   --admin-token-file  file holding the admin token, or its scrypt hash (scrypt$…); else env DRUKTE_ADMIN_TOKEN
                       or DRUKTE_ADMIN_TOKEN_HASH. Without one, the admin API refuses everything (401).
+  --public-url        the register's address as people reach it, e.g. https://drukte.example.nl/ (env DRUKTE_PUBLIC_URL);
+                      default: the HTTP listener's. \`drukte provision --gateway\` prints it on each sensor's sign
+  --public-mqtt/--public-mqtts  the broker as sensors reach it (env DRUKTE_PUBLIC_MQTT, DRUKTE_PUBLIC_MQTTS);
+                      default: the listeners'. Compiled into each bundle provisioned with --gateway
   --broker            use this external broker (e.g. mosquitto) instead of the embedded one (env DRUKTE_BROKER);
                       its own password file and ACL then decide who may publish what (docs/PROTOCOL.md, section 10)
   --broker-username / --broker-password-file / --broker-ca   the gateway's login at the external broker`;
@@ -68,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   const o = parse('gateway', argv, {
     'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' }, https: { type: 'boolean' },
-    'admin-token-file': { type: 'string' },
+    'admin-token-file': { type: 'string' }, 'public-url': { type: 'string' }, 'public-mqtt': { type: 'string' }, 'public-mqtts': { type: 'string' },
     broker: { type: 'string' }, 'broker-username': { type: 'string' }, 'broker-password-file': { type: 'string' }, 'broker-ca': { type: 'string' },
   }, HELP);
   if (!o) return 0;
@@ -90,7 +94,19 @@ export async function run(argv: string[]): Promise<number> {
       throw new CliError(`cannot read --broker-password-file ${o['broker-password-file']}: ${(err as NodeJS.ErrnoException).code}`);
     }
   }
+  const publicUrls: NonNullable<GatewayOptions['publicUrls']> = {};
+  for (const [flag, env, key, schemes] of [['public-url', 'DRUKTE_PUBLIC_URL', 'http', ['http:', 'https:']], ['public-mqtt', 'DRUKTE_PUBLIC_MQTT', 'mqtt', ['mqtt:', 'ws:']], ['public-mqtts', 'DRUKTE_PUBLIC_MQTTS', 'mqtts', ['mqtts:', 'wss:']]] as const) {
+    const v = o[flag] ?? process.env[env];
+    if (v === undefined) continue;
+    let ok = false;
+    try {
+      ok = (schemes as readonly string[]).includes(new URL(v).protocol);
+    } catch { /* reported below */ }
+    if (!ok) throw new CliError(`--${flag} must be a ${schemes.map((x) => x.replace(':', '')).join(' or ')} URL, got '${v}'`);
+    publicUrls[key] = v;
+  }
   const options: GatewayOptions = {
+    ...(Object.keys(publicUrls).length ? { publicUrls } : {}),
     mqtt: { host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
     http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP'), ...(https ? { tls: true } : {}) },
     ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key } } : {}),

@@ -21,6 +21,7 @@ import { BundleError, CREDENTIALS_FILE, SIGN_FILE, type BundleDescriptor } from 
 import { daysLeft } from '../firmware/lifecycle/expiry.ts';
 import { CliError, parse } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
+import { applyWhereabouts } from './provision-whereabouts.ts';
 import { gatewayFromFlags, type GatewayAdmin } from './provision-gateway.ts';
 
 const HELP = `usage: drukte provision --manifest sensor.yaml --out DIR [--arch arm64|armv7|x64] (--gateway-data DIR | --gateway URL --admin-token-file FILE | --no-register)
@@ -83,8 +84,10 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
   const out = resolve(opts.outDir);
   if (existsSync(out)) throw new CliError(`--out ${out} already exists; choose a new directory (a bundle is never overwritten)`);
 
-  const manifest = loadManifest(opts.manifestPath, opts.nowMs);
+  const where = await opts.gateway?.whereabouts?.();
+  const manifest = loadManifest(opts.manifestPath, opts.nowMs, where ? (raw) => applyWhereabouts(raw, where, opts.gateway!.where) : undefined);
   print(`✓ manifest ${opts.manifestPath}: sensor ${manifest.id} (${manifest.driver}), expires ${manifest.expiresAt} (${daysLeft(opts.nowMs, manifest.expiresAt)} days)`);
+  if (where) print(`✓ from the gateway: register ${manifest.registerUrl}, broker ${manifest.gatewayUrl}`);
   await opts.gateway?.preflight(manifest.id);
   const arch = targetArch(manifest, opts.arch, print);
 

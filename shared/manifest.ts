@@ -170,8 +170,8 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     if (days <= 0) err('expiresAt', `${expiresAt} is not in the future`);
     else if (days > MAX_EXPIRY_DAYS) err('expiresAt', `${expiresAt} is more than 2 years after provisioning; choose a date before ${new Date(provisionedAt + MAX_EXPIRY_DAYS * 86_400_000).toISOString().slice(0, 10)}`);
   }
-  if (!isUrl(input.registerUrl)) err('registerUrl', 'required: the public register URL printed under the sensor (http/https)');
-  if (!isUrl(input.gatewayUrl)) err('gatewayUrl', 'required: the gateway broker URL, e.g. mqtts://gateway.example.nl:8883');
+  if (!isUrl(input.registerUrl)) err('registerUrl', 'required: the public register URL printed under the sensor (http/https); `drukte provision --gateway URL` fills it in from the gateway');
+  if (!isUrl(input.gatewayUrl)) err('gatewayUrl', 'required: the gateway broker URL, e.g. mqtts://gateway.example.nl:8883; `drukte provision --gateway URL` fills it in from the gateway');
   const board = input.board;
   if (board !== undefined) {
     if (!isObj(board) || !ARCHES.includes(board.arch as Arch)) err('board.arch', `must be one of ${ARCHES.join(', ')} (arm64: 64-bit Raspberry Pi OS; armv7: 32-bit)`);

@@ -19,6 +19,7 @@ import { DEFAULT_BAUD } from '../serial-device.ts';
 import { startSensor, type RunningSensor } from '../sensor.ts';
 import { settingsFromManifest } from '../settings.ts';
 import { BUNDLE_IDENTITY } from '../generated/identity.ts';
+import { redactUrl } from '../egress/egress.ts';
 import { hashBundle } from './hash.ts';
 import { foreignNativeFiles, hostArch, machineName } from './native.ts';
 import { BundleError, readCredentials, readDescriptor, sensorIdentity, type BundleIdentity } from './identity.ts';
@@ -42,6 +43,8 @@ export interface RunBundleOptions {
   tickMs?: number | null;
   /** Default: the compiled-in identity. */
   identity?: BundleIdentity | null;
+  /** The broker, when the gateway moved after provisioning (`drukte sensor --broker`); default: the compiled-in one. */
+  brokerUrl?: string;
   /**
    * Once expired, how long to try to reach the broker to announce `expired` before ending anyway, ms (default
    * 60 000). The gateway may refuse an expired sensor's login; it shows the expiry from its own register then.
@@ -108,13 +111,14 @@ export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> 
     throw err;
   }
 
+  if (opts.brokerUrl && opts.brokerUrl !== m.gatewayUrl) logger.info({ broker: redactUrl(opts.brokerUrl), compiledIn: redactUrl(m.gatewayUrl) }, 'broker given with --broker, not the compiled-in one (identity, credentials and expiry stay compiled in)');
   if (lifecycle.phase === 'expired') logger.warn({ expiresAt: m.expiresAt, tombstone: lifecycle.tombstoned }, 'sensor expired: the device stays closed; announcing expired only');
 
   const sensor = await startSensor({
     identity: sensorIdentity(identity, hash),
     driver: m.driver,
     settings: settingsFromManifest(m),
-    broker: { url: m.gatewayUrl, username, password },
+    broker: { url: opts.brokerUrl ?? m.gatewayUrl, username, password },
     dataDir: opts.dataDir,
   }, {
     device: opts.device,

@@ -2,10 +2,11 @@
 # Install (or re-install) a provisioned drukte sensor bundle on a Raspberry Pi and run it under systemd.
 # Idempotent: running it again with the same or a new bundle of the same sensor leaves one clean installation.
 #
-#   sudo ./install.sh BUNDLE_DIR [--device /dev/serial0] [--no-start]
+#   sudo ./install.sh BUNDLE_DIR [--device /dev/serial0] [--broker URL] [--no-start]
 #
 #   BUNDLE_DIR  the directory `drukte provision --out` made, copied to this Pi (scp -r / rsync -a)
 #   --device    the radar's serial port (default /dev/serial0; TI board over USB: /dev/ttyUSB1 or /dev/ttyACM1)
+#   --broker    the gateway's broker, only when it moved after provisioning (default: the URL compiled in)
 #   --no-start  install and enable, but do not start (e.g. to run `drukte doctor` first)
 #
 # What it does: create the system user `drukte` (groups dialout, gpio), copy the bundle to /opt/drukte/<id>
@@ -17,14 +18,16 @@ set -euo pipefail
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "✓ $*"; }
 
-[ $# -ge 1 ] || die "usage: sudo $0 BUNDLE_DIR [--device PATH] [--no-start]"
+[ $# -ge 1 ] || die "usage: sudo $0 BUNDLE_DIR [--device PATH] [--broker URL] [--no-start]"
 bundle=$(cd "$1" && pwd) || die "no such directory: $1"
 shift
 device=/dev/serial0
+broker=
 start=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) [ $# -ge 2 ] || die "--device needs a path"; device=$2; shift 2 ;;
+    --broker) [ $# -ge 2 ] || die "--broker needs a URL"; [[ "$2" =~ ^(mqtts?|wss?)://[^[:space:]]+$ ]] || die "--broker must be an mqtt(s):// or ws(s):// URL"; broker=$2; shift 2 ;;
     --no-start) start=no; shift ;;
     *) die "unknown option: $1" ;;
   esac
@@ -95,7 +98,7 @@ cat >"$dropin/device.conf" <<EOF
 # Written by install.sh; re-run it to change. Only where the radar is plugged in: identity and expiry are compiled in.
 [Service]
 ExecStart=
-ExecStart=$node_bin $target/bin/drukte.js sensor --data-dir /var/lib/drukte/$id --device $device
+ExecStart=$node_bin $target/bin/drukte.js sensor --data-dir /var/lib/drukte/$id --device $device${broker:+ --broker $broker}
 EOF
 systemctl daemon-reload
 systemctl enable "drukte-sensor@$id.service" >/dev/null
