@@ -56,16 +56,39 @@ export interface ProvisionResult {
   sign: string;
 }
 
-/** The text for the sign under the sensor: plain text, a URL (no QR code). */
+/**
+ * The text for the sign under the sensor, in Dutch and English: what it does and does not do, why, whose it is, until
+ * when, and the register URL on a line of its own in a frame, to be printed large. Plain text (no QR code: a URL can
+ * be read aloud and checked).
+ */
 export function signText(m: Manifest): string {
   const o = m.owner;
+  const owner = `${o.name}, ${o.organisation} — ${o.email}${o.phone ? `, ${o.phone}` : ''}`;
+  const url = m.registerUrl;
+  const bar = '#'.repeat(url.length + 12);
+  const pad = `##${' '.repeat(url.length + 8)}##`;
   return [
-    `Crowd counter "${m.id}" (drukte)`,
-    'It counts how busy it is here: a number and a level, no images, nobody is followed.',
-    `Why:      ${m.purpose}`,
-    `Owner:    ${o.name}, ${o.organisation} — ${o.email}${o.phone ? `, ${o.phone}` : ''}`,
-    `Until:    ${m.expiresAt} (then it stops by itself)`,
-    `Register: ${m.registerUrl}`,
+    `DRUKTEMETER · CROWD COUNTER   "${m.id}"`,
+    '',
+    'NL  Deze sensor meet hoe druk het hier is: alleen een aantal en een drukteniveau.',
+    '    Geen camera, geen beelden; niemand wordt gevolgd of herkend.',
+    `    Doel:      ${m.purpose}`,
+    `    Eigenaar:  ${owner}`,
+    `    Tot:       ${m.expiresAt} (daarna stopt hij vanzelf)`,
+    '',
+    'EN  This sensor counts how busy it is here: only a number and a level.',
+    '    No camera, no images; nobody is followed or recognised.',
+    `    Purpose:   ${m.purpose}`,
+    `    Owner:     ${owner}`,
+    `    Until:     ${m.expiresAt} (then it stops by itself)`,
+    '',
+    'Register — meer informatie / more information:',
+    '',
+    bar,
+    pad,
+    `##    ${url}    ##`,
+    pad,
+    bar,
   ].join('\n');
 }
 
@@ -144,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print, ...(o.arch ? { arch: o.arch as Arch } : {}) });
-    print(`\nText for the sign under the sensor (also in ${join(result.bundleDir, SIGN_FILE)}):\n\n${result.sign}\n`);
+    print(`\nText for the sign under the sensor (also in ${join(result.bundleDir, SIGN_FILE)}; print the framed URL large, at least three times the text size):\n\n${result.sign}\n`);
     print(`Next: copy the bundle to the device and install it (hardware/pi/README.md), then run \`drukte doctor\` there.`);
     return 0;
   } catch (err) {

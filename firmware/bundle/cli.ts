@@ -72,6 +72,11 @@ const VERBS: Record<string, (argv: string[]) => Promise<number>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === '--version' || verb === '-v' || verb === 'version') {
+    const i = BUNDLE_IDENTITY;
+    process.stdout.write(i ? `drukte ${i.firmware}, sensor ${i.manifest.id}, expires ${i.manifest.expiresAt}, minimiser sha256 ${i.minimiser}\n` : 'drukte (not a provisioned bundle)\n');
+    return 0;
+  }
   const run = verb ? VERBS[verb] : undefined;
   if (!run) {
     process.stderr.write(`usage: drukte sensor|doctor [options]   (sensor ${BUNDLE_IDENTITY?.manifest.id ?? '?'}; 'drukte <verb> --help')\n`);

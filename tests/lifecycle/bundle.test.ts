@@ -114,7 +114,7 @@ describe('a provisioned bundle', () => {
     expect(credential?.hash).toMatch(/^scrypt\$/);
     expect(credential?.hash).not.toContain(password); // … and the gateway holds only the scrypt hash
     expect(await verifySecret(password, credential!.hash)).toBe(true);
-    expect(readFileSync(join(b, 'SIGN.txt'), 'utf8')).toContain(`Register: ${result.manifest.registerUrl}`);
+    expect(readFileSync(join(b, 'SIGN.txt'), 'utf8')).toContain(`##    ${result.manifest.registerUrl}    ##`);
   });
 
   it('a changed file in the code is refused before anything runs', () => {
