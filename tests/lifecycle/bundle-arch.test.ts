@@ -31,7 +31,8 @@ const work = mkdtempSync(join(tmpdir(), 'drukte-arch-'));
 const BUILT = Date.UTC(2026, 5, 1);
 
 function manifest(over: Partial<Manifest> = {}): Manifest {
-  const r = validateManifest(parse(readFileSync(join(REPO, 'examples/sensor.yaml'), 'utf8')), null);
+  const urls = { registerUrl: 'http://localhost:8080/sensors/stadhuis-entrance', gatewayUrl: 'mqtt://localhost:1883' };
+  const r = validateManifest({ ...urls, ...parse(readFileSync(join(REPO, 'examples/sensor.yaml'), 'utf8')) }, null);
   if (!r.ok) throw new Error('examples/sensor.yaml is invalid');
   return { ...r.manifest, ...over };
 }
