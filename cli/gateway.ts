@@ -15,7 +15,7 @@ import { sensorInfoFromManifest, type SensorInfo } from '../gateway/register.ts'
 import { CliError, parse, port } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
 
-const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS]
+const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS] [--mqtt-host ADDRESS]
                       [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]] [--https]
                       [--admin-token-file FILE] [--public-url URL] [--public-mqtt URL] [--public-mqtts URL]
                       [--broker URL [--broker-username U --broker-password-file F] [--broker-ca FILE]]
@@ -25,6 +25,8 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
   --http-port         public pages, API and admin API (default 8080, env DRUKTE_HTTP_PORT)
   --mqtt-port         plain MQTT (default 1883, env DRUKTE_MQTT_PORT); keep it on loopback
   --host              address to listen on (default 127.0.0.1, env DRUKTE_HOST)
+  --mqtt-host         address of the plain MQTT listener only (default: --host, env DRUKTE_MQTT_HOST), e.g.
+                      127.0.0.1 while --host 0.0.0.0 serves HTTPS and MQTT over TLS to the network
   --tls-cert/--tls-key  PEM files: enables MQTT over TLS (env DRUKTE_TLS_CERT, DRUKTE_TLS_KEY)
   --mqtts-port        MQTT over TLS (default 8883, env DRUKTE_MQTTS_PORT)
   --ws-port           MQTT over WebSocket at /mqtt (env DRUKTE_WS_PORT; off unless given)
@@ -70,7 +72,7 @@ function loadManifests(dir: string): SensorInfo[] {
 
 export async function run(argv: string[]): Promise<number> {
   const o = parse('gateway', argv, {
-    'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' },
+    'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' }, 'mqtt-host': { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' }, https: { type: 'boolean' },
     'admin-token-file': { type: 'string' }, 'public-url': { type: 'string' }, 'public-mqtt': { type: 'string' }, 'public-mqtts': { type: 'string' },
     broker: { type: 'string' }, 'broker-username': { type: 'string' }, 'broker-password-file': { type: 'string' }, 'broker-ca': { type: 'string' },
@@ -107,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const options: GatewayOptions = {
     ...(Object.keys(publicUrls).length ? { publicUrls } : {}),
-    mqtt: { host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
+    mqtt: { host: o['mqtt-host'] ?? process.env.DRUKTE_MQTT_HOST ?? host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
     http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP'), ...(https ? { tls: true } : {}) },
     ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key } } : {}),
     ...(wsFlag !== undefined ? { ws: { host, port: port(o['ws-port'], 'DRUKTE_WS_PORT', 8083, 'WebSocket'), tls: Boolean(o['ws-tls']) } } : {}),
