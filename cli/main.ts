@@ -1,5 +1,5 @@
 /**
- * `drukte <verb>`: one entry point for technicians, installers, auditors and the demo (contract: ARCHITECTURE.md,
+ * `drukte <verb>`: one entry point for technicians, installers, auditors and the demo (contract: docs/PROTOCOL.md,
  * "CLI contract"). Each verb lives in its own module and is loaded only when used, so `drukte sensor` on a Pi does
  * not load the gateway.
  */
