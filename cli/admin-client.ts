@@ -5,10 +5,8 @@
  *   const admin = new AdminClient({ baseUrl: 'https://gateway.example.nl', token });
  *   const { mqtt } = await admin.registerSensor({ manifest });   // mqtt.password: shown once
  */
-import type {
-  AdminErrorBody, AuditResponse, ReaderCredentialResponse, RegisterSensorRequest, SensorCredentialResponse, SensorResponse, TransferResponse,
-  UpdateSensorRequest,
-} from '../gateway/admin-contract.ts';
+import type { AdminErrorBody, AuditResponse, ReaderCredentialResponse, RegisterSensorRequest, SensorCredentialResponse, SensorResponse, TransferResponse,
+  UpdateSensorRequest, Whereabouts } from '../gateway/admin-contract.ts';
 import type { Owner } from '../gateway/register.ts';
 
 export interface AdminClientOptions {
@@ -72,6 +70,11 @@ export class AdminClient {
   /** A read-only feed credential for drukte/v1/areas/# (the municipality's systems). */
   createReader(username: string, credential?: string): Promise<ReaderCredentialResponse> {
     return this.call('POST', '/api/admin/readers', { username, ...(credential ? { credential } : {}) });
+  }
+
+  /** Where the gateway is reachable: register URL and broker URLs (for `drukte provision --gateway`). */
+  whereabouts(): Promise<Whereabouts> {
+    return this.call('GET', '/api/admin/whereabouts');
   }
 
   async deleteReader(username: string): Promise<void> {

@@ -3,12 +3,12 @@
  * device runs. One command, a clear verdict, non-zero exit on mismatch.
  *
  *   drukte audit                                   print the hash of this checkout and the files it covers
- *   drukte audit --bundle DIR                      compare with a provisioned sensor bundle
+ *   drukte audit --bundle DIR                      recompute from the minimiser a bundle ships (cli/audit-bundle.ts)
  *   drukte audit --broker URL --sensor ID          compare with a live sensor's retained Status on a broker
  *   drukte audit --gateway URL --sensor ID         compare with the public register entry of a sensor
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { decodeSensorPayload } from '../shared/codec.ts';
@@ -16,6 +16,7 @@ import { statusTopic } from '../shared/topics.ts';
 import { REPO_ROOT } from '../firmware/identity.ts';
 import { MINIMISER_SOURCES, minimiserHash } from '../firmware/minimiser-hash.ts';
 import { CliError, parse } from './args.ts';
+import { auditBundle } from './audit-bundle.ts';
 
 const HELP = `usage: drukte audit [--bundle DIR | --broker URL --sensor ID | --gateway URL --sensor ID]
                    [--username U --password-file F] [--timeout SECONDS]
@@ -28,22 +29,6 @@ export class AuditUnreadable extends CliError {
   constructor(message: string) {
     super(message, 3);
   }
-}
-
-/** The minimiser hash a bundle declares (bundle.json written by `drukte provision`). */
-export function bundleMinimiserHash(dir: string): string {
-  for (const name of ['bundle.json', 'identity.json']) {
-    const p = join(dir, name);
-    if (!existsSync(p)) continue;
-    try {
-      const data = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
-      const h = data.minimiser ?? (data.identity as Record<string, unknown> | undefined)?.minimiser;
-      if (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h)) return h;
-    } catch {
-      throw new AuditUnreadable(`${p} is not valid JSON`);
-    }
-  }
-  throw new AuditUnreadable(`no minimiser hash found in ${dir} (expected bundle.json from 'drukte provision')`);
 }
 
 /** Read the retained Status of a sensor and return its minimiser hash. */
@@ -86,6 +71,15 @@ export async function registerMinimiserHash(gatewayUrl: string, sensor: string, 
   return h;
 }
 
+/** --bundle: recompute from the files the bundle ships (cli/audit-bundle.ts). */
+function bundleVerdict(dir: string, source: string, out: (s: string) => void): number {
+  out(`bundle ${dir}:`);
+  const report = auditBundle(dir, source);
+  for (const line of report.lines) out(line);
+  if (report.code === 3) throw new AuditUnreadable(`the minimiser of bundle ${dir} cannot be verified`);
+  return report.code;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const o = parse('audit', argv, {
     bundle: { type: 'string' }, broker: { type: 'string' }, gateway: { type: 'string' }, sensor: { type: 'string' },
@@ -104,13 +98,11 @@ export async function run(argv: string[]): Promise<number> {
   for (const f of MINIMISER_SOURCES) out(`  ${createHash('sha256').update(readFileSync(join(REPO_ROOT, f), 'utf8').replace(/\r\n/g, '\n')).digest('hex')}  ${f}`);
   out(`minimiser hash from source:  ${source}`);
   if (modes === 0) return 0;
+  if (o.bundle) return bundleVerdict(o.bundle, source, out);
 
   let device: string;
   let what: string;
-  if (o.bundle) {
-    what = `bundle ${o.bundle}`;
-    device = bundleMinimiserHash(o.bundle);
-  } else if (o.broker) {
+  if (o.broker) {
     what = `live sensor '${o.sensor}' on ${o.broker}`;
     const password = o['password-file'] ? readFileSync(o['password-file'], 'utf8').trim() : undefined;
     device = await liveMinimiserHash(o.broker, o.sensor!, { username: o.username, password, timeoutMs });

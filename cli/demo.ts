@@ -52,6 +52,26 @@ function feedFor({ manifest, feed }: DemoSensor): { deps: Pick<SensorDeps, 'sour
   return { deps: { source }, stop: () => source.destroy() };
 }
 
+/** The demo's last lines on a terminal: where to look, and how to stop. */
+export function banner(base: string, ids: readonly string[], mqttUrl: string): string {
+  const rows: [string, string][] = [
+    ['register (all sensors)', `${base}/`],
+    ...ids.map((id): [string, string] => [`display ${id}`, `${base}/display/${id}`]),
+    ['live data', `${base}/api/sensors  ·  ${base}/api/stream`],
+    ['MQTT broker', mqttUrl],
+  ];
+  const w = Math.max(...rows.map(([label]) => label.length));
+  return [
+    '',
+    `drukte demo: ${ids.length} simulated sensors through the real firmware, authentication on`,
+    '',
+    ...rows.map(([label, url]) => `  ${label.padEnd(w)}  ${url}`),
+    '',
+    'Ctrl-C stops. Only warnings are logged here; DRUKTE_LOG_LEVEL=info shows every line.',
+    '',
+  ].join('\n');
+}
+
 export async function run(argv: string[]): Promise<number> {
   const o = parse('demo', argv, { 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } }, HELP);
   if (!o) return 0;
@@ -60,7 +80,10 @@ export async function run(argv: string[]): Promise<number> {
   const host = o.host ?? process.env.DRUKTE_HOST ?? '127.0.0.1';
   const ownDataDir = !o['data-dir'];
   const dataDir = o['data-dir'] ?? mkdtempSync(join(tmpdir(), 'drukte-demo-'));
-  const logger = createLogger('drukte');
+  // On a terminal: warnings only while it runs, so the banner with the URLs stays the last thing on screen
+  // (DRUKTE_LOG_LEVEL=info shows everything). Piped: every line, as JSON, for tools.
+  const tty = Boolean(process.stdout.isTTY);
+  const logger = createLogger('drukte', tty && !process.env.DRUKTE_LOG_LEVEL ? { level: 'warn' } : {});
   const clock = systemClock;
 
   const shownHost = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
@@ -106,9 +129,12 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const base = `http://${shownHost}:${gateway.httpPort}`;
-  logger.info(`register (all sensors):  ${base}/`);
-  for (const { manifest } of sensors) logger.info(`display ${manifest.id.padEnd(21)} ${base}/display/${manifest.id}`);
-  logger.info(`live data: ${base}/api/sensors and ${base}/api/stream · MQTT broker: ${gateway.urls.mqtt} · Ctrl-C stops`);
+  if (tty) process.stdout.write(banner(base, sensors.map((x) => x.manifest.id), gateway.urls.mqtt));
+  else {
+    logger.info(`register (all sensors):  ${base}/`);
+    for (const { manifest } of sensors) logger.info(`display ${manifest.id.padEnd(21)} ${base}/display/${manifest.id}`);
+    logger.info(`live data: ${base}/api/sensors and ${base}/api/stream · MQTT broker: ${gateway.urls.mqtt} · Ctrl-C stops`);
+  }
 
   await new Promise<void>((resolve) => {
     const onSignal = () => {

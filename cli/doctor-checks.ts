@@ -8,11 +8,13 @@
  * configures it exactly as the sensor does at each start (Bluetooth off, zone filter) and reports what it found.
  */
 import { execFile } from 'node:child_process';
-import { realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Clock } from '../shared/clock.ts';
 import { redactUrl } from '../firmware/egress/egress.ts';
 import { hashBundle } from '../firmware/bundle/hash.ts';
+import { foreignNativeFiles, hostArch, machineName, nativeFiles } from '../firmware/bundle/native.ts';
 import type { BundleDescriptor, BundleIdentity, SensorCredentials } from '../firmware/bundle/identity.ts';
 import { DAY_MS, daysLeft, expiryEndMs } from '../firmware/lifecycle/expiry.ts';
 import { inspectLifecycle } from '../firmware/lifecycle/lifecycle.ts';
@@ -49,6 +51,8 @@ export interface DoctorEnv {
   /** Per-step timeouts, ms. */
   radarTimeoutMs: number;
   brokerTimeoutMs: number;
+  /** The machine, as process.arch (default: this one); tests pretend to be a Pi. */
+  arch?: string;
 }
 
 export type Check = (t: DoctorTarget, env: DoctorEnv, previous: readonly CheckResult[]) => Promise<CheckResult[]>;
@@ -74,6 +78,18 @@ export const checkBundle: Check = async (t) => {
   if (hash !== t.descriptor.bundle) return [fail('bundle', `code changed since provisioning (sha256 ${hash.slice(0, 12)}…, provisioned ${t.descriptor.bundle.slice(0, 12)}…)`, 'reinstall the bundle (hardware/pi/install.sh); the sensor refuses to start like this')];
   if (!t.credentials) return [fail('bundle', 'credentials.json missing, unreadable or readable by others', 'reinstall the bundle; credentials.json must be mode 0600, owned by the drukte user')];
   return [pass('bundle', `sensor ${t.identity.manifest.id}, intact: sha256 ${hash.slice(0, 16)}… (${files} files)`)];
+};
+
+/** Every native addon is for this machine, and the ones install.sh compiles on the device are there. */
+export const checkNative: Check = async (t, env) => {
+  const arch = env.arch ?? process.arch;
+  const here = hostArch(arch);
+  if (!here) return [fail('native code', `this machine (${arch}) is not a drukte target`, 'use Raspberry Pi OS 64-bit (arm64) or 32-bit (armv7), or an x64 machine')];
+  const foreign = foreignNativeFiles(t.bundleDir, here);
+  if (foreign.length) return [fail('native code', `${foreign.length} addon(s) built for another machine, e.g. ${foreign[0]!.path} (${machineName(foreign[0]!.machine)}); this machine is ${here}`, `provision the bundle again with \`drukte provision --arch ${here}\`, then reinstall it with install/install.sh`)];
+  const missing = (t.descriptor.deviceBuild ?? []).filter((p) => !existsSync(join(t.bundleDir, p, 'build', 'Release')));
+  if (missing.length && t.identity.manifest.driver === 'beam') return [fail('native code', `not compiled on this device yet: ${missing.join(', ')}`, 'install the bundle with install/install.sh (it runs npm rebuild; needs build-essential and python3)')];
+  return [pass('native code', `${nativeFiles(t.bundleDir).length} addon(s), all for ${here}`)];
 };
 
 export const checkSerialDevice: Check = async (t) => {
@@ -164,7 +180,7 @@ export const checkExpiry: Check = async (t, env) => {
   return [pass('expiry', `${days} days left (until ${m.expiresAt}; expiring from ${iso(expiryEndMs(m.expiresAt) - 30 * DAY_MS)})`)];
 };
 
-export const DEFAULT_CHECKS: readonly Check[] = [checkBundle, checkSerialDevice, checkRadar, checkClock, checkBroker, checkExpiry];
+export const DEFAULT_CHECKS: readonly Check[] = [checkBundle, checkNative, checkSerialDevice, checkRadar, checkClock, checkBroker, checkExpiry];
 
 /** Run the checks in order; a check that throws is reported as a failure, never as a crash. */
 export async function runChecks(t: DoctorTarget, env: DoctorEnv, checks: readonly Check[] = DEFAULT_CHECKS): Promise<CheckResult[]> {

@@ -15,9 +15,9 @@ import { sensorInfoFromManifest, type SensorInfo } from '../gateway/register.ts'
 import { CliError, parse, port } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
 
-const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS]
+const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS] [--mqtt-host ADDRESS]
                       [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]] [--https]
-                      [--admin-token-file FILE]
+                      [--admin-token-file FILE] [--public-url URL] [--public-mqtt URL] [--public-mqtts URL]
                       [--broker URL [--broker-username U --broker-password-file F] [--broker-ca FILE]]
 
   --data-dir          SQLite database (register, credentials, history) (default ./drukte-data, env DRUKTE_DATA_DIR)
@@ -25,6 +25,8 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
   --http-port         public pages, API and admin API (default 8080, env DRUKTE_HTTP_PORT)
   --mqtt-port         plain MQTT (default 1883, env DRUKTE_MQTT_PORT); keep it on loopback
   --host              address to listen on (default 127.0.0.1, env DRUKTE_HOST)
+  --mqtt-host         address of the plain MQTT listener only (default: --host, env DRUKTE_MQTT_HOST), e.g.
+                      127.0.0.1 while --host 0.0.0.0 serves HTTPS and MQTT over TLS to the network
   --tls-cert/--tls-key  PEM files: enables MQTT over TLS (env DRUKTE_TLS_CERT, DRUKTE_TLS_KEY)
   --mqtts-port        MQTT over TLS (default 8883, env DRUKTE_MQTTS_PORT)
   --ws-port           MQTT over WebSocket at /mqtt (env DRUKTE_WS_PORT; off unless given)
@@ -33,6 +35,10 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
                       clients of a self-signed certificate set NODE_EXTRA_CA_CERTS=cert.pem
   --admin-token-file  file holding the admin token, or its scrypt hash (scrypt$…); else env DRUKTE_ADMIN_TOKEN
                       or DRUKTE_ADMIN_TOKEN_HASH. Without one, the admin API refuses everything (401).
+  --public-url        the register's address as people reach it, e.g. https://drukte.example.nl/ (env DRUKTE_PUBLIC_URL);
+                      default: the HTTP listener's. \`drukte provision --gateway\` prints it on each sensor's sign
+  --public-mqtt/--public-mqtts  the broker as sensors reach it (env DRUKTE_PUBLIC_MQTT, DRUKTE_PUBLIC_MQTTS);
+                      default: the listeners'. Compiled into each bundle provisioned with --gateway
   --broker            use this external broker (e.g. mosquitto) instead of the embedded one (env DRUKTE_BROKER);
                       its own password file and ACL then decide who may publish what (docs/PROTOCOL.md, section 10)
   --broker-username / --broker-password-file / --broker-ca   the gateway's login at the external broker
@@ -68,9 +74,9 @@ function loadManifests(dir: string): SensorInfo[] {
 
 export async function run(argv: string[]): Promise<number> {
   const o = parse('gateway', argv, {
-    'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' },
+    'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' }, 'mqtt-host': { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' }, https: { type: 'boolean' },
-    'admin-token-file': { type: 'string' },
+    'admin-token-file': { type: 'string' }, 'public-url': { type: 'string' }, 'public-mqtt': { type: 'string' }, 'public-mqtts': { type: 'string' },
     broker: { type: 'string' }, 'broker-username': { type: 'string' }, 'broker-password-file': { type: 'string' }, 'broker-ca': { type: 'string' },
     'ngsi-ld-broker': { type: 'string' }, 'ngsi-ld-tenant': { type: 'string' },
   }, HELP);
@@ -93,8 +99,20 @@ export async function run(argv: string[]): Promise<number> {
       throw new CliError(`cannot read --broker-password-file ${o['broker-password-file']}: ${(err as NodeJS.ErrnoException).code}`);
     }
   }
+  const publicUrls: NonNullable<GatewayOptions['publicUrls']> = {};
+  for (const [flag, env, key, schemes] of [['public-url', 'DRUKTE_PUBLIC_URL', 'http', ['http:', 'https:']], ['public-mqtt', 'DRUKTE_PUBLIC_MQTT', 'mqtt', ['mqtt:', 'ws:']], ['public-mqtts', 'DRUKTE_PUBLIC_MQTTS', 'mqtts', ['mqtts:', 'wss:']]] as const) {
+    const v = o[flag] ?? process.env[env];
+    if (v === undefined) continue;
+    let ok = false;
+    try {
+      ok = (schemes as readonly string[]).includes(new URL(v).protocol);
+    } catch { /* reported below */ }
+    if (!ok) throw new CliError(`--${flag} must be a ${schemes.map((x) => x.replace(':', '')).join(' or ')} URL, got '${v}'`);
+    publicUrls[key] = v;
+  }
   const options: GatewayOptions = {
-    mqtt: { host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
+    ...(Object.keys(publicUrls).length ? { publicUrls } : {}),
+    mqtt: { host: o['mqtt-host'] ?? process.env.DRUKTE_MQTT_HOST ?? host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
     http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP'), ...(https ? { tls: true } : {}) },
     ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key } } : {}),
     ...(wsFlag !== undefined ? { ws: { host, port: port(o['ws-port'], 'DRUKTE_WS_PORT', 8083, 'WebSocket'), tls: Boolean(o['ws-tls']) } } : {}),

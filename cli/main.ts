@@ -1,5 +1,5 @@
 /**
- * `drukte <verb>`: one entry point for technicians, installers, auditors and the demo (contract: ARCHITECTURE.md,
+ * `drukte <verb>`: one entry point for technicians, installers, auditors and the demo (contract: docs/PROTOCOL.md,
  * "CLI contract"). Each verb lives in its own module and is loaded only when used, so `drukte sensor` on a Pi does
  * not load the gateway.
  */
@@ -21,11 +21,16 @@ const VERBS: Record<string, { summary: string; load: () => Promise<{ run(argv: s
 
 function usage(): string {
   const lines = Object.entries(VERBS).map(([verb, v]) => `  ${verb.padEnd(10)} ${v.summary}`);
-  return `usage: drukte <verb> [options]\n\nverbs:\n${lines.join('\n')}\n\n'drukte <verb> --help' shows a verb's options.`;
+  return `usage: drukte <verb> [options]\n\nverbs:\n${lines.join('\n')}\n\n'drukte <verb> --help' shows a verb's options; 'drukte --version' the version.`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === '--version' || verb === '-v' || verb === 'version') {
+    const { FIRMWARE_VERSION } = await import('../firmware/identity.ts');
+    process.stdout.write(`drukte ${FIRMWARE_VERSION} (Node.js ${process.versions.node})\n`);
+    return 0;
+  }
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(`${usage()}\n`);
     return verb ? 0 : 2;

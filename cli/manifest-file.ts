@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { formatManifestErrors, validateManifest, type Manifest } from '../shared/manifest.ts';
 import { CliError } from './args.ts';
 
-export function loadManifest(path: string, provisionedAt: number | null): Manifest {
+/** `prepare` may complete the raw data before validation (provision --gateway fills in the gateway's URLs). */
+export function loadManifest(path: string, provisionedAt: number | null, prepare?: (data: unknown) => unknown): Manifest {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -17,7 +18,7 @@ export function loadManifest(path: string, provisionedAt: number | null): Manife
   } catch (err) {
     throw new CliError(`manifest ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
   }
-  const result = validateManifest(data, provisionedAt);
+  const result = validateManifest(prepare ? prepare(data) : data, provisionedAt);
   if (!result.ok) throw new CliError(`manifest ${path} has ${result.errors.length} problem(s):\n${formatManifestErrors(result.errors)}`);
   return result.manifest;
 }

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
 import type { Manifest } from '../shared/manifest.ts';
-import type { AuditEntryJson } from '../gateway/admin-contract.ts';
+import type { AuditEntryJson, Whereabouts } from '../gateway/admin-contract.ts';
 import { CredentialStore } from '../gateway/credentials.ts';
 import { DATABASE_FILE, openDatabase } from '../gateway/db.ts';
 import { InvalidSensorInfo, RegisterError, SqliteSensorRegister, sensorInfoFromManifest, type AuditEntry, type Owner } from '../gateway/register.ts';
@@ -32,6 +32,8 @@ export interface GatewayAdmin {
   readonly where: string;
   /** Fail early (before the bundle is built) when the id cannot be registered; no-op where that cannot be known. */
   preflight(id: string): Promise<void>;
+  /** Where the gateway is reachable (register and broker URLs), where it can say: the admin API. */
+  whereabouts?(): Promise<Whereabouts>;
   /** Register, then run `commit` (the bundle's rename); if `commit` throws, the registration is undone. */
   register(r: Registration, commit: () => void): Promise<void>;
   transfer(id: string, to: Owner, note?: string): Promise<AuditEntryJson>;
@@ -135,6 +137,10 @@ export class AdminApiGateway implements GatewayAdmin {
   }
 
   async preflight(): Promise<void> {}
+
+  async whereabouts(): Promise<Whereabouts> {
+    return this.call(() => this.client.whereabouts());
+  }
 
   async register(r: Registration, commit: () => void): Promise<void> {
     await this.call(() => this.client.registerSensor({ manifest: r.manifest, minimiserHash: r.minimiserHash, bundleHash: r.bundleHash, credential: r.credentialHash }));

@@ -13,19 +13,24 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Manifest } from '../shared/manifest.ts';
+import { ARCHES, type Arch, type Manifest } from '../shared/manifest.ts';
+import { hostArch } from '../firmware/bundle/native.ts';
 import { generateSecret, hashSecret } from '../gateway/credentials.ts';
 import { buildBundle } from '../firmware/bundle/build.ts';
+import { signSensorFromManifest, signText as sharedSignText } from '../shared/sign-text.ts';
 import { BundleError, CREDENTIALS_FILE, SIGN_FILE, type BundleDescriptor } from '../firmware/bundle/identity.ts';
 import { daysLeft } from '../firmware/lifecycle/expiry.ts';
 import { CliError, parse } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
+import { applyWhereabouts } from './provision-whereabouts.ts';
 import { gatewayFromFlags, type GatewayAdmin } from './provision-gateway.ts';
 
-const HELP = `usage: drukte provision --manifest sensor.yaml --out DIR (--gateway-data DIR | --gateway URL --admin-token-file FILE | --no-register)
+const HELP = `usage: drukte provision --manifest sensor.yaml --out DIR [--arch arm64|armv7|x64] (--gateway-data DIR | --gateway URL --admin-token-file FILE | --no-register)
 
   --manifest          the sensor's manifest (YAML or JSON), see examples/
   --out               the bundle directory to create (must not exist yet)
+  --arch              the device's machine: arm64 (Raspberry Pi OS 64-bit), armv7 (32-bit) or x64
+                      (default: this machine's; a warning when the manifest's board says otherwise)
   --gateway-data      register in the gateway's data directory (its SQLite database)
   --gateway           register through the gateway's admin API, e.g. https://gateway.example.nl/
   --admin-token-file  file holding the admin token (one line)
@@ -41,6 +46,8 @@ export interface ProvisionOptions {
   print: (line: string) => void;
   /** The bundle builder (default firmware/bundle/build.ts; tests of the failure paths pass a quick fake). */
   build?: typeof buildBundle;
+  /** The device's machine (default: this machine's). */
+  arch?: Arch;
 }
 
 export interface ProvisionResult {
@@ -50,17 +57,22 @@ export interface ProvisionResult {
   sign: string;
 }
 
-/** The text for the sign under the sensor: plain text, a URL (no QR code). */
+/**
+ * The text for the sign under the sensor (SIGN.txt), in Dutch and English: the same words as `drukte sign`
+ * (shared/sign-text.ts), ending with the register URL framed on a line of its own, to be printed large.
+ */
 export function signText(m: Manifest): string {
-  const o = m.owner;
-  return [
-    `Crowd counter "${m.id}" (drukte)`,
-    'It counts how busy it is here: a number and a level, no images, nobody is followed.',
-    `Why:      ${m.purpose}`,
-    `Owner:    ${o.name}, ${o.organisation} — ${o.email}${o.phone ? `, ${o.phone}` : ''}`,
-    `Until:    ${m.expiresAt} (then it stops by itself)`,
-    `Register: ${m.registerUrl}`,
-  ].join('\n');
+  return sharedSignText(signSensorFromManifest(m)).trimEnd();
+}
+
+/** The machine to build for: --arch, else this machine's; a warning when the manifest's board disagrees. */
+export function targetArch(manifest: Manifest, requested: Arch | undefined, print: (line: string) => void): Arch {
+  const arch = requested ?? hostArch();
+  if (!arch) throw new CliError(`this machine (${process.arch}) is not a bundle target; say which the device is with --arch ${ARCHES.join('|')}`);
+  if (manifest.board && manifest.board.arch !== arch) {
+    print(`! building for ${arch}${requested ? '' : ' (this machine)'}, but the manifest's board is ${manifest.board.arch}${manifest.board.model ? ` (${manifest.board.model})` : ''}: the bundle will not run there; use --arch ${manifest.board.arch}`);
+  }
+  return arch;
 }
 
 export async function provision(opts: ProvisionOptions): Promise<ProvisionResult> {
@@ -68,9 +80,12 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
   const out = resolve(opts.outDir);
   if (existsSync(out)) throw new CliError(`--out ${out} already exists; choose a new directory (a bundle is never overwritten)`);
 
-  const manifest = loadManifest(opts.manifestPath, opts.nowMs);
+  const where = await opts.gateway?.whereabouts?.();
+  const manifest = loadManifest(opts.manifestPath, opts.nowMs, where ? (raw) => applyWhereabouts(raw, where, opts.gateway!.where) : undefined);
   print(`✓ manifest ${opts.manifestPath}: sensor ${manifest.id} (${manifest.driver}), expires ${manifest.expiresAt} (${daysLeft(opts.nowMs, manifest.expiresAt)} days)`);
+  if (where) print(`✓ from the gateway: register ${manifest.registerUrl}, broker ${manifest.gatewayUrl}`);
   await opts.gateway?.preflight(manifest.id);
+  const arch = targetArch(manifest, opts.arch, print);
 
   const password = generateSecret();
   const credentialHash = await hashSecret(password);
@@ -79,8 +94,9 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
   mkdirSync(dirname(out), { recursive: true });
   const tmp = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
   try {
-    const { descriptor } = await (opts.build ?? buildBundle)({ manifest, outDir: tmp, builtAtMs: opts.nowMs });
-    print(`✓ firmware compiled with its identity and expiry built in (minimiser sha256 ${descriptor.minimiser})`);
+    const { descriptor } = await (opts.build ?? buildBundle)({ manifest, outDir: tmp, builtAtMs: opts.nowMs, arch });
+    print(`✓ firmware compiled for ${arch} with its identity and expiry built in (minimiser sha256 ${descriptor.minimiser})`);
+    if (descriptor.deviceBuild?.length) print(`  native code compiled on the device by install/install.sh: ${descriptor.deviceBuild.map((p) => p.replace(/^.*node_modules\//, '')).join(', ')}`);
     print(`✓ bundle sha256 ${descriptor.bundle} (${descriptor.files} files)`);
     writeFileSync(join(tmp, CREDENTIALS_FILE), `${JSON.stringify({ username: manifest.id, password })}\n`, { mode: 0o600 });
     const sign = signText(manifest);
@@ -113,17 +129,18 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
 export async function run(argv: string[]): Promise<number> {
   const o = parse('provision', argv, {
     manifest: { type: 'string' }, out: { type: 'string' }, 'gateway-data': { type: 'string' }, gateway: { type: 'string' },
-    'admin-token-file': { type: 'string' }, 'no-register': { type: 'boolean' },
+    'admin-token-file': { type: 'string' }, 'no-register': { type: 'boolean' }, arch: { type: 'string' },
   }, HELP);
   if (!o) return 0;
   if (!o.manifest || !o.out) throw new CliError(`provision: --manifest and --out are required\n\n${HELP}`);
   const gateway = gatewayFromFlags('provision', o);
   if (!gateway && !o['no-register']) throw new CliError(`provision: say where to register the sensor (--gateway-data or --gateway), or --no-register\n\n${HELP}`);
   if (gateway && o['no-register']) throw new CliError('provision: --no-register contradicts --gateway/--gateway-data');
+  if (o.arch !== undefined && !ARCHES.includes(o.arch as Arch)) throw new CliError(`provision: --arch must be one of ${ARCHES.join(', ')}, got '${o.arch}'`);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print });
-    print(`\nText for the sign under the sensor (also in ${join(result.bundleDir, SIGN_FILE)}):\n\n${result.sign}\n`);
+    const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print, ...(o.arch ? { arch: o.arch as Arch } : {}) });
+    print(`\nText for the sign under the sensor (also in ${join(result.bundleDir, SIGN_FILE)}; print the framed URL large, at least three times the text size):\n\n${result.sign}\n`);
     print(`Next: copy the bundle to the device and install it (hardware/pi/README.md), then run \`drukte doctor\` there.`);
     return 0;
   } catch (err) {

@@ -90,6 +90,11 @@ export async function run(argv: string[]): Promise<number> {
   clock.setWall(Math.floor(clock.now() / W) * W + W);
   pipeline.tick();
   flush();
+  if (pipeline.frames === 0) {
+    // Nothing decoded is never a result: it is a wrong driver, a text dump, or the wrong baud rate at capture time.
+    process.stderr.write(`replay: 0 frames: is this the right driver and a raw capture?\n  --driver ${driver} reads ${driver}'s binary report frames as they come off the serial port (a .hex text dump must be converted to bytes first, see the README; a capture at the wrong baud rate holds no frames).\n`);
+    return 1;
+  }
   process.stderr.write(`replay: ${pipeline.frames} frame(s) decoded\n`);
   return 0;
 }

@@ -51,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`simulate: ${(err as Error).message}`);
   }
 
+  if (!o.pty && process.stdout.isTTY) throw new CliError(`simulate: the simulated radar writes binary frames and stdout is a terminal: redirect them (drukte simulate --driver ${driver} > capture.bin, or | drukte replay --driver ${driver} --input -) or give --pty PATH`);
   let port: SerialPortLike | null = null;
   let wire: RadarWire;
   if (o.pty) {
@@ -65,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const radar = new SimulatedRadar(wire, { driver, people: scenario, clock: systemClock, seed });
   radar.start(systemTimers, 100);
+  // What goes where, on stderr: stdout may be the byte stream itself.
+  process.stderr.write(`simulate: a simulated ${driver} writes its raw report frames (${DEFAULT_BAUD[driver]} baud format, ~10 frames/s, seed ${seed}, peak ${num(o.peak, 4, 'peak')} people) ${o.pty ? `into ${o.pty}` : 'to stdout'}; Ctrl-C stops\n`);
 
   const code = await new Promise<number>((resolve) => {
     const stop = (c: number) => () => resolve(c);

@@ -2,15 +2,15 @@
  * The sensor's identity when run from a source checkout (demo, development). A provisioned bundle carries its own
  * identity in a generated module instead (see `drukte provision`).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../shared/manifest.ts';
 import { hashSources, minimiserHash } from './minimiser-hash.ts';
 import type { SensorIdentity } from './sensor.ts';
 
-/** Repository root (this file lives in firmware/). */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Repository root: this file lives in firmware/, or in dist/firmware/ after `npm run build`. */
+export const REPO_ROOT = [new URL('..', import.meta.url), new URL('../..', import.meta.url)].map((u) => fileURLToPath(u)).find((d) => existsSync(join(d, 'package.json'))) ?? fileURLToPath(new URL('..', import.meta.url));
 
 export const FIRMWARE_VERSION: string = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 

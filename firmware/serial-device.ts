@@ -10,7 +10,7 @@ import { configureLd2450, LD2450_BAUD } from '../hardware/ld2450/driver.ts';
 import { sendConfig, sensorStop } from '../hardware/ti-people/cli-port.ts';
 import { ReconnectingDevice, type LifecycleDeps, type RadarInfo } from './device.ts';
 
-/** UART speed per driver (PROTOCOLS.md §1, §2, §3: the TI data port). */
+/** UART speed per driver (docs/RADAR-PROTOCOLS.md §1, §2, §3: the TI data port). */
 export const DEFAULT_BAUD: Readonly<Record<Exclude<DriverName, 'beam'>, number>> = { ld2450: LD2450_BAUD, ld2410: LD2410_BAUD, 'ti-people': 921600 };
 
 export interface SerialDeviceConfig {
@@ -24,14 +24,14 @@ export interface SerialDeviceConfig {
   ackTimeoutMs?: number;
   ackTries?: number;
   /**
-   * TI people counting: the board's second UART, the CLI port (115200 baud, PROTOCOLS.md §3.4). At each open the
+   * TI people counting: the board's second UART, the CLI port (115200 baud, docs/RADAR-PROTOCOLS.md §3.4). At each open the
    * configuration lines are sent one by one (each must answer `Done`); at stop and at expiry `sensorStop` is sent so
    * the radar stops transmitting.
    */
   tiCli?: { path: string; baudRate?: number; cfg: string; lineTimeoutMs?: number };
 }
 
-/** TI CLI port speed (PROTOCOLS.md §3: CLI/config UART 115200). */
+/** TI CLI port speed (docs/RADAR-PROTOCOLS.md §3: CLI/config UART 115200). */
 export const TI_CLI_BAUD = 115200;
 
 export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & { binding?: SerialBinding }): ReconnectingDevice {

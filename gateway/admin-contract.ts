@@ -10,6 +10,7 @@
  *   GET    /api/admin/sensors/{id}/audit                                  → 200 AuditResponse
  *   POST   /api/admin/readers                      ReaderRequest          → 201 ReaderCredentialResponse
  *   DELETE /api/admin/readers/{username}                                  → 204
+ *   GET    /api/admin/whereabouts                                         → 200 Whereabouts
  *
  * Errors: { error: string, errors?: string[] } with 400 (bad JSON), 401 (no or wrong credential, always before
  * anything else), 404, 409 (exists / retired / owner change outside a transfer), 413, 415, 422 (invalid), 429.
@@ -17,6 +18,20 @@
 import type { AuditAction, Owner, SensorInfo } from './register.ts';
 
 export const ADMIN_PREFIX = '/api/admin/';
+
+/**
+ * Where sensors and people reach this gateway (`drukte provision --gateway` fills a manifest's URLs from it).
+ * Public URLs from `drukte gateway --public-url/--public-mqtt/--public-mqtts`, else derived from the listeners.
+ */
+export interface Whereabouts {
+  /** The public register index, e.g. https://drukte.example.nl/ */
+  http: string;
+  /** A sensor's register page: `{id}` stands for the sensor id, e.g. https://drukte.example.nl/sensors/{id} */
+  registerUrl: string;
+  /** The broker URLs sensors connect to (null: no such listener). */
+  mqtt: string | null;
+  mqtts: string | null;
+}
 
 export interface RegisterSensorRequest {
   /** A sensor manifest as a technician fills it in (shared/manifest.ts); validated like `drukte provision` does. */

@@ -11,7 +11,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import { formatManifestErrors, validateManifest } from '../shared/manifest.ts';
 import { isValidId } from '../shared/topics.ts';
-import type { AuditEntryJson, MqttCredential, SensorCredentialResponse } from './admin-contract.ts';
+import type { AuditEntryJson, MqttCredential, SensorCredentialResponse, Whereabouts } from './admin-contract.ts';
 import { generateSecret, hashSecret, isStoredHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from './credentials.ts';
 import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from './http-kit.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -30,6 +30,8 @@ export interface AdminOptions {
   hashParams: ScryptParams;
   clock: Clock;
   logger: Logger;
+  /** Where this gateway is reachable (GET /api/admin/whereabouts); absent before the listeners are up. */
+  whereabouts?: () => Whereabouts | null;
 }
 
 const NO_CORS = {}; // the admin API is not open data: no Access-Control-Allow-Origin
@@ -95,6 +97,7 @@ export class AdminApi {
     if (rest.length) throw new HttpError(404, 'not found');
     if (kind === 'sensors' && rawId === undefined && m === 'POST') return this.registerSensor(await readJsonBody(req));
     if (kind === 'readers' && rawId === undefined && m === 'POST') return this.createReader(await readJsonBody(req));
+    if (kind === 'whereabouts' && rawId === undefined && m === 'GET') return this.whereabouts();
     const id = decodeId(rawId);
     if (!id) throw new HttpError(404, 'not found');
     if (kind === 'readers' && action === undefined && m === 'DELETE') return this.deleteReader(id);
@@ -106,6 +109,12 @@ export class AdminApi {
     if (action === 'retire') return this.retire(id, await readJsonBody(req));
     if (action === 'credentials') return this.rotate(id, await readJsonBody(req));
     throw new HttpError(404, 'not found');
+  }
+
+  private whereabouts(): Reply {
+    const w = this.o.whereabouts?.();
+    if (!w) throw new HttpError(503, 'the gateway is still starting');
+    return reply(200, w);
   }
 
   /** The manifest (validated as `drukte provision` does) and declared hashes, as a register entry. */

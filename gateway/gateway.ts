@@ -4,11 +4,13 @@
  * configuration (no secrets) is logged once. A failed or aborted start undoes what had started.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import { isValidId } from '../shared/topics.ts';
 import { AdminApi } from './admin.ts';
+import type { Whereabouts } from './admin-contract.ts';
 import { AreaFeed } from './areas.ts';
 import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type TlsMaterial } from './broker.ts';
 import { CredentialStore, DEFAULT_SCRYPT, hashSecret, isStoredHash, type CredentialRole, type ScryptParams } from './credentials.ts';
@@ -58,6 +60,11 @@ export interface GatewayOptions {
   signal?: AbortSignal;
   /** Push the NGSI-LD CrowdFlowObserved entities to this context broker (gateway/ngsi-ld-push.ts). */
   ngsiLd?: { brokerUrl: string; tenant?: string; retryMs?: number; timers?: RetryTimers };
+  /**
+   * How sensors and people reach this gateway from outside (behind a proxy, a DNS name): the register's base URL and
+   * the broker URLs. Served by GET /api/admin/whereabouts; each defaults to the listener's own URL.
+   */
+  publicUrls?: { http?: string; mqtt?: string; mqtts?: string };
 }
 
 export interface GatewayUrls {
@@ -69,6 +76,15 @@ export interface GatewayUrls {
   ws: string | null;
   /** Display page per sensor id. */
   displays: Record<string, string>;
+}
+
+/** A wildcard listen address says nothing about where the gateway is reached: use the machine's name instead. */
+const reachable = (url: string): string => url.replace(/^(\w+:\/\/)(0\.0\.0\.0|\[::\])(?=[:/]|$)/, `$1${hostname()}`);
+
+/** GET /api/admin/whereabouts: the public URLs, or the listeners' own. */
+export function whereabouts(urls: GatewayUrls, pub: GatewayOptions['publicUrls'] = {}): Whereabouts {
+  const http = (pub.http ?? reachable(urls.http)).replace(/\/?$/, '/');
+  return { http, registerUrl: `${http}sensors/{id}`, mqtt: pub.mqtt ?? reachable(urls.mqtt), mqtts: pub.mqtts ?? (urls.mqtts ? reachable(urls.mqtts) : null) };
 }
 
 export interface Gateway {
@@ -198,6 +214,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let areas: AreaFeed | null = null;
   let ingest: Ingest | null = null;
   let ngsiLd: NgsiLdPush | null = null;
+  let urls: GatewayUrls | null = null;
 
   const stopAll = async () => {
     await http?.stop();
@@ -261,6 +278,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const mqttSide = (broker ?? external)!;
     areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
     const admin = new AdminApi({
+      whereabouts: () => (urls ? whereabouts(urls, opts.publicUrls) : null),
       tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b?.disconnect(match) ?? 0, // external mode: the broker's own password file governs sessions
       limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, clock, logger: opts.logger,
     });
@@ -305,7 +323,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // External mode: no listeners of our own; the sensors' URL is the external broker's.
   const brokerHost = broker?.host ?? '';
   const ports = broker?.ports ?? { mqtt: 0, mqtts: null, ws: null };
-  const urls: GatewayUrls = {
+  urls = {
     http: `${httpBase}/`,
     mqtt: broker ? `mqtt://${urlHost(brokerHost)}:${ports.mqtt}` : external!.url,
     mqtts: ports.mqtts === null ? null : `mqtts://${urlHost(opts.mqtts?.host ?? brokerHost)}:${ports.mqtts}`,

@@ -20,8 +20,8 @@ export type DriverEvent =
 /**
  * Nominal report rate per driver (frames/s), used by replay to stamp frames of a capture without timestamps.
  * ti-people: 10 — the legacy people-counting recording runs at ~10 frames/s (frames 170–172 are 93–103 ms apart,
- * ../shared/fixtures/radar/ti_pc3_legacy_decoded_recording_excerpt.csv); the real rate is the cfg's frameCfg period.
- * ld2410: 10 — not stated in PROTOCOLS.md §2; same report cadence as the LD2450 (§1), simulator default.
+ * tests/fixtures/radar/ti_pc3_legacy_decoded_recording_excerpt.csv); the real rate is the cfg's frameCfg period.
+ * ld2410: 10 — not stated in docs/RADAR-PROTOCOLS.md §2; same report cadence as the LD2450 (§1), simulator default.
  */
 export const NOMINAL_FPS: Readonly<Record<DriverName, number>> = { ld2450: 10, 'ti-people': 10, ld2410: 10, beam: 1 };
 

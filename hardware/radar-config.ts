@@ -1,6 +1,6 @@
 /**
  * Command/ACK sessions with Hi-Link radars (LD2450, LD2410): the same envelope (`FD FC FB FA len cmd value 04 03 02 01`,
- * ACK word | 0x0100, u16 status; PROTOCOLS.md §1.2, §2), so the same machinery for both drivers
+ * ACK word | 0x0100, u16 status; docs/RADAR-PROTOCOLS.md §1.2, §2), so the same machinery for both drivers
  * (hardware/ld2450/driver.ts, hardware/ld2410/driver.ts).
  *
  * Every command: write, wait for its ACK (command | 0x0100, status 0) for `timeoutMs`, up to `tries` times. Bytes

@@ -3,6 +3,7 @@
  * are unserialisable by construction (hardware/frame.ts), and any key that smells of positions is censored here.
  * Tests read logs through `memorySink()`.
  */
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 
@@ -44,7 +45,11 @@ export function createLogger(name: string, opts: LogOptions = {}): Logger {
   if (opts.destination) return pino(base, opts.destination as pino.DestinationStream);
   const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } });
+    // Synchronous, in this thread (not a worker transport): lines appear in the order they were logged, so what a
+    // command prints after its logs (the demo's banner) really comes last on the terminal.
+    // Loaded only here (not an import): a sensor bundle logs JSON and does not carry pino-pretty.
+    const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+    return pino(base, pinoPretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', sync: true }));
   }
   return pino(base);
 }

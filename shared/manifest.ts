@@ -42,6 +42,17 @@ export interface Manifest {
   expiresAt: string;
   registerUrl: string;
   gatewayUrl: string;
+  /** Optional: the device the bundle is for; `drukte provision` warns when it builds for another architecture. */
+  board?: Board;
+}
+
+/** Targets a bundle can be built for (`drukte provision --arch`): Node's process.arch x64 / arm64 / arm (ARMv7). */
+export const ARCHES = ['arm64', 'armv7', 'x64'] as const;
+export type Arch = (typeof ARCHES)[number];
+export interface Board {
+  arch: Arch;
+  /** Free text for people, e.g. "Raspberry Pi 4, Raspberry Pi OS 64-bit". */
+  model?: string;
 }
 
 export interface ManifestError {
@@ -51,7 +62,7 @@ export interface ManifestError {
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; errors: ManifestError[] };
 
-const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'heartbeatSeconds', 'expiresAt', 'registerUrl', 'gatewayUrl'];
+const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'heartbeatSeconds', 'expiresAt', 'registerUrl', 'gatewayUrl', 'board'];
 /** Keys that once existed or that people reach for, refused with a pointer to what to use instead. */
 const RETIRED_KEYS: Record<string, string> = {
   expiry: "'expiry' is not a manifest key; use 'expiresAt: YYYY-MM-DD'",
@@ -174,8 +185,14 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     if (days <= 0) err('expiresAt', `${expiresAt} is not in the future`);
     else if (days > MAX_EXPIRY_DAYS) err('expiresAt', `${expiresAt} is more than 2 years after provisioning; choose a date before ${new Date(provisionedAt + MAX_EXPIRY_DAYS * 86_400_000).toISOString().slice(0, 10)}`);
   }
-  if (!isUrl(input.registerUrl)) err('registerUrl', 'required: the public register URL printed under the sensor (http/https)');
-  if (!isUrl(input.gatewayUrl)) err('gatewayUrl', 'required: the gateway broker URL, e.g. mqtts://gateway.example.nl:8883');
+  if (!isUrl(input.registerUrl)) err('registerUrl', 'required: the public register URL printed under the sensor (http/https); `drukte provision --gateway URL` fills it in from the gateway');
+  if (!isUrl(input.gatewayUrl)) err('gatewayUrl', 'required: the gateway broker URL, e.g. mqtts://gateway.example.nl:8883; `drukte provision --gateway URL` fills it in from the gateway');
+  const board = input.board;
+  if (board !== undefined) {
+    if (!isObj(board) || !ARCHES.includes(board.arch as Arch)) err('board.arch', `must be one of ${ARCHES.join(', ')} (arm64: 64-bit Raspberry Pi OS; armv7: 32-bit)`);
+    else if (Object.keys(board).some((k) => k !== 'arch' && k !== 'model')) err('board', "only 'arch' and 'model' are allowed");
+    else if (board.model !== undefined && !isText(board.model, 1, 200)) err('board.model', 'must be a short text');
+  }
 
   if (errors.length) return { ok: false, errors };
   const i = input as Record<string, any>;
@@ -195,6 +212,7 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     expiresAt: expiresAt as string,
     registerUrl: i.registerUrl,
     gatewayUrl: i.gatewayUrl,
+    ...(i.board ? { board: { arch: i.board.arch, ...(i.board.model ? { model: i.board.model.trim() } : {}) } } : {}),
   };
   return { ok: true, manifest };
 }

@@ -97,5 +97,13 @@ export function signText(s: SignSensor): string {
     }
     out.push('');
   }
+  out.push(...framedUrl(s.registerUrl));
   return out.join('\n').trimEnd() + '\n';
+}
+
+/** The register URL on a line of its own in a frame, for printing large (a URL, not a QR code: it can be read aloud). */
+export function framedUrl(url: string): string[] {
+  const bar = '#'.repeat(url.length + 12);
+  const pad = `##${' '.repeat(url.length + 8)}##`;
+  return ['Register — meer informatie / more information:', '', bar, pad, `##    ${url}    ##`, pad, bar];
 }

@@ -1,5 +1,5 @@
 /**
- * MQTT topic contract v1 (docs: ../shared/docs/ARCHITECTURE.md, "MQTT contract v1").
+ * MQTT topic contract v1 (docs: docs/PROTOCOL.md, "MQTT contract v1").
  *
  *   drukte/v1/sensors/{sensorId}/aggregate   sensor → gateway   QoS 1, not retained, CBOR
  *   drukte/v1/sensors/{sensorId}/status      sensor → gateway   QoS 1, retained (+ last will), CBOR

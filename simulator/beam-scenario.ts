@@ -1,5 +1,5 @@
 /**
- * An event entrance with hundreds of visitors, as seen by a two-beam counter in the doorway (PROTOCOLS.md §4), with
+ * An event entrance with hundreds of visitors, as seen by a two-beam counter in the doorway (docs/RADAR-PROTOCOLS.md §4), with
  * ground truth. One cycle is one event: doors open, the hall fills (an S-curve of arrivals), some visitors pop out
  * and back in, everybody leaves, the hall is empty at the end of the cycle; then it repeats.
  *

@@ -1,7 +1,7 @@
 /**
  * A simulated two-beam entrance counter: an EntranceScenario (beam-scenario.ts) played in real time onto a fake
  * GPIO chip, as the receivers' real signal (open collector: a broken beam pulls its line LOW, an intact one lets
- * the pull-up hold it HIGH, PROTOCOLS.md §4). The firmware's beam device reads it through the fake GPIO binding,
+ * the pull-up hold it HIGH, docs/RADAR-PROTOCOLS.md §4). The firmware's beam device reads it through the fake GPIO binding,
  * exactly as it reads onoff on a Pi.
  *
  *   const sim = startSimulatedBeamCounter({ scenario: new EntranceScenario({ seed: 7 }), clock, timers });

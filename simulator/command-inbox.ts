@@ -1,6 +1,6 @@
 /**
  * What a simulated Hi-Link module (LD2450, LD2410) hears from the host: command frames in the shared envelope
- * `FD FC FB FA | u16 length | u16 command | value | 04 03 02 01` (PROTOCOLS.md §1.2, §2), reassembled from any
+ * `FD FC FB FA | u16 length | u16 command | value | 04 03 02 01` (docs/RADAR-PROTOCOLS.md §1.2, §2), reassembled from any
  * chunking, with garbage and bad footers skipped.
  */
 import { COMMAND_FOOTER, COMMAND_HEADER } from '../hardware/ld2450/command.ts';

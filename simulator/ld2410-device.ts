@@ -3,7 +3,7 @@
  * its report stream like the module does. Written independently of the driver (hardware/ld2410/), with its own
  * command-frame reader, so the two check each other.
  *
- * Answers (command/ACK envelope of PROTOCOLS.md §2, the LD2450's):
+ * Answers (command/ACK envelope of docs/RADAR-PROTOCOLS.md §2, the LD2450's):
  *   - Enable (0x00FF), Read parameters (0x0061), Read firmware (0x00A0): the real ACK bytes of
  *     ld2410_real_acks_tasmota_serialbridge.hex (enable `01 00 40 00`, parameters "Default", firmware V1.07.22091516);
  *   - End (0x00FE), Bluetooth (0x00A4, persists, effective after Restart), Restart (0x00A3: ACK, leave configuration

@@ -1,6 +1,6 @@
 /**
  * The byte stream an HLK-LD2410 would emit while watching a scenario: one report frame every ~100 ms (basic, 23 B;
- * now and then an engineering frame, 45 B), PROTOCOLS.md §2.1, with the module's behaviour:
+ * now and then an engineering frame, 45 B), docs/RADAR-PROTOCOLS.md §2.1, with the module's behaviour:
  *   - presence, not people: target state 1 moving / 2 stationary / 3 both, distance of the nearest moving and nearest
  *     still person (cm), an energy % that falls with distance;
  *   - the no-one duration (§2.1 read-parameters: default 5 s): presence is held as "stationary" for that long after

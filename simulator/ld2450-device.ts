@@ -1,6 +1,6 @@
 /**
  * A simulated HLK-LD2450 module on the other end of the UART: answers host commands exactly like the real one
- * (PROTOCOLS.md §1.2; the ACK bytes for enable / read firmware / end are those of ld2450_real_v204_ack_session.hex)
+ * (docs/RADAR-PROTOCOLS.md §1.2; the ACK bytes for enable / read firmware / end are those of ld2450_real_v204_ack_session.hex)
  * and gates the report stream the way the module does. Written independently of the driver (hardware/ld2450/), with
  * its own command-frame reader, so the two check each other.
  *

@@ -1,7 +1,7 @@
 /**
  * The byte stream an HLK-LD2450 would emit while watching a scenario: one 30-byte report frame every ~94 ms
- * (doc: 10 frames/s; real capture: 88–100 ms apart, PROTOCOLS.md §1), with the module's limits and a few glitches:
- *   - field of view: range ≤ maxRangeMm and |azimuth| ≤ halfFovDeg (datasheet: 6 m, ±60°; not in PROTOCOLS.md);
+ * (doc: 10 frames/s; real capture: 88–100 ms apart, docs/RADAR-PROTOCOLS.md §1), with the module's limits and a few glitches:
+ *   - field of view: range ≤ maxRangeMm and |azimuth| ≤ halfFovDeg (datasheet: 6 m, ±60°; not in docs/RADAR-PROTOCOLS.md);
  *   - at most 3 targets, the nearest (encoders/ld2450.ts);
  *   - position noise, a missed detection now and then, a rare ghost target.
  * Every value is a pure function of (seed, frame index k, time), so any time range can be produced on its own and

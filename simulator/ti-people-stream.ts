@@ -1,6 +1,6 @@
 /**
  * The byte stream a TI IWR6843 running people tracking would put on its data UART while watching a scenario: one
- * frame per frame period (frameCfg; default 100 ms — the legacy recording runs at ~10 frames/s, PROTOCOLS.md §3 and
+ * frame per frame period (frameCfg; default 100 ms — the legacy recording runs at ~10 frames/s, docs/RADAR-PROTOCOLS.md §3 and
  * ti_pc3_legacy_decoded_recording_excerpt.csv), with
  *   - a target list TLV (1010, legacy 7) with one 112-byte track per person in view (none → the TLV is left out),
  *   - a compressed point cloud TLV (1020, legacy 6) with a few points per person plus clutter, and a target index

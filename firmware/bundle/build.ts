@@ -2,25 +2,35 @@
  * Build a sensor bundle (used by `drukte provision`; runs on the technician's machine, never on a sensor):
  *
  *   manifest ─► identity module (generated, in memory) ─┐
- *   firmware/bundle/cli.ts + everything it imports ──────┴─► TypeScript compiler API (type-checked, emitted as ES2022)
- *      ─► dist/  +  node_modules/ (only the packages the emitted code imports, and theirs)  +  package.json, bin/
- *      ─► bundle hash (hash.ts) ─► bundle.json
+ *   firmware/bundle/cli.ts + everything it imports ──────┴─► esbuild: the module graph, then each module compiled on
+ *      its own (deterministic: the same source gives the same bytes) ─► dist/
+ *   + minimiser-source/ (the minimiser's TypeScript sources, byte for byte: `drukte audit --bundle` recompiles them
+ *     and compares with dist/) + node_modules/ (only the packages the code imports, and theirs, for the target
+ *     machine: --arch) + package.json, bin/, install/ ─► bundle hash (hash.ts) ─► bundle.json
  *
- * The generated identity replaces firmware/generated/identity.ts only inside the compiler (a virtual file): the
- * repository keeps its placeholder, and nothing is written outside `outDir`. Only firmware/, hardware/, shared/ and
- * the device's CLI entries (cli/ALLOWED_CLI) may end up in dist/; anything else (the gateway, the simulator) is a
- * build error.
+ * esbuild is a run-time dependency (pinned), so provisioning works after `npm ci --omit=dev`; type-checking the tree
+ * is CI's job (`npm run typecheck`). The generated identity replaces firmware/generated/identity.ts only inside the
+ * build (a virtual file): the repository keeps its placeholder, and nothing is written outside `outDir`. Only
+ * firmware/, hardware/, shared/ and the device's CLI entries (ALLOWED_CLI) may end up in dist/; anything else (the
+ * gateway, the simulator) is a build error.
+ *
+ * Native addons: a package's prebuilds/ keeps only the target's folder (linux-arm64, linux-arm, linux-x64); a
+ * platform package for another machine (package.json `cpu`/`os`, e.g. @cbor-extract/cbor-extract-linux-x64) is left
+ * out when optional; node-gyp output (build/ beside a binding.gyp) is shipped only when the target is this machine,
+ * otherwise its sources travel and install/install.sh compiles it on the device (`npm rebuild`). Every `.node` file
+ * that ends up in the bundle is checked to be for the target (native.ts): a bundle for arm64 carries no x86 code.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
-import ts from 'typescript';
-import type { Manifest } from '../../shared/manifest.ts';
+import { build as esbuild, transformSync, type TransformOptions } from 'esbuild';
+import type { Arch, Manifest } from '../../shared/manifest.ts';
 import { FIRMWARE_VERSION, REPO_ROOT } from '../identity.ts';
-import { minimiserHash } from '../minimiser-hash.ts';
+import { MINIMISER_SOURCES, minimiserHash } from '../minimiser-hash.ts';
 import { HASHED, hashBundle } from './hash.ts';
-import { BUNDLE_FILE, BundleError, loadBundleIdentity, type BundleDescriptor, type BundleIdentity } from './identity.ts';
+import { BUNDLE_FILE, BundleError, loadBundleIdentity, MINIMISER_SOURCE_DIR, type BundleDescriptor, type BundleIdentity } from './identity.ts';
+import { foreignNativeFiles, hostArch, machineName, nativeFiles, NODE_ARCH } from './native.ts';
 
 export const ENTRY = 'firmware/bundle/cli.ts';
 export const GENERATED_IDENTITY = 'firmware/generated/identity.ts';
@@ -29,6 +39,21 @@ const ALLOWED_CLI = ['cli/args.ts', 'cli/doctor.ts', 'cli/doctor-checks.ts'];
 /** Deployment files that travel with the bundle (into install/): the Pi install script, its unit, the wiring notes. */
 const PI_FILES = ['install.sh', 'drukte-sensor@.service', 'README.md'];
 
+/** How every module is compiled (also by `drukte audit --bundle`, which recompiles the shipped minimiser sources). */
+const TRANSFORM: TransformOptions = {
+  loader: 'ts', format: 'esm', target: 'es2022', platform: 'node', charset: 'utf8',
+  tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } },
+};
+
+/**
+ * One TypeScript module → JavaScript, deterministically (esbuild, pinned in package.json; no paths or times in the
+ * output). Relative imports name the .ts file in the sources (allowImportingTsExtensions); the output names the .js.
+ */
+export function compileModule(text: string, rel: string): string {
+  const { code } = transformSync(text, { ...TRANSFORM, sourcefile: rel });
+  return code.replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)(["'])(\.\.?\/[^"'\n]*?)\.ts\2/g, (_m, pre: string, q: string, spec: string) => `${pre}${q}${spec}.js${q}`);
+}
+
 export interface BuildOptions {
   manifest: Manifest;
   /** An empty directory to build into (provision builds next to --out and renames at the end). */
@@ -36,6 +61,8 @@ export interface BuildOptions {
   builtAtMs: number;
   /** Repository root (default: this checkout). */
   root?: string;
+  /** The machine the bundle is for (default: this one). */
+  arch?: Arch;
 }
 
 export interface BuildResult {
@@ -46,8 +73,9 @@ export interface BuildResult {
 /** The TypeScript source of the generated identity module. */
 export function renderIdentityModule(identity: BundleIdentity): string {
   return [
-    `// GENERATED by \`drukte provision\` for sensor ${identity.manifest.id}, ${new Date(identity.builtAtMs).toISOString()}. Do not edit:`,
-    '// compiled into the bundle and covered by its hash; a change needs a new, deliberate, audited build.',
+    // `//!` comments survive compilation (esbuild keeps them), so the compiled module says what it is, too.
+    `//! GENERATED by \`drukte provision\` for sensor ${identity.manifest.id}, ${new Date(identity.builtAtMs).toISOString()}. Do not edit:`,
+    '//! compiled into the bundle and covered by its hash; a change needs a new, deliberate, audited build.',
     "import { deepFreeze, type BundleIdentity } from '../bundle/identity.ts';",
     '',
     `export const BUNDLE_IDENTITY: BundleIdentity | null = deepFreeze<BundleIdentity>(${JSON.stringify(identity, null, 2)});`,
@@ -56,60 +84,79 @@ export function renderIdentityModule(identity: BundleIdentity): string {
 }
 
 /**
- * Compile the entry and every module it imports (static and literal dynamic imports, followed from file to file),
- * one file at a time with the repository's compiler options (ts.transpileModule: the code base uses `import type`
- * throughout, verbatimModuleSyntax, so files compile on their own). Type-checking the whole tree is CI's job
- * (`npm run typecheck`); here syntax errors stop the build, and the generated identity is loaded back and compared
- * (buildBundle). Returns the emitted files, relative to distDir.
+ * The modules the entry loads (static imports, re-exports, literal dynamic imports; type-only imports are not code)
+ * and the packages they import, from esbuild's module graph. The generated identity is served from memory.
  */
-function compile(root: string, distDir: string, identitySource: string): string[] {
-  const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));
-  if (config.error) throw new BundleError(`cannot read tsconfig.json: ${ts.flattenDiagnosticMessageText(config.error.messageText, '\n')}`);
-  const options: ts.CompilerOptions = { ...ts.parseJsonConfigFileContent(config.config, ts.sys, root).options, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: false, declaration: false, sourceMap: false };
-  const emitted: string[] = [];
-  const seen = new Set<string>();
-  const queue = [ENTRY];
-  while (queue.length) {
-    const rel = queue.shift()!;
-    if (seen.has(rel)) continue;
-    seen.add(rel);
-    if (!ALLOWED_TOPS.some((t) => rel.startsWith(t)) && !ALLOWED_CLI.includes(rel)) throw new BundleError(`the sensor bundle would include ${rel}; only firmware/, hardware/, shared/ and ${ALLOWED_CLI.join(', ')} may go on a sensor`);
-    const text = rel === GENERATED_IDENTITY ? identitySource : readFileSync(join(root, rel), 'utf8');
-    const out = ts.transpileModule(text, { compilerOptions: options, fileName: join(root, rel), reportDiagnostics: true });
-    const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-    if (errors.length) throw new BundleError(`${rel} does not compile: ${ts.flattenDiagnosticMessageText(errors[0]!.messageText, ' ')}`);
-    const target = join(distDir, rel.replace(/\.ts$/, '.js'));
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, out.outputText);
-    emitted.push(rel.replace(/\.ts$/, '.js'));
-    for (const { fileName: spec } of ts.preProcessFile(text, true, true).importedFiles) {
-      if (!spec.startsWith('.')) continue;
-      if (!spec.endsWith('.ts')) throw new BundleError(`${rel} imports '${spec}': relative imports must name the .ts file`);
-      queue.push(relative(root, join(root, dirname(rel), spec)).split(sep).join('/'));
+async function moduleGraph(root: string, identitySource: string): Promise<{ files: string[]; packages: string[] }> {
+  let metafile;
+  try {
+    ({ metafile } = await esbuild({
+      absWorkingDir: root, entryPoints: [ENTRY], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm',
+      target: 'es2022', packages: 'external', logLevel: 'silent', outfile: join(root, '.drukte-bundle-graph.js'),
+      tsconfigRaw: TRANSFORM.tsconfigRaw as string,
+      plugins: [{ name: 'drukte-identity', setup(b) {
+        b.onLoad({ filter: /[\\/]firmware[\\/]generated[\\/]identity\.ts$/ }, () => ({ contents: identitySource, loader: 'ts' }));
+      } }],
+    }));
+  } catch (err) {
+    const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
+    throw new BundleError(`the firmware does not compile: ${first ? `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}` : (err as Error).message}`);
+  }
+  const builtins = new Set(builtinModules);
+  const packages = new Set<string>();
+  const files = Object.keys(metafile.inputs).map((f) => f.split(sep).join('/'));
+  for (const input of Object.values(metafile.inputs)) {
+    for (const imp of input.imports) {
+      if (!imp.external) continue;
+      const s = imp.path;
+      if (s.startsWith('node:') || builtins.has(s) || s.startsWith('.') || s.startsWith('/')) continue;
+      packages.add(s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!);
     }
   }
-  return emitted.sort();
+  return { files: files.sort(), packages: [...packages].sort() };
 }
 
-/** Bare package names the emitted code imports (static, re-exports and literal dynamic imports; no built-ins). */
-export function importedPackages(distDir: string, files: readonly string[]): string[] {
-  const builtins = new Set(builtinModules);
-  const names = new Set<string>();
-  for (const f of files) {
-    for (const { fileName: s } of ts.preProcessFile(readFileSync(join(distDir, f), 'utf8'), true, true).importedFiles) {
-      if (s.startsWith('.') || s.startsWith('/') || s.startsWith('node:') || builtins.has(s)) continue;
-      names.add(s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!);
-    }
+/** Compile every module of the graph into distDir (same layout, .js). Returns the emitted files, relative to distDir. */
+function compile(root: string, distDir: string, files: readonly string[], identitySource: string): string[] {
+  const emitted: string[] = [];
+  for (const rel of files) {
+    if (!ALLOWED_TOPS.some((t) => rel.startsWith(t)) && !ALLOWED_CLI.includes(rel)) throw new BundleError(`the sensor bundle would include ${rel}; only firmware/, hardware/, shared/ and ${ALLOWED_CLI.join(', ')} may go on a sensor`);
+    if (!rel.endsWith('.ts')) throw new BundleError(`the sensor bundle would include ${rel}; only TypeScript modules are compiled into it`);
+    const text = rel === GENERATED_IDENTITY ? identitySource : readFileSync(join(root, rel), 'utf8');
+    const target = join(distDir, rel.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, compileModule(text, rel));
+    emitted.push(rel.replace(/\.ts$/, '.js'));
   }
-  return [...names].sort();
+  return emitted;
 }
 
 /** Files in packages that never run (type declarations, TypeScript sources, source maps, docs): not copied. */
 const NOT_RUN = /\.(d\.[cm]?ts|[cm]?ts|map|md|markdown)$/i;
 
-/** Copy the packages and their dependencies (as installed in `root`) into `<outDir>/node_modules`, same layout. */
-function copyPackages(root: string, outDir: string, packages: readonly string[]): number {
+interface PackageJson {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  cpu?: string[];
+  os?: string[];
+}
+
+/** npm's `cpu`/`os` rule: a list of allowed values, or of `!value`s that are excluded. */
+function allows(list: string[] | undefined, value: string): boolean {
+  if (!list?.length) return true;
+  if (list.includes(`!${value}`)) return false;
+  return list.some((v) => !v.startsWith('!')) ? list.includes(value) : true;
+}
+
+/**
+ * Copy the packages and their dependencies (as installed in `root`) into `<outDir>/node_modules`, same layout, for
+ * the target machine (see the file comment). Returns the packages whose native code the device must compile.
+ */
+function copyPackages(root: string, outDir: string, packages: readonly string[], arch: Arch): string[] {
+  const nodeArch = NODE_ARCH[arch];
+  const sameMachine = hostArch() === arch;
   const copied = new Set<string>();
+  const deviceBuild: string[] = [];
   const find = (name: string, from: string): string | null => {
     for (let d = from; ; d = dirname(d)) {
       const p = join(d, 'node_modules', name);
@@ -125,14 +172,38 @@ function copyPackages(root: string, outDir: string, packages: readonly string[])
       throw new BundleError(`package '${name}' is needed on the sensor but not installed here; run npm ci first`);
     }
     if (copied.has(dir)) return;
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+    if (!allows(pkg.cpu, nodeArch) || !allows(pkg.os, 'linux')) {
+      if (optional) return; // a platform package for another machine (its JavaScript falls back without it)
+      throw new BundleError(`package '${name}' only runs on ${pkg.os?.join('/') ?? 'any OS'} ${pkg.cpu?.join('/') ?? ''}, not on linux-${nodeArch}`);
+    }
     copied.add(dir);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
-    cpSync(dir, join(outDir, relative(root, dir)), { recursive: true, dereference: true, filter: (src) => !src.startsWith(join(dir, 'node_modules')) && !src.includes(`${sep}.bin`) && !NOT_RUN.test(src) });
+    const gyp = existsSync(join(dir, 'binding.gyp'));
+    const buildDir = join(dir, 'build');
+    const prebuilds = join(dir, 'prebuilds');
+    const rel = relative(root, dir).split(sep).join('/');
+    // An optional package's addon is optional too (cbor-extract: cbor-x falls back to JavaScript without it).
+    if (gyp && !optional && !existsSync(join(dir, 'prebuilds', `linux-${nodeArch}`)) && (!sameMachine || !existsSync(join(buildDir, 'Release')))) deviceBuild.push(rel);
+    cpSync(dir, join(outDir, relative(root, dir)), {
+      recursive: true, dereference: true,
+      filter: (src) => {
+        if (src.startsWith(join(dir, 'node_modules')) || src.includes(`${sep}.bin`) || NOT_RUN.test(src)) return false;
+        if (src.startsWith(`${prebuilds}${sep}`)) return relative(prebuilds, src).split(sep)[0] === `linux-${nodeArch}`;
+        if (gyp && (src === buildDir || src.startsWith(`${buildDir}${sep}`))) {
+          // node-gyp output: only the addon itself, and only for this machine (config.gypi, Makefiles and objects
+          // hold this machine's paths); for another machine install.sh compiles it on the device.
+          if (!sameMachine) return false;
+          const r = relative(buildDir, src).split(sep);
+          return src === buildDir || (r[0] === 'Release' && (r.length === 1 || (r.length === 2 && r[1]!.endsWith('.node'))));
+        }
+        return true;
+      },
+    });
     for (const d of Object.keys(pkg.dependencies ?? {})) visit(d, dir, Boolean(pkg.optionalDependencies?.[d]));
     for (const d of Object.keys(pkg.optionalDependencies ?? {})) visit(d, dir, true);
   };
   for (const p of packages) visit(p, root, false);
-  return copied.size;
+  return deviceBuild.sort();
 }
 
 function gitSource(root: string): BundleDescriptor['source'] {
@@ -148,13 +219,23 @@ function gitSource(root: string): BundleDescriptor['source'] {
 /** Build the bundle's code into `outDir` and describe it in bundle.json. Credentials and sign are the caller's. */
 export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const root = opts.root ?? REPO_ROOT;
+  const arch = opts.arch ?? hostArch();
+  if (!arch) throw new BundleError(`this machine (${process.arch}) is not a bundle target; choose one with --arch arm64|armv7|x64`);
   const identity: BundleIdentity = { format: 1, manifest: opts.manifest, builtAtMs: opts.builtAtMs, firmware: FIRMWARE_VERSION, minimiser: minimiserHash(root) };
+  const identitySource = renderIdentityModule(identity);
   const distDir = join(opts.outDir, 'dist');
   writeFileSync(join(opts.outDir, 'package.json'), `${JSON.stringify({ name: `drukte-sensor-${opts.manifest.id}`, version: FIRMWARE_VERSION, private: true, type: 'module', bin: { drukte: 'bin/drukte.js' } }, null, 2)}\n`);
-  const emitted = compile(root, distDir, renderIdentityModule(identity));
+  const graph = await moduleGraph(root, identitySource);
+  const emitted = compile(root, distDir, graph.files, identitySource);
   if (!emitted.includes('firmware/generated/identity.js')) throw new BundleError('the generated identity module was not compiled into the bundle');
   if (JSON.stringify(await loadBundleIdentity(opts.outDir)) !== JSON.stringify(identity)) throw new BundleError('the compiled identity module does not hold the identity it was generated from');
-  copyPackages(root, opts.outDir, importedPackages(distDir, emitted));
+  for (const f of MINIMISER_SOURCES) {
+    mkdirSync(dirname(join(opts.outDir, MINIMISER_SOURCE_DIR, f)), { recursive: true });
+    cpSync(join(root, f), join(opts.outDir, MINIMISER_SOURCE_DIR, f));
+  }
+  const deviceBuild = copyPackages(root, opts.outDir, graph.packages, arch);
+  const foreign = foreignNativeFiles(opts.outDir, arch);
+  if (foreign.length) throw new BundleError(`native code for another machine would go into an ${arch} bundle: ${foreign.map((f) => `${f.path} (${machineName(f.machine)})`).join(', ')}`);
   mkdirSync(join(opts.outDir, 'bin'));
   writeFileSync(join(opts.outDir, 'bin', 'drukte.js'), "#!/usr/bin/env node\n// drukte on a sensor: `drukte sensor` and `drukte doctor` from this bundle's compiled code.\nimport '../dist/firmware/bundle/cli.js';\n");
   chmodSync(join(opts.outDir, 'bin', 'drukte.js'), 0o755);
@@ -165,6 +246,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const descriptor: BundleDescriptor = {
     format: 1, sensor: m.id, expiresAt: m.expiresAt, builtAt: new Date(opts.builtAtMs).toISOString(), builtAtMs: opts.builtAtMs,
     firmware: identity.firmware, minimiser: identity.minimiser, bundle: hash, hashed: HASHED, files, registerUrl: m.registerUrl, source: gitSource(root),
+    arch, native: nativeFiles(opts.outDir).map((f) => f.path), deviceBuild,
   };
   writeFileSync(join(opts.outDir, BUNDLE_FILE), `${JSON.stringify(descriptor, null, 2)}\n`);
   return { identity, descriptor };

@@ -7,16 +7,28 @@
  *   bundle hash = sha256 of the concatenation
  *
  * HASHED is the code that runs: package.json, bin/, dist/ (compiled firmware with its identity), install/ (the Pi's
- * install script and systemd unit, run as root) and node_modules/.
- * Not hashed: bundle.json (it holds the hash), credentials.json (a secret, not code) and SIGN.txt (text for people).
- * Recompute by hand: `cd BUNDLE && find package.json bin dist install node_modules -type f | LC_ALL=C sort | while read f;
+ * install script and systemd unit, run as root), minimiser-source/ (the minimiser's sources, which `drukte audit`
+ * recompiles and compares with dist/) and node_modules/.
+ * Not hashed: bundle.json (it holds the hash), credentials.json (a secret, not code), SIGN.txt (text for people) and
+ * node-gyp output (the build/ folder of a package with a binding.gyp): a native addon without a prebuild for the
+ * target is compiled on the device by install.sh, from the package's hashed sources, so its bytes cannot be known at
+ * provisioning. Its machine is checked instead (native.ts, checkBundle, doctor).
+ * Recompute by hand: `cd BUNDLE && find package.json bin dist install minimiser-source node_modules -type f
+ * | grep -v -E "^($(find node_modules -name binding.gyp -printf '%h/build/|')x)" | LC_ALL=C sort | while read f;
  * do printf '%s\n%s\n' "$f" "$(sha256sum < "$f" | cut -d' ' -f1)"; done | sha256sum`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const HASHED = ['package.json', 'bin', 'dist', 'install', 'node_modules'] as const;
+export const HASHED = ['package.json', 'bin', 'dist', 'install', 'minimiser-source', 'node_modules'] as const;
+
+/** Whether a bundle path lies in node-gyp output (`…/build/…` beside a `binding.gyp`): compiled on the device, not hashed. */
+export function isDeviceBuilt(dir: string, rel: string): boolean {
+  const parts = rel.split('/');
+  const at = parts.indexOf('build', 1);
+  return parts[0] === 'node_modules' && at > 0 && existsSync(join(dir, ...parts.slice(0, at), 'binding.gyp'));
+}
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -27,6 +39,7 @@ export function bundleFiles(dir: string): string[] {
     const st = lstatSync(join(dir, rel));
     if (st.isSymbolicLink()) throw new Error(`the bundle holds a symbolic link (${rel}); a bundle must be plain files`);
     if (st.isFile()) out.push(rel);
+    else if (st.isDirectory() && rel.endsWith('/build') && isDeviceBuilt(dir, rel)) return;
     else if (st.isDirectory()) for (const name of readdirSync(join(dir, rel))) walk(`${rel}/${name}`);
   };
   for (const top of HASHED) if (existsSync(join(dir, top))) walk(top);

@@ -5,8 +5,9 @@
  *     bundle.json         BundleDescriptor: sensor, expiry, build time, firmware, minimiser hash, bundle hash
  *     credentials.json    0600, the sensor's MQTT username and password (a secret: not part of the hashed code)
  *     SIGN.txt            the text for the sign under the sensor
- *     package.json  bin/drukte.js  dist/…  install/…  node_modules/…   the hashed code (firmware/bundle/hash.ts);
- *                                                                     install/ = hardware/pi/ (install.sh, unit, notes)
+ *     package.json  bin/drukte.js  dist/…  install/…  minimiser-source/…  node_modules/…
+ *                         the hashed code (firmware/bundle/hash.ts); install/ = hardware/pi/ (install.sh, unit, notes);
+ *                         minimiser-source/ = the minimiser's sources, which `drukte audit --bundle` recompiles
  *
  * The identity (id, purpose, expiry, minimisation, broker URL) lives only in the generated module
  * dist/firmware/generated/identity.js, compiled from firmware/generated/identity.ts at provisioning. The sensor
@@ -16,7 +17,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Manifest } from '../../shared/manifest.ts';
+import type { Arch, Manifest } from '../../shared/manifest.ts';
 import type { SensorIdentity } from '../sensor.ts';
 
 export interface BundleIdentity {
@@ -46,6 +47,12 @@ export interface BundleDescriptor {
   registerUrl: string;
   /** The source the bundle was built from, when known (git). */
   source: { commit: string | null; dirty: boolean | null };
+  /** The machine the bundle was built for (`drukte provision --arch`). */
+  arch?: Arch;
+  /** Native addons shipped (`.node` files, all for `arch`). */
+  native?: string[];
+  /** Packages whose native addon install.sh compiles on the device (no prebuild for `arch`), e.g. node_modules/epoll. */
+  deviceBuild?: string[];
 }
 
 export interface SensorCredentials {
@@ -56,6 +63,8 @@ export interface SensorCredentials {
 export const BUNDLE_FILE = 'bundle.json';
 export const CREDENTIALS_FILE = 'credentials.json';
 export const SIGN_FILE = 'SIGN.txt';
+/** Where the minimiser's TypeScript sources travel in a bundle (the files of MINIMISER_SOURCES, same paths). */
+export const MINIMISER_SOURCE_DIR = 'minimiser-source';
 /** Where the compiled identity module sits inside a bundle. */
 export const IDENTITY_MODULE = 'dist/firmware/generated/identity.js';
 

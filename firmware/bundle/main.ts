@@ -8,6 +8,8 @@
  * Everything that can refuse is checked before the device is opened; a refusal is a BundleRefused (exit 78, which
  * the systemd unit does not restart: hardware/pi/drukte-sensor@.service).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock, type Clock } from '../../shared/clock.ts';
 import { createLogger, type Logger } from '../../shared/log.ts';
 import { DataDirMismatch, Lifecycle, LifecycleRefused } from '../lifecycle/lifecycle.ts';
@@ -17,7 +19,9 @@ import { DEFAULT_BAUD } from '../serial-device.ts';
 import { startSensor, type RunningSensor } from '../sensor.ts';
 import { settingsFromManifest } from '../settings.ts';
 import { BUNDLE_IDENTITY } from '../generated/identity.ts';
+import { redactUrl } from '../egress/egress.ts';
 import { hashBundle } from './hash.ts';
+import { foreignNativeFiles, hostArch, machineName } from './native.ts';
 import { BundleError, readCredentials, readDescriptor, sensorIdentity, type BundleIdentity } from './identity.ts';
 
 /** Exit status for "will not run as installed" (EX_CONFIG): systemd's RestartPreventExitStatus. */
@@ -39,6 +43,8 @@ export interface RunBundleOptions {
   tickMs?: number | null;
   /** Default: the compiled-in identity. */
   identity?: BundleIdentity | null;
+  /** The broker, when the gateway moved after provisioning (`drukte sensor --broker`); default: the compiled-in one. */
+  brokerUrl?: string;
   /**
    * Once expired, how long to try to reach the broker to announce `expired` before ending anyway, ms (default
    * 60 000). The gateway may refuse an expired sensor's login; it shows the expiry from its own register then.
@@ -65,12 +71,31 @@ export function checkBundle(bundleDir: string, identity: BundleIdentity | null):
     if (descriptor.sensor !== id) throw new BundleRefused(`bundle.json describes sensor '${descriptor.sensor}' but this code is compiled for '${id}': reinstall the bundle`);
     const { hash } = hashBundle(bundleDir);
     if (hash !== descriptor.bundle) throw new BundleRefused(`the bundle's code was changed after provisioning (hash ${hash.slice(0, 12)}…, provisioned ${descriptor.bundle.slice(0, 12)}…): reinstall it`);
+    nativeCheck(bundleDir, descriptor.deviceBuild ?? [], identity.manifest.driver === 'beam');
     const creds = readCredentials(bundleDir);
     if (creds.username !== id) throw new BundleRefused(`credentials.json belongs to '${creds.username}', not to '${id}': reinstall the bundle`);
     return { identity, hash, ...creds };
   } catch (err) {
     if (err instanceof BundleError) throw new BundleRefused(err.message);
     throw err;
+  }
+}
+
+/**
+ * Every native addon in the bundle must be for this machine: a bundle built for another one fails at the first
+ * import with "invalid ELF header". `needsDeviceBuild`: the addons install.sh compiles here must be there (the beam
+ * counter's GPIO watcher, epoll; the radars do not load it).
+ */
+export function nativeCheck(bundleDir: string, deviceBuild: readonly string[], needsDeviceBuild: boolean, arch: string = process.arch): void {
+  const here = hostArch(arch);
+  if (!here) throw new BundleRefused(`this machine (${arch}) cannot run a drukte bundle; drukte bundles are built for arm64, armv7 or x64`);
+  const foreign = foreignNativeFiles(bundleDir, here);
+  if (foreign.length) {
+    throw new BundleRefused(`the bundle's native code is for another machine: ${foreign.map((f) => `${f.path} is ${machineName(f.machine)}`).join('; ')}; this machine is ${here}. Provision the bundle again with \`drukte provision --arch ${here}\` (or re-run install/install.sh, which compiles the addons without a prebuild on the device)`);
+  }
+  if (needsDeviceBuild) {
+    const missing = deviceBuild.filter((p) => !existsSync(join(bundleDir, p, 'build', 'Release')));
+    if (missing.length) throw new BundleRefused(`native code not compiled on this device yet: ${missing.join(', ')}; install the bundle with install/install.sh (it runs npm rebuild), or run \`npm rebuild\` in ${bundleDir}`);
   }
 }
 
@@ -86,13 +111,14 @@ export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> 
     throw err;
   }
 
+  if (opts.brokerUrl && opts.brokerUrl !== m.gatewayUrl) logger.info({ broker: redactUrl(opts.brokerUrl), compiledIn: redactUrl(m.gatewayUrl) }, 'broker given with --broker, not the compiled-in one (identity, credentials and expiry stay compiled in)');
   if (lifecycle.phase === 'expired') logger.warn({ expiresAt: m.expiresAt, tombstone: lifecycle.tombstoned }, 'sensor expired: the device stays closed; announcing expired only');
 
   const sensor = await startSensor({
     identity: sensorIdentity(identity, hash),
     driver: m.driver,
     settings: settingsFromManifest(m),
-    broker: { url: m.gatewayUrl, username, password },
+    broker: { url: opts.brokerUrl ?? m.gatewayUrl, username, password },
     dataDir: opts.dataDir,
   }, {
     device: opts.device,

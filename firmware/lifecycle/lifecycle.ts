@@ -92,11 +92,13 @@ export class Lifecycle implements SensorLifecycle {
     if (!Number.isFinite(opts.builtAtMs)) throw new LifecycleRefused('the bundle has no valid build time');
     if (!expiryWithinBound(opts.expiresAt, opts.builtAtMs)) throw new LifecycleRefused(`expiry ${opts.expiresAt} is more than 2 years after the bundle was built; provision a new bundle`);
 
-    const { record, tombstone } = opts.store.load();
+    const { record, tombstone, fresh } = opts.store.load();
     for (const owner of [record?.sensor, tombstone?.sensor]) {
       if (owner && owner !== opts.sensorId) throw new DataDirMismatch(opts.sensorId, owner);
     }
-    if (record === null || record.highWaterMs === null) this.log.warn('no readable time high-water mark in the data directory; starting from the bundle build time');
+    // A first start has no high-water mark yet: nothing is wrong. One that exists but cannot be read is worth a warning.
+    if (record === null && fresh) this.log.info('first start in this data directory: the time high-water mark starts at the bundle build time');
+    else if (record === null || record.highWaterMs === null) this.log.warn('no readable time high-water mark in the data directory; starting from the bundle build time');
 
     this.tombstoned = tombstone !== null;
     this.high = Math.max(opts.builtAtMs, record?.highWaterMs ?? -Infinity, tombstone?.at ?? -Infinity, opts.clock.now());

@@ -29,8 +29,11 @@ export interface LifecycleRecord {
 }
 
 export interface LifecycleStore {
-  /** What the data directory holds; `record` is null when there is no (readable) lifecycle file. */
-  load(): { record: LifecycleRecord | null; tombstone: Tombstone | null };
+  /**
+   * What the data directory holds; `record` is null when there is no (readable) lifecycle file. `fresh`: there is
+   * none at all (a first start), as opposed to one that cannot be read.
+   */
+  load(): { record: LifecycleRecord | null; tombstone: Tombstone | null; fresh?: boolean };
   saveHighWater(sensor: string, highWaterMs: number): void;
   saveTombstone(tombstone: { sensor: string; expiresAt: string; at: number }): void;
 }
@@ -54,7 +57,8 @@ function readJson(path: string): Record<string, unknown> | null {
 export class FileLifecycleStore implements LifecycleStore {
   constructor(readonly dataDir: string) {}
 
-  load(): { record: LifecycleRecord | null; tombstone: Tombstone | null } {
+  load(): { record: LifecycleRecord | null; tombstone: Tombstone | null; fresh: boolean } {
+    const fresh = !existsSync(join(this.dataDir, LIFECYCLE_FILE));
     const r = readJson(join(this.dataDir, LIFECYCLE_FILE));
     const record = r ? { sensor: isText(r.sensor) ? r.sensor : null, highWaterMs: isTime(r.highWaterMs) ? r.highWaterMs : null } : null;
     let tombstone: Tombstone | null = null;
@@ -63,7 +67,7 @@ export class FileLifecycleStore implements LifecycleStore {
       const t = readJson(tombPath);
       tombstone = { sensor: isText(t?.sensor) ? t.sensor : null, expiresAt: isText(t?.expiresAt) ? t.expiresAt : null, at: isTime(t?.at) ? t.at : null };
     }
-    return { record, tombstone };
+    return { record, tombstone, fresh };
   }
 
   saveHighWater(sensor: string, highWaterMs: number): void {
@@ -85,7 +89,7 @@ export class MemoryLifecycleStore implements LifecycleStore {
   fail: NodeJS.ErrnoException | null = null;
 
   load() {
-    return { record: this.record ? { ...this.record } : null, tombstone: this.tombstone ? { ...this.tombstone } : null };
+    return { record: this.record ? { ...this.record } : null, tombstone: this.tombstone ? { ...this.tombstone } : null, fresh: this.record === null };
   }
 
   saveHighWater(sensor: string, highWaterMs: number): void {

@@ -1,7 +1,7 @@
 /**
  * Two-beam bidirectional entrance counter (pure: no IO, no clock reads; every call carries its time).
  *
- * Wiring (PROTOCOLS.md §4): two IR break-beams A and B a few cm apart across a doorway, closer together than a
+ * Wiring (docs/RADAR-PROTOCOLS.md §4): two IR break-beams A and B a few cm apart across a doorway, closer together than a
  * person is deep, so a person walking through breaks both at once for a moment. Receivers are open-collector:
  * with a pull-up a line reads HIGH while its beam is intact and LOW while it is broken (the GPIO glue in source.ts
  * turns levels into broken / intact).

@@ -5,7 +5,7 @@
  *
  * Pins are BCM numbers, resolved to kernel GPIO numbers against the header gpiochip's base read from sysfs
  * (hardware/bindings/gpio-chip.ts), or against an explicit `chipBase`. Break = LOW with a pull-up by default
- * (PROTOCOLS.md §4); `brokenLevel: 1` for active-high receivers.
+ * (docs/RADAR-PROTOCOLS.md §4); `brokenLevel: 1` for active-high receivers.
  *
  * The counter lives as long as this object: closing and reopening the lines (after a GPIO fault) keeps the count.
  */

@@ -2,7 +2,7 @@
  * The fake GPIO backend: an in-memory chip with the shape of onoff's Gpio (gpio.ts GpioBackend), handed to the same
  * BoundGpioBinding as the real one.
  *
- * Electrical model (enough for open-collector sensors, PROTOCOLS.md §4): each line is either driven (0/1) by
+ * Electrical model (enough for open-collector sensors, docs/RADAR-PROTOCOLS.md §4): each line is either driven (0/1) by
  * whatever is wired to it, or released; a released line reads its pull level (up → 1, down → 0, none → 0 here,
  * a floating input on real hardware). A break-beam receiver pulls its line LOW while the beam is broken and
  * releases it otherwise: `chip.drive(line, 0)` / `chip.release(line)`.

@@ -3,7 +3,7 @@
  * beam device so that serial-only sensors never load epoll.
  *
  * Limits of sysfs GPIO that matter here:
- *   - it cannot set pull resistors. The beam receivers are open-collector and need a pull-up (PROTOCOLS.md §4):
+ *   - it cannot set pull resistors. The beam receivers are open-collector and need a pull-up (docs/RADAR-PROTOCOLS.md §4):
  *     set it at boot in /boot/firmware/config.txt, e.g. `gpio=17,27=ip,pu` (lines report pullApplied = false);
  *   - onoff always uses /sys/class/gpio; its numbers are kernel GPIO numbers (see gpio-chip.ts for BCM → kernel);
  *   - `accessible` is false where /sys/class/gpio/export cannot be opened (no sysfs GPIO, or no permission).

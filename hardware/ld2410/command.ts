@@ -1,7 +1,7 @@
 /**
  * HLK-LD2410 commands and ACKs (pure: no IO).
  *
- * The LD2410 uses the LD2450's command/ACK envelope unchanged (PROTOCOLS.md §2: `FD FC FB FA len cmd value 04 03 02 01`,
+ * The LD2410 uses the LD2450's command/ACK envelope unchanged (docs/RADAR-PROTOCOLS.md §2: `FD FC FB FA len cmd value 04 03 02 01`,
  * ACK word | 0x0100, u16 status, return data; Enable 0x00FF value 0x0001 → ACK data `01 00 40 00`; End 0x00FE), so the
  * framing, encoder and ACK decoder are imported from hardware/ld2450/command.ts, not copied. This file adds the
  * LD2410's own command words and return-data decoders.

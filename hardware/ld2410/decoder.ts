@@ -1,6 +1,6 @@
 /**
  * HLK-LD2410 incremental framing: bytes in any chunking ─► report / ACK / noise events. Synchronous and IO-free;
- * `parser.ts` wraps it as a stream. Framing facts from ../shared/fixtures/radar/PROTOCOLS.md §2.1 (report
+ * `parser.ts` wraps it as a stream. Framing facts from docs/RADAR-PROTOCOLS.md §2.1 (report
  * `F4 F3 F2 F1 len … 55 00 F8 F7 F6 F5`, 23 or 45 bytes) and §2 / §1.2 (command/ACK `FD FC FB FA len … 04 03 02 01`).
  *
  * Rules (as the LD2450 decoder, hardware/ld2450/decoder.ts):

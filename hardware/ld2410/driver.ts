@@ -1,5 +1,5 @@
 /**
- * HLK-LD2410 configuration at start-up, over any SerialPortLike (PROTOCOLS.md §2: the LD2450's command/ACK envelope;
+ * HLK-LD2410 configuration at start-up, over any SerialPortLike (docs/RADAR-PROTOCOLS.md §2: the LD2450's command/ACK envelope;
  * frames in command.ts, which reuses hardware/ld2450/command.ts).
  *
  *   enable configuration (0x00FF, value 0x0001) ─► read firmware (0x00A0)
@@ -14,7 +14,7 @@
  *
  * Facts and their sources:
  *   - Enable ACK `… 08 00 FF 01 00 00 01 00 40 00 …` and Read firmware ACK `… 0C 00 A0 01 00 00 00 01 07 01 16 15 09 22 …`
- *     are real (../shared/fixtures/radar/ld2410_real_acks_tasmota_serialbridge.hex). The firmware data has the LD2450
+ *     are real (tests/fixtures/radar/ld2410_real_acks_tasmota_serialbridge.hex). The firmware data has the LD2450
  *     layout (type u16, major u16 printed hex, minor u32 printed hex): decodeFirmwareVersion gives "V1.07.22091516",
  *     the value Tasmota's own annotation states.
  *   - Uncertain (no LD2410 capture in the fixtures): the MAC reply while Bluetooth is off. The LD2450 rule

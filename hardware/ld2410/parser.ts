@@ -4,7 +4,7 @@
  *
  *   port.pipe(new Ld2410Parser()).on('data', (e: Ld2410Event) => …)
  *
- * Writable side: raw bytes at 256000 8N1 (PROTOCOLS.md §2). Readable side (object mode):
+ * Writable side: raw bytes at 256000 8N1 (docs/RADAR-PROTOCOLS.md §2). Readable side (object mode):
  *   { type: 'report', frame: RawFrame }              one per valid basic/engineering report (§2.1); presence only:
  *                                                     RawFrame.fromOccupancy(state ≠ 0 ? 1 : 0)
  *   { type: 'ack', command, status, data: Buffer }   one per valid ACK frame (LD2450 envelope, §2 / §1.2)

@@ -1,7 +1,7 @@
 /**
  * HLK-LD2410 / LD2410B / LD2410C report frame decoder (pure: no IO, no clock).
  *
- * Source: ../shared/fixtures/radar/PROTOCOLS.md §2.1 (Tasmota xsns_102_ld2410.ino layout comment; morian/aio-ld2410
+ * Source: docs/RADAR-PROTOCOLS.md §2.1 (Tasmota xsns_102_ld2410.ino layout comment; morian/aio-ld2410
  * report.py). All multi-byte fields little-endian.
  *
  *   offset 0           4        6    7    8      9        11    12       14    15       17

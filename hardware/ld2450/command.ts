@@ -1,7 +1,7 @@
 /**
  * HLK-LD2450 command and ACK frames (pure: no IO).
  *
- * Source: ../shared/fixtures/radar/PROTOCOLS.md §1.2 (Hi-Link "Serial Communication Protocol V1.03" §2.1–2.2;
+ * Source: docs/RADAR-PROTOCOLS.md §1.2 (Hi-Link "Serial Communication Protocol V1.03" §2.1–2.2;
  * ESPHome ld2450.cpp). Same envelope both ways, little-endian:
  *
  *   0           4        6              8                 6+len         10+len

@@ -1,6 +1,6 @@
 /**
  * HLK-LD2450 incremental framing: bytes in any chunking ─► report / ACK / noise events. Synchronous and IO-free;
- * `parser.ts` wraps it as a stream. Framing facts from ../shared/fixtures/radar/PROTOCOLS.md §1.1 (report
+ * `parser.ts` wraps it as a stream. Framing facts from docs/RADAR-PROTOCOLS.md §1.1 (report
  * `AA FF 03 00 … 55 CC`, 30 bytes) and §1.2 (command/ACK `FD FC FB FA len … 04 03 02 01`).
  *
  * Rules:

@@ -1,5 +1,5 @@
 /**
- * HLK-LD2450 configuration at start-up, over any SerialPortLike (PROTOCOLS.md §1.2; frames in command.ts).
+ * HLK-LD2450 configuration at start-up, over any SerialPortLike (docs/RADAR-PROTOCOLS.md §1.2; frames in command.ts).
  *
  *   enable configuration (0x00FF) ─► read firmware (0x00A0) ─► multi-target tracking (0x0090)
  *   ─► read MAC (0x00A5): `08 05 04 03 02 01` means Bluetooth is already off (ESPHome's rule, §1.2)
@@ -28,7 +28,7 @@ import { Ld2450Command, decodeFirmwareVersion, encodeBluetooth, encodeCommand, e
 import { Ld2450Decoder } from './decoder.ts';
 
 export const LD2450_BAUD = 256000;
-/** MAC the module reports while Bluetooth is disabled (ESPHome, PROTOCOLS.md §1.2). */
+/** MAC the module reports while Bluetooth is disabled (ESPHome, docs/RADAR-PROTOCOLS.md §1.2). */
 export const BLUETOOTH_OFF_MAC = '080504030201';
 
 export type ZoneRect = readonly [x1: number, y1: number, x2: number, y2: number];

@@ -4,7 +4,7 @@
  *
  *   port.pipe(new Ld2450Parser()).on('data', (e: Ld2450Event) => …)
  *
- * Writable side: raw bytes at 256000 8N1 (PROTOCOLS.md §1). Readable side (object mode):
+ * Writable side: raw bytes at 256000 8N1 (docs/RADAR-PROTOCOLS.md §1). Readable side (object mode):
  *   { type: 'report', frame: RawFrame }                       one per valid 30-byte report frame (§1.1)
  *   { type: 'ack', command, status, data: Buffer }            one per valid ACK frame (§1.2)
  *   { type: 'noise', reason }                                  once per long run of 0x00 (wrong baud rate, §5)

@@ -1,7 +1,7 @@
 /**
  * HLK-LD2450 report frame decoder (pure: no IO, no clock).
  *
- * Source: ../shared/fixtures/radar/PROTOCOLS.md §1.1 (Hi-Link "Serial Communication Protocol V1.03" §2.3; ESPHome
+ * Source: docs/RADAR-PROTOCOLS.md §1.1 (Hi-Link "Serial Communication Protocol V1.03" §2.3; ESPHome
  * esphome/components/ld2450/ld2450.cpp). All multi-byte fields little-endian.
  *
  *   offset  0           4                12               20               28     30

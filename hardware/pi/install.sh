@@ -2,10 +2,11 @@
 # Install (or re-install) a provisioned drukte sensor bundle on a Raspberry Pi and run it under systemd.
 # Idempotent: running it again with the same or a new bundle of the same sensor leaves one clean installation.
 #
-#   sudo ./install.sh BUNDLE_DIR [--device /dev/serial0] [--no-start]
+#   sudo ./install.sh BUNDLE_DIR [--device /dev/serial0] [--broker URL] [--no-start]
 #
 #   BUNDLE_DIR  the directory `drukte provision --out` made, copied to this Pi (scp -r / rsync -a)
 #   --device    the radar's serial port (default /dev/serial0; TI board over USB: /dev/ttyUSB1 or /dev/ttyACM1)
+#   --broker    the gateway's broker, only when it moved after provisioning (default: the URL compiled in)
 #   --no-start  install and enable, but do not start (e.g. to run `drukte doctor` first)
 #
 # What it does: create the system user `drukte` (groups dialout, gpio), copy the bundle to /opt/drukte/<id>
@@ -17,14 +18,16 @@ set -euo pipefail
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "✓ $*"; }
 
-[ $# -ge 1 ] || die "usage: sudo $0 BUNDLE_DIR [--device PATH] [--no-start]"
+[ $# -ge 1 ] || die "usage: sudo $0 BUNDLE_DIR [--device PATH] [--broker URL] [--no-start]"
 bundle=$(cd "$1" && pwd) || die "no such directory: $1"
 shift
 device=/dev/serial0
+broker=
 start=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) [ $# -ge 2 ] || die "--device needs a path"; device=$2; shift 2 ;;
+    --broker) [ $# -ge 2 ] || die "--broker needs a URL"; [[ "$2" =~ ^(mqtts?|wss?)://[^[:space:]]+$ ]] || die "--broker must be an mqtt(s):// or ws(s):// URL"; broker=$2; shift 2 ;;
     --no-start) start=no; shift ;;
     *) die "unknown option: $1" ;;
   esac
@@ -61,6 +64,18 @@ mkdir -p /opt/drukte
 staging=$(mktemp -d "/opt/drukte/.$id.new.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
 cp -a "$bundle/." "$staging/"
+# Native addons without a prebuild for this machine (bundle.json "deviceBuild", e.g. epoll for the beam counter's
+# GPIO) travel as sources: compile them here. Not covered by the bundle hash; drukte doctor checks their machine.
+rebuild=$("$node_bin" -e 'const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write((b.deviceBuild || []).map((p) => p.split("node_modules/").pop()).join(" "))' "$bundle/bundle.json")
+if [ -n "$rebuild" ]; then
+  command -v npm >/dev/null || die "npm is needed to compile $rebuild on this device: sudo apt-get install -y npm"
+  for tool in make g++ python3; do
+    command -v "$tool" >/dev/null || die "$tool is needed to compile $rebuild on this device: sudo apt-get install -y build-essential python3"
+  done
+  # shellcheck disable=SC2086 # one word per package
+  (cd "$staging" && npm rebuild $rebuild --no-audit --no-fund >/dev/null) || die "compiling $rebuild failed (npm rebuild in $staging); see the output above"
+  say "compiled native code on this device: $rebuild"
+fi
 chown -R root:root "$staging"
 chmod -R u=rwX,go=rX "$staging"
 chown drukte:drukte "$staging/credentials.json"
@@ -83,7 +98,7 @@ cat >"$dropin/device.conf" <<EOF
 # Written by install.sh; re-run it to change. Only where the radar is plugged in: identity and expiry are compiled in.
 [Service]
 ExecStart=
-ExecStart=$node_bin $target/bin/drukte.js sensor --data-dir /var/lib/drukte/$id --device $device
+ExecStart=$node_bin $target/bin/drukte.js sensor --data-dir /var/lib/drukte/$id --device $device${broker:+ --broker $broker}
 EOF
 systemctl daemon-reload
 systemctl enable "drukte-sensor@$id.service" >/dev/null

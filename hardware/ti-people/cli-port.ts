@@ -1,7 +1,7 @@
 /**
  * TI mmWave CLI (configuration) UART: send a .cfg one line at a time and wait for the radar's answer.
  *
- * Facts (../shared/fixtures/radar/PROTOCOLS.md §3.4): IWR6843 EVM CLI port 115200 baud; ASCII lines terminated `\n`;
+ * Facts (docs/RADAR-PROTOCOLS.md §3.4): IWR6843 EVM CLI port 115200 baud; ASCII lines terminated `\n`;
  * the device echoes each line, then answers `Done` (or `Error …`), then prints the prompt `mmwDemo:/>` (no newline,
  * so it prefixes the next echo). TI's visualizer writes a line and reads two lines. A .cfg starts with `sensorStop`,
  * `flushCfg` and ends with `sensorStart`; `%` starts a comment line. The user guide says to restart the device before

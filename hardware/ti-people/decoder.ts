@@ -1,6 +1,6 @@
 /**
  * TI mmWave data-port incremental framing: bytes in any chunking ─► report / noise events. Synchronous and IO-free;
- * `parser.ts` wraps it as a stream. Frame layouts and checks are in frame.ts (PROTOCOLS.md §3).
+ * `parser.ts` wraps it as a stream. Frame layouts and checks are in frame.ts (docs/RADAR-PROTOCOLS.md §3).
  *
  * Rules:
  *   - Scan for the magic word `02 01 04 03 06 05 08 07`; bytes before it are discarded (stats.discardedBytes).

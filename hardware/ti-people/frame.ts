@@ -1,7 +1,7 @@
 /**
  * TI mmWave (IWR6843) data-port frame checks and target-list decoding (pure: no IO, no clock).
  *
- * Source: ../shared/fixtures/radar/PROTOCOLS.md §3. Magic word on the wire `02 01 04 03 06 05 08 07`; all fields
+ * Source: docs/RADAR-PROTOCOLS.md §3. Magic word on the wire `02 01 04 03 06 05 08 07`; all fields
  * little-endian; totalPacketLen includes header and padding; packets are padded to a multiple of 32 bytes
  * (MMWDEMO_OUTPUT_MSG_SEGMENT_LEN). Two header layouts are in the field (§3.1, §3.2, §5):
  *

@@ -4,7 +4,7 @@
  *
  *   dataPort.pipe(new TiPeopleParser()).on('data', (e: TiPeopleEvent) => …)
  *
- * Writable side: raw bytes at 921600 8N1 (PROTOCOLS.md §3). Readable side (object mode):
+ * Writable side: raw bytes at 921600 8N1 (docs/RADAR-PROTOCOLS.md §3). Readable side (object mode):
  *   { type: 'report', frame: RawFrame }   one per valid frame, SDK 40-byte or legacy 48-byte header (§3.1, §3.2);
  *                                         targets from the target list TLV (1010 / legacy 7), none if it is absent
  *   { type: 'noise', reason }             once per long run of discarded 0x00 (wrong baud rate, §5)

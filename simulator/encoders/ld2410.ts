@@ -2,7 +2,7 @@
  * HLK-LD2410 byte encoder: what the real module puts on its 256000-baud UART. Written independently of the driver's
  * decoder (hardware/ld2410/) so the two check each other, and both are checked against the Tasmota captures.
  *
- * Report frame (PROTOCOLS.md §2.1), little-endian:
+ * Report frame (docs/RADAR-PROTOCOLS.md §2.1), little-endian:
  *   F4 F3 F2 F1 | len u16 | type (02 basic, 01 engineering) | AA | state | moving cm u16 | moving % | static cm u16 |
  *   static % | detection cm u16 | [engineering: M, S, M+1 moving gate %, S+1 static gate %, light, OUT] | 55 00 |
  *   F8 F7 F6 F5.   len = 0x0D basic (23-byte frame), 19 + M + S engineering (0x23, 45 bytes, with M = S = 8).

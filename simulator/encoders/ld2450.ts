@@ -2,7 +2,7 @@
  * HLK-LD2450 byte encoder: what the real module puts on its UART. Written independently of the driver's decoder
  * (hardware/ld2450/) so the two check each other and both are checked against the real captures.
  *
- * Report frame (PROTOCOLS.md §1.1), 30 bytes, little-endian:
+ * Report frame (docs/RADAR-PROTOCOLS.md §1.1), 30 bytes, little-endian:
  *   AA FF 03 00 | slot 1 | slot 2 | slot 3 | 55 CC
  *   slot = X mm, Y mm, speed cm/s (u16 sign-magnitude, inverted sense: positive → 0x8000 | v, negative → |v|),
  *          distance resolution mm (plain u16; real V2.04/V2.14 units send 360, the V1.03 doc example 320 — §5).

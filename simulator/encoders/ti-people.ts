@@ -2,7 +2,7 @@
  * TI mmWave (IWR6843) people-counting data-port encoder: the bytes the radar puts on its 921600-baud data UART.
  * Written independently of the driver's decoder (hardware/ti-people/) so the two check each other.
  *
- * Facts from ../shared/fixtures/radar/PROTOCOLS.md §3 (diagrams in hardware/ti-people/frame.ts):
+ * Facts from docs/RADAR-PROTOCOLS.md §3 (diagrams in hardware/ti-people/frame.ts):
  *   SDK layout    (§3.1): 40-byte header '<Q8I'; TLV length = payload bytes; TLVs 1020 point cloud, 1010 targets,
  *                         1011 target index.
  *   legacy layout (§3.2): 48-byte header '<Q9I2H'; TLV length = 8 + payload bytes; TLVs 6, 7, 8 (same payloads).
@@ -11,7 +11,7 @@
  *   demo square holds 0–30 people, a frame of 250 targets is 28 KiB.
  *   Compressed point cloud (§3.3): 20-byte units (f32 elevation, azimuth, doppler, range, snr) then 8 bytes per point
  *   (i8 elevation, i8 azimuth, i16 doppler, u16 range, u16 snr), value = raw × unit.
- * Not in PROTOCOLS.md (simulator choices, marked where used): the legacy header checksum algorithm (an IP-style
+ * Not in docs/RADAR-PROTOCOLS.md (simulator choices, marked where used): the legacy header checksum algorithm (an IP-style
  * one's-complement sum is written; the driver does not check it), version/platform defaults, zero padding bytes.
  */
 

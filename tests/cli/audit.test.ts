@@ -65,16 +65,15 @@ describe('drukte audit', () => {
     expect(none.code).toBe(3);
   });
 
-  it('verifies a bundle directory', async () => {
-    const good = join(dir, 'good');
-    const bad = join(dir, 'bad');
-    for (const [d, h] of [[good, HASH], [bad, '0'.repeat(64)]] as const) {
-      await exec('mkdir', ['-p', d]);
-      writeFileSync(join(d, 'bundle.json'), JSON.stringify({ sensor: 'x', minimiser: h }));
-    }
-    expect((await audit(['--bundle', good])).code).toBe(0);
-    expect((await audit(['--bundle', bad])).code).toBe(1);
-    expect((await audit(['--bundle', dir])).code).toBe(3);
+  it('a bundle that carries only a claimed hash (bundle.json) cannot be verified: exit 3, whatever it claims', async () => {
+    const claim = join(dir, 'claim-only');
+    await exec('mkdir', ['-p', claim]);
+    writeFileSync(join(claim, 'bundle.json'), JSON.stringify({ format: 1, sensor: 'x', bundle: 'b'.repeat(64), minimiser: HASH }));
+    const r = await audit(['--bundle', claim]);
+    expect(r.stdout).toMatch(/ships no minimiser-source\//);
+    expect(r.code).toBe(3);
+    expect((await audit(['--bundle', dir])).code).toBe(3); // no bundle.json at all
+    // Real bundles, tampered in the ways that matter: tests/lifecycle/bundle-arch.test.ts.
   });
 });
 

@@ -78,12 +78,13 @@ describe('drukte doctor', () => {
 
   it('a sensor installed right: every check ✓', async () => {
     const results = await runChecks(target, env);
-    expect(statuses(results)).toEqual({ bundle: 'pass', 'serial device': 'pass', radar: 'pass', bluetooth: 'pass', 'zone filter': 'pass', clock: 'pass', broker: 'pass', expiry: 'pass' });
+    expect(statuses(results)).toEqual({ bundle: 'pass', 'native code': 'pass', 'serial device': 'pass', radar: 'pass', bluetooth: 'pass', 'zone filter': 'pass', clock: 'pass', broker: 'pass', expiry: 'pass' });
     const r = byName(results);
     expect(r.radar!.detail).toBe('HLK-LD2450 answers, firmware V2.04.23101915');
     expect(r['zone filter']!.detail).toContain('(-1000, 500)–(1000, 2000) mm');
     expect(r.expiry!.detail).toMatch(/^200 days left/);
-    expect(formatResults(results)).toMatch(/all 8 checks passed$/);
+    expect(r['native code']!.detail).toMatch(/^\d+ addon\(s\), all for (x64|arm64|armv7)$/);
+    expect(formatResults(results)).toMatch(/all 9 checks passed$/);
   });
 
   it('radar Bluetooth on: ✗ with a fix; doctor switched it off, and the next run is ✓', async () => {

@@ -57,10 +57,15 @@ describe('drukte provision', () => {
 
   it('registers through the admin API; the gateway stores the hashes and accepts the sensor\'s credentials', async () => {
     const dir = mkdtempSync(join(work, 'api-'));
-    const manifest = exampleManifest(dir, { id: 'api-provisioned', expiresAt: dayAfter(Date.now(), 90), gatewayUrl: gateway.urls.mqtt });
+    // No URLs in the manifest: the register URL (sign, display) and the broker come from the gateway itself.
+    const manifest = exampleManifest(dir, { id: 'api-provisioned', expiresAt: dayAfter(Date.now(), 90), registerUrl: undefined, gatewayUrl: undefined });
     const out = join(dir, 'bundle');
     const { stdout } = await drukte('provision', '--manifest', manifest, '--out', out, '--gateway', gateway.urls.http, '--admin-token-file', tokenFile);
     expect(stdout).toContain(`✓ registered at the gateway (${gateway.urls.http})`);
+    expect(stdout).toContain(`✓ from the gateway: register ${gateway.urls.http}sensors/api-provisioned, broker ${gateway.urls.mqtt}`);
+    expect(readFileSync(join(out, 'SIGN.txt'), 'utf8')).toContain(`${gateway.urls.http}sensors/api-provisioned`);
+    expect(readFileSync(join(out, 'dist/firmware/generated/identity.js'), 'utf8')).toContain(`"gatewayUrl": "${gateway.urls.mqtt}"`);
+    expect(gateway.register.get('api-provisioned')).toMatchObject({ registerUrl: `${gateway.urls.http}sensors/api-provisioned` });
     const descriptor = JSON.parse(readFileSync(join(out, 'bundle.json'), 'utf8'));
     expect(gateway.register.get('api-provisioned')).toMatchObject({ bundleHash: descriptor.bundle, minimiserHash: descriptor.minimiser, expiresAt: dayAfter(Date.now(), 90) });
     const { username, password } = JSON.parse(readFileSync(join(out, 'credentials.json'), 'utf8'));
@@ -69,10 +74,34 @@ describe('drukte provision', () => {
     await expect(connectAsync(gateway.urls.mqtt, { clientId: 'sensor-api-provisioned', username, password: 'guess', reconnectPeriod: 0 })).rejects.toThrow();
   });
 
+  it('a manifest whose URLs disagree with the gateway is refused with the fix, and nothing is made or registered', async () => {
+    const dir = mkdtempSync(join(work, 'where-'));
+    const manifest = exampleManifest(dir, { id: 'wrong-urls', expiresAt: dayAfter(Date.now(), 90), registerUrl: 'http://localhost:8080/sensors/wrong-urls', gatewayUrl: 'mqtt://localhost:1883' });
+    const e = await failed(drukte('provision', '--manifest', manifest, '--out', join(dir, 'out'), '--gateway', gateway.urls.http, '--admin-token-file', tokenFile));
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain(`the manifest disagrees with the gateway at ${gateway.urls.http}`);
+    expect(e.stderr).toContain(`✗ registerUrl: the manifest says http://localhost:8080/sensors/wrong-urls, the gateway's register is ${gateway.urls.http}sensors/wrong-urls. Remove registerUrl from the manifest (provisioning fills it in)`);
+    expect(e.stderr).toContain(`✗ gatewayUrl: the manifest says mqtt://localhost:1883, the gateway's broker is ${gateway.urls.mqtt}`);
+    expect(readdirSync(dir)).toEqual(['sensor.yaml']);
+    expect(gateway.register.get('wrong-urls')).toBeUndefined();
+  });
+
+  it('GET /api/admin/whereabouts: only with the admin token; public URLs as the gateway was told (--public-url …)', async () => {
+    expect((await fetch(new URL('/api/admin/whereabouts', gateway.urls.http))).status).toBe(401);
+    const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+    expect(await (await fetch(new URL('/api/admin/whereabouts', gateway.urls.http), auth)).json()).toEqual({ http: gateway.urls.http, registerUrl: `${gateway.urls.http}sensors/{id}`, mqtt: gateway.urls.mqtt, mqtts: null });
+    const published = await startGateway({ admin: { token: TOKEN }, mqtt: { port: 0 }, http: { port: 0 }, clock: systemClock, logger: silentLogger(), publicUrls: { http: 'https://drukte.example.nl', mqtts: 'mqtts://mqtt.drukte.example.nl:8883' } });
+    try {
+      expect(await (await fetch(new URL('/api/admin/whereabouts', published.urls.http), auth)).json()).toEqual({ http: 'https://drukte.example.nl/', registerUrl: 'https://drukte.example.nl/sensors/{id}', mqtt: published.urls.mqtt, mqtts: 'mqtts://mqtt.drukte.example.nl:8883' });
+    } finally {
+      await published.stop();
+    }
+  });
+
   it('a step failing after an API registration retires the registration again (the API never deletes)', async () => {
     const dir = mkdtempSync(join(work, 'undo-'));
     const out = join(dir, 'out');
-    const manifest = exampleManifest(dir, { id: 'undone-by-api', expiresAt: dayAfter(Date.now(), 90) });
+    const manifest = exampleManifest(dir, { id: 'undone-by-api', expiresAt: dayAfter(Date.now(), 90), registerUrl: undefined, gatewayUrl: undefined });
     const build = async (o: { outDir: string }) => {
       writeFileSync(join(o.outDir, 'package.json'), '{}');
       mkdirSync(join(out, 'in-the-way'), { recursive: true }); // appears while building: the final rename fails

@@ -1,5 +1,5 @@
 /**
- * LD2410 driver against the fixtures in ../shared/fixtures/radar (PROTOCOLS.md §2): real Tasmota captures and the
+ * LD2410 driver against the fixtures in tests/fixtures/radar (docs/RADAR-PROTOCOLS.md §2): real Tasmota captures and the
  * manual's examples, as their comments say.
  */
 import { execFile } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * LD2450 driver against the fixtures in ../shared/fixtures/radar (PROTOCOLS.md §1): real captures and doc examples.
+ * LD2450 driver against the fixtures in tests/fixtures/radar (docs/RADAR-PROTOCOLS.md §1): real captures and doc examples.
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * TI CLI port (PROTOCOLS.md §3.4) against a fake Duplex that answers like the radar: echo (after the prompt), then
+ * TI CLI port (docs/RADAR-PROTOCOLS.md §3.4) against a fake Duplex that answers like the radar: echo (after the prompt), then
  * `Done` or `Error …`, then the prompt without a newline. Timers are injected: no test sleeps.
  */
 import { Duplex } from 'node:stream';

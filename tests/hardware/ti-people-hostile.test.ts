@@ -99,7 +99,7 @@ describe('garbage, corrupt headers and resync', () => {
   });
 });
 
-describe('TLV checks (PROTOCOLS.md §3.1–3.3, §5)', () => {
+describe('TLV checks (docs/RADAR-PROTOCOLS.md §3.1–3.3, §5)', () => {
   const reject = (bytes: Buffer) => decodeChunks([cat(frame(1), bytes, frame(0))]);
   const list = encodeTargetList(people(2));
 

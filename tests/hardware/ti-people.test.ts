@@ -1,5 +1,5 @@
 /**
- * TI mmWave people-counting driver against the fixtures in ../shared/fixtures/radar (PROTOCOLS.md §3): the SDK 3.6
+ * TI mmWave people-counting driver against the fixtures in tests/fixtures/radar (docs/RADAR-PROTOCOLS.md §3): the SDK 3.6
  * OOB frame (raw bytes) and the legacy 3D people counting recording (decoded values, re-encoded here).
  */
 import { execFile } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Loader for the radar `.hex` fixtures in ../shared/fixtures/radar (outside the repo, read-only).
+ * Loader for the radar `.hex` fixtures in tests/fixtures/radar (provenance in its README.md).
  *
  * Line formats seen there:
  *   # comment
@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file lives in tests/helpers/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The shared fixtures sit beside the repo (CI clones the repo next to a copy of shared/). */
-export const RADAR_FIXTURES_DIR = path.resolve(REPO_ROOT, '../shared/fixtures/radar');
+/** The radar captures, inside the repository (tests/fixtures/radar/README.md names each one's source). */
+export const RADAR_FIXTURES_DIR = path.resolve(REPO_ROOT, 'tests/fixtures/radar');
 
 export interface HexEntry {
   /** Seconds since the capture started, when the line has a time. */

@@ -114,7 +114,7 @@ describe('a provisioned bundle', () => {
     expect(credential?.hash).toMatch(/^scrypt\$/);
     expect(credential?.hash).not.toContain(password); // … and the gateway holds only the scrypt hash
     expect(await verifySecret(password, credential!.hash)).toBe(true);
-    expect(readFileSync(join(b, 'SIGN.txt'), 'utf8')).toContain(`Register: ${result.manifest.registerUrl}`);
+    expect(readFileSync(join(b, 'SIGN.txt'), 'utf8')).toContain(`##    ${result.manifest.registerUrl}    ##`);
   });
 
   it('a changed file in the code is refused before anything runs', () => {
@@ -150,6 +150,25 @@ describe('a provisioned bundle', () => {
     await running.finished;
     await running.stop();
     expect(opened).toBe(false);
+  });
+
+  it('a moved gateway: --broker points the sensor at it, its identity and credentials stay compiled in', async () => {
+    const dataDir = mkdtempSync(join(work, 'data-'));
+    const moved = { ...identity, manifest: { ...identity.manifest, gatewayUrl: 'mqtt://127.0.0.1:1' } }; // the old address is gone
+    const newBroker = await startAedes(); // its own broker: the retained statuses stay out of the other tests
+    const watch = await watchStatus(newBroker.url, 'stadhuis-entrance');
+    const device = { description: 'spy', start: () => undefined, stop: async () => undefined };
+    const running = await runBundle({ bundleDir: scratch, dataDir, device, identity: moved, brokerUrl: newBroker.url, tickMs: null, logger: silentLogger() });
+    try {
+      const status = await watch.waitFor((st) => st.state === 'starting' || st.state === 'registering', 5000, 'a status on the new broker');
+      expect(status).toMatchObject({ sensor: 'stadhuis-entrance', expiresAt: identity.manifest.expiresAt, minimiser: identity.minimiser });
+    } finally {
+      await running.stop();
+      await watch.close();
+      await newBroker.close();
+    }
+    const bad = await run(process.execPath, [join(scratch, 'bin/drukte.js'), 'sensor', '--broker', 'http://gateway.example/'], { timeout: 15_000 }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("--broker must be an mqtt://, mqtts://, ws:// or wss:// URL, got 'http://gateway.example/'") });
   });
 
   it('environment variables and an edited manifest next to the bundle cannot postpone expiry (compiled JS, own process)', async () => {

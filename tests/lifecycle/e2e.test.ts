@@ -50,8 +50,9 @@ describe('provision → run against the simulator over a PTY → watch it expire
     const manifest = exampleManifest(work, { expiresAt: dayAfter(Date.now(), 10), gatewayUrl: broker.url });
     const { stdout } = await run(process.execPath, [join(REPO, 'bin/drukte.js'), 'provision', '--manifest', manifest, '--out', bundle, '--gateway-data', join(work, 'gateway')], { timeout: 30_000 });
     expect(stdout.match(/^✓ .*/gm)).toHaveLength(6);
-    expect(stdout).toContain(`Register: http://localhost:8080/sensors/${ID}`);
-    expect(stdout).toMatch(/Until: +\d{4}-\d{2}-\d{2} \(then it stops by itself\)/);
+    expect(stdout).toContain(`##    http://localhost:8080/sensors/${ID}    ##`);
+    expect(stdout).toMatch(/Deze sensor stopt op \d{1,2} \S+ \d{4}\./);
+    expect(stdout).toMatch(/This sensor stops on \d{1,2} \S+ \d{4}\./);
     expect(stdout).not.toContain(JSON.parse(readFileSync(join(bundle, 'credentials.json'), 'utf8')).password);
   });
 

@@ -88,7 +88,9 @@ export async function until(pred: () => boolean, timeoutMs = 5000, what = 'condi
 
 /** examples/sensor.yaml with some fields replaced, written to `dir`; returns its path. */
 export function exampleManifest(dir: string, overrides: Record<string, unknown>, name = 'sensor.yaml'): string {
-  const data = { ...(parseYaml(readFileSync(join(REPO, 'examples', 'sensor.yaml'), 'utf8')) as Record<string, unknown>), ...overrides };
+  // The example leaves the URLs to `provision --gateway`; these tests mostly provision without one.
+  const urls = { registerUrl: 'http://localhost:8080/sensors/stadhuis-entrance', gatewayUrl: 'mqtt://localhost:1883' };
+  const data: Record<string, unknown> = { ...urls, ...(parseYaml(readFileSync(join(REPO, 'examples', 'sensor.yaml'), 'utf8')) as Record<string, unknown>), ...overrides };
   for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete data[k];
   const path = join(dir, name);
   writeFileSync(path, stringifyYaml(data));

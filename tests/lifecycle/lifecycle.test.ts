@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
+import { createLogger, memorySink } from '../../shared/log.ts';
 import { expiryEndSeconds } from '../../gateway/register.ts';
 import { DAY_MS, daysLeft, expiryEndMs, phaseAt } from '../../firmware/lifecycle/expiry.ts';
 import { DataDirMismatch, Lifecycle, LifecycleRefused } from '../../firmware/lifecycle/lifecycle.ts';
@@ -196,5 +197,20 @@ describe('lifecycle across restarts', () => {
       delete process.env.DRUKTE_EXPIRES_AT;
       delete process.env.DRUKTE_NOW;
     }
+  });
+});
+
+describe('what the first start says', () => {
+  const start = (dir: string) => {
+    const sink = memorySink();
+    new Lifecycle({ sensorId: 'dam-noord', expiresAt: EXPIRES, builtAtMs: BUILT, clock: new ManualClock(BUILT + MIN), store: new FileLifecycleStore(dir), logger: createLogger('t', { destination: sink.stream }) });
+    return sink.lines().filter((l) => String(l.msg).includes('high-water mark')).map((l) => ({ level: l.level, msg: l.msg }));
+  };
+
+  it('a missing high-water mark on a first start is an info line; an unreadable one is a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drukte-lc-first-'));
+    expect(start(dir)).toEqual([{ level: 30, msg: 'first start in this data directory: the time high-water mark starts at the bundle build time' }]);
+    writeFileSync(join(dir, LIFECYCLE_FILE), '{ not json');
+    expect(start(dir)).toEqual([{ level: 40, msg: 'no readable time high-water mark in the data directory; starting from the bundle build time' }]);
   });
 });

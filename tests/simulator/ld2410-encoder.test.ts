@@ -1,5 +1,5 @@
 /**
- * The simulator's LD2410 encoder against the real Tasmota captures, the manual's examples (PROTOCOLS.md §2) and the
+ * The simulator's LD2410 encoder against the real Tasmota captures, the manual's examples (docs/RADAR-PROTOCOLS.md §2) and the
  * driver's decoder.
  */
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 /**
- * The simulator's LD2450 encoder against the real captures and the driver's decoder (PROTOCOLS.md §1).
+ * The simulator's LD2450 encoder against the real captures and the driver's decoder (docs/RADAR-PROTOCOLS.md §1).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

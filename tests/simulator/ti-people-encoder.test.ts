@@ -1,6 +1,6 @@
 /**
- * The simulator's TI people-counting encoder against the real bytes and values in ../shared/fixtures/radar
- * (PROTOCOLS.md §3) and against the driver's decoder.
+ * The simulator's TI people-counting encoder against the real bytes and values in tests/fixtures/radar
+ * (docs/RADAR-PROTOCOLS.md §3) and against the driver's decoder.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
