@@ -111,20 +111,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     ...(queue.corrupt > 0 ? { corrupt: Math.min(queue.corrupt, 0xffff_ffff) } : {}),
   });
 
-  // Persisted state is checked as it is read: a corrupt queue entry is set aside (never blocks the ones behind it),
-  // and the seq counter continues above the highest queued seq whatever the seq file says.
-  const queue = new PersistentQueue(join(config.dataDir, 'queue'), {
-    maxEntries: 10_000,
-    onDiskError: (err) => logger.error(describeFsError(err, 'cannot write the outbound queue')),
-    validate: (seq, bytes) => validQueuedAggregate(identity.id, seq, bytes),
-    onCorrupt: (file, problem) => logger.error({ file, problem }, 'corrupt queue entry set aside; the aggregate in it is lost, the queue continues'),
-    ...(deps.fs ? { fs: deps.fs } : {}),
-  });
-  const seq = new FileSeqStore(join(config.dataDir, 'seq'), (err) => logger.error(describeFsError(err, 'cannot persist the sequence number; publishing continues')), {
-    floor: queue.highestSeq,
-    onCorrupt: (problem) => logger.error({ problem, continueAfter: queue.highestSeq }, 'the seq file is corrupt; numbering continues after the highest queued aggregate'),
-    ...(deps.fs ? { fs: deps.fs } : {}),
-  });
+  const { queue, seq } = openSensorStorage(config.dataDir, identity.id, logger, deps.fs);
   const egress = new Egress({
     sensorId: identity.id,
     brokerUrl: config.broker.url,
@@ -263,6 +250,26 @@ async function resolveDevice(config: SensorConfig, deps: SensorDeps): Promise<Se
     ...(deps.timers ? { timers: deps.timers } : {}),
     ...(deps.backoff ? { backoff: deps.backoff } : {}),
   });
+}
+
+/**
+ * The sensor's persisted outbound state, checked as it is read: a corrupt queue entry is set aside (it never blocks
+ * the ones behind it), and the seq counter continues above the highest queued seq whatever the seq file says.
+ */
+export function openSensorStorage(dataDir: string, sensorId: string, logger: Logger, fs?: FsLayer): { queue: PersistentQueue; seq: FileSeqStore } {
+  const queue = new PersistentQueue(join(dataDir, 'queue'), {
+    maxEntries: 10_000,
+    onDiskError: (err) => logger.error(describeFsError(err, 'cannot write the outbound queue')),
+    validate: (seq, bytes) => validQueuedAggregate(sensorId, seq, bytes),
+    onCorrupt: (file, problem) => logger.error({ file, problem }, 'corrupt queue entry set aside; the aggregate in it is lost, the queue continues'),
+    ...(fs ? { fs } : {}),
+  });
+  const seq = new FileSeqStore(join(dataDir, 'seq'), (err) => logger.error(describeFsError(err, 'cannot persist the sequence number; publishing continues')), {
+    floor: queue.highestSeq,
+    onCorrupt: (problem) => logger.error({ problem, continueAfter: queue.highestSeq }, 'the seq file is corrupt; numbering continues after the highest queued aggregate'),
+    ...(fs ? { fs } : {}),
+  });
+  return { queue, seq };
 }
 
 /** What is wrong with a persisted queue entry: it must be this sensor's aggregate with the seq of its file name. */

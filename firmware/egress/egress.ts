@@ -156,6 +156,10 @@ export class Egress {
   /** The connection ended or an attempt failed: say what happened, then schedule the next attempt. */
   private onClose(): void {
     if (this.stopped || this.retryTimer) return;
+    // The queue on disk is the store of record: what was in flight is failed here and re-sent from the queue after
+    // the reconnect (mqtt.js would otherwise keep it in its own store, re-send it too, and make end() wait for it).
+    const client = this.client;
+    if (client) for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
     const wasConnected = this.linkStatus.state === 'connected';
     const err = this.attemptError;
     this.attemptError = null;
@@ -266,7 +270,8 @@ export class Egress {
         });
       });
     }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // Not connected (between attempts): nothing to flush, and a graceful end would wait for a connection.
+    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
   }
 }
 
