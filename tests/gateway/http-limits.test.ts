@@ -76,6 +76,6 @@ describe('HTTP resource limits', () => {
     const page = await res.text();
     expect(page).toContain('id="health"');
     expect(page).toMatch(/HTTP-verbindingen[\s\S]*\/ 6 \(max 4 per adres/);
-    expect(page).toMatch(/1 × 429, 1 × 503/);
+    expect(page).toMatch(/[1-9]\d* × 429, 1 × 503/); // ≥ 1: the retries above may add some
   });
 });
