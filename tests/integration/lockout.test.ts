@@ -4,6 +4,7 @@
  * the sensor's own address, the sensor kicked off in the middle of it and publishing throughout; afterwards every
  * aggregate is in the gateway's history exactly once and the sensor was never refused.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { hashSecret } from '../../gateway/credentials.ts';
+import { classifyLinkError } from '../../firmware/egress/egress.ts';
 import { passwordOf, sensorInfo, startTestGateway, T0, T0S, TEST_HASH, type TestGateway } from '../gateway/helpers.ts';
 import { openSensorLink, until, windowK, type SensorLink } from './sensor-link.ts';
 
@@ -87,5 +89,34 @@ describe('a sensor is never locked out', () => {
     await until(() => link!.egress.stats.failedAttempts >= 2, 'two failed attempts');
     expect(link.egress.link).toMatchObject({ state: 'unreachable' });
     expect(link.egress.link.detail).toContain('ECONNREFUSED');
+  });
+});
+
+describe('what the link says', () => {
+  it('classifies refusals (with the CONNACK code), TLS problems and unreachable brokers', () => {
+    const e = (message: string, code?: unknown) => Object.assign(new Error(message), { code });
+    expect(classifyLinkError(e('Connection refused: Not authorized', 5))).toMatchObject({ state: 'refused', code: 5 });
+    expect(classifyLinkError(e('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'))).toMatchObject({ state: 'tls-error' });
+    expect(classifyLinkError(e("Hostname/IP does not match certificate's altnames", 'ERR_TLS_CERT_ALTNAME_INVALID')).detail).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(classifyLinkError(e('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'))).toMatchObject({ state: 'unreachable', detail: 'broker unreachable: ECONNREFUSED' });
+    expect(classifyLinkError(e('getaddrinfo ENOTFOUND gw.invalid', 'ENOTFOUND')).state).toBe('unreachable');
+  });
+
+  it('a gateway certificate the sensor does not trust: "TLS error", and it keeps trying', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drukte-tls-'));
+    const certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
+      '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const t = await startTestGateway([sensorInfo(ID)], { mqtts: { host: '127.0.0.1', port: 0, certFile, keyFile } });
+    const link = openSensorLink(mkdtempSync(join(tmpdir(), 'drukte-tls-s-')), ID, `mqtts://127.0.0.1:${t.gw.mqttsPort}`);
+    try {
+      await until(() => link.egress.stats.failedAttempts >= 2, 'two failed attempts');
+      expect(link.egress.link.state).toBe('tls-error');
+      expect(link.logs.text()).toContain('TLS error');
+    } finally {
+      await link.egress.stop();
+      await t.gw.stop();
+    }
   });
 });
