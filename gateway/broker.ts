@@ -159,8 +159,10 @@ export class MqttBroker implements MessageSource {
       authenticate: policy.authenticate,
       // aedes lib/handlers/publish.js: authorizePublish, then (QoS 1) PUBACK, then delivery. The interceptors run
       // between the policy's yes and the PUBACK, so an acknowledged aggregate is already stored.
+      // An interceptor that could not store the message (its handler threw) withholds the PUBACK: the connection is
+      // closed and the sensor keeps the aggregate in its queue and sends it again later.
       authorizePublish: (client, packet, done) => policy.authorizePublish(client, packet, (err) => {
-        if (!err && this.interceptors.size > 0) this.runInterceptors(client, packet);
+        if (!err && this.interceptors.size > 0 && !this.runInterceptors(client, packet)) return done(new Error('not stored; not acknowledged'));
         done(err);
       }),
       authorizeSubscribe: policy.authorizeSubscribe,
@@ -250,16 +252,20 @@ export class MqttBroker implements MessageSource {
     });
   }
 
-  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean }): void {
+  /** Run the interceptors of a message; false when one of them failed (the message is not stored). */
+  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean }): boolean {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    let ok = true;
     for (const { filter, handler } of this.interceptors) {
       if (!topicMatches(filter, packet.topic)) continue;
       try {
         handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null });
       } catch (err) {
-        this.log.error({ err: (err as Error).message, filter }, 'interceptor failed');
+        ok = false;
+        this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
       }
     }
+    return ok;
   }
 
   intercept(filter: string, handler: MessageHandler): () => void {

@@ -115,7 +115,11 @@ export class Ingest {
     for (const filter of [SENSOR_STATUS_FILTER, SENSOR_AGGREGATE_FILTER]) {
       const handler = (m: { topic: string; payload: Buffer }) => void this.handle(m.topic, m.payload);
       if (source.intercept) {
-        const off = source.intercept(filter, handler);
+        // Before the PUBACK: a message that could not be stored (full disk, damaged database) is not acknowledged.
+        const off = source.intercept(filter, (m) => {
+          const r = this.handle(m.topic, m.payload);
+          if (!r.ok && r.reason === 'internal-error') throw new Error('ingest could not store the message');
+        });
         this.unsubscribers.push(async () => off());
       } else this.unsubscribers.push(await source.subscribe(filter, handler));
     }

@@ -74,4 +74,26 @@ describe('corrupt sensor storage, end to end', () => {
     expect(new Set(history.map((a) => a.from)).size).toBe(7);
     expect(t.gw.ingest.stats().rejected).toEqual({});
   });
+
+  it("the gateway cannot store (its disk is full): no PUBACK, the sensor keeps the aggregate and it arrives once later", async () => {
+    const ID = 'gw-full-s1';
+    t = await startTestGateway([sensorInfo(ID)]);
+    const history = t.gw.history;
+    const real = history.addAggregate.bind(history);
+    let full = true;
+    history.addAggregate = (a, at) => {
+      if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      real(a, at);
+    };
+    const link = openSensorLink(mkdtempSync(join(tmpdir(), 'drukte-gwfull-')), ID, t.mqttUrl);
+    links.push(link);
+    await until(() => link.egress.connected, 'the sensor to connect');
+    link.egress.publishAggregate(windowK(T0S, 0));
+    await until(() => link.egress.stats.connects >= 2, 'the refused publish to close the connection, and a reconnect');
+    expect(link.egress.queued).toBe(1); // not acknowledged: still queued
+    expect(t.logs.text()).toContain('message not stored: not acknowledged');
+    full = false;
+    await until(() => link.egress.queued === 0, 'the aggregate to be stored and acknowledged');
+    expect(history.sensorHistory(ID, 0, T0S + 10).map((a) => a.seq)).toEqual([1]);
+  });
 });
