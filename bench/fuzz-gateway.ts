@@ -114,7 +114,8 @@ function burst(r: Rand, FUZZER: string): { packets: Buffer[]; login: boolean } {
   return { packets: out, login };
 }
 
-export const connacks: Record<string, number> = {};
+/** CONNACKs the fuzz clients' logins got, by outcome. */
+const connacks: Record<string, number> = {};
 
 /**
  * Send a burst; resolves when the gateway closed the connection or it stayed idle for a moment. After a login the
@@ -156,6 +157,8 @@ export interface GatewayFuzzResult {
   rssBeforeMiB: number;
   rssAfterMiB: number;
   honest: { published: number; acked: number; inHistory: number; secondsWithoutAck: number; seconds: number };
+  /** The fuzz clients' own logins, by CONNACK outcome. */
+  logins: Record<string, number>;
   /** Publishes refused by the policy, connections refused at CONNECT, connections closed by the listeners' limits. */
   refused: Record<string, number>;
   connectionsRefused: Record<string, number>;
@@ -165,7 +168,7 @@ export interface GatewayFuzzResult {
 
 export async function fuzzGateway(opts: { packets: number; seed: number; maxSeconds: number; workers?: number }): Promise<GatewayFuzzResult> {
   const r = mulberry32(opts.seed);
-  const fuzzers = Array.from({ length: opts.workers ?? Number(process.env.FUZZ_WORKERS ?? 32) }, (_, i) => fuzzer(i));
+  const fuzzers = Array.from({ length: opts.workers ?? 32 }, (_, i) => fuzzer(i));
   let crashes = 0;
   const onCrash = (err: unknown) => {
     crashes++;
@@ -240,6 +243,6 @@ export async function fuzzGateway(opts: { packets: number; seed: number; maxSeco
   return {
     packets, connections, crashes, rssBeforeMiB: rssBefore / 2 ** 20, rssAfterMiB: rssAfter / 2 ** 20,
     honest: { published: k, acked: egress.stats.acked, inHistory, secondsWithoutAck, seconds },
-    refused: health.broker.refused, connectionsRefused: health.broker.connectionsRefused, closedByLimits: health.broker.closedByLimits, ms: performance.now() - started,
+    logins: { ...connacks }, refused: health.broker.refused, connectionsRefused: health.broker.connectionsRefused, closedByLimits: health.broker.closedByLimits, ms: performance.now() - started,
   };
 }

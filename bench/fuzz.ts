@@ -29,7 +29,7 @@ import { encodeLd2410Ack, encodeLd2410Report } from '../simulator/encoders/ld241
 import { encodeLd2450Ack, encodeLd2450Report } from '../simulator/encoders/ld2450.ts';
 import { encodeTiFrame, encodeTiPacket } from '../simulator/encoders/ti-people.ts';
 import { mulberry32 } from '../simulator/random.ts';
-import { connacks, fuzzGateway } from './fuzz-gateway.ts';
+import { fuzzGateway } from './fuzz-gateway.ts';
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1)); // inclusive
@@ -269,7 +269,7 @@ async function gatewayTarget(packets: number, seed: number, seconds: number): Pr
     `publishes refused     ${JSON.stringify(x.refused)}`,
     `CONNECTs refused      ${JSON.stringify(x.connectionsRefused)}`,
     `closed by limits      ${JSON.stringify(x.closedByLimits)}`,
-    `fuzz logins           ${JSON.stringify(connacks)}`,
+    `fuzz logins           ${JSON.stringify(x.logins)}`,
   ];
   const ok = x.crashes === 0 && x.packets >= packets && h.inHistory === h.published && h.acked >= h.published && h.secondsWithoutAck === 0;
   process.stdout.write(`${lines.join('\n')}\n\n${ok ? 'OK: no crash, the honest sensor delivered throughout, every aggregate stored once' : 'FAIL: see above'}\n`);
