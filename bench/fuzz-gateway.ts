@@ -156,6 +156,9 @@ export interface GatewayFuzzResult {
   crashes: number;
   rssBeforeMiB: number;
   rssAfterMiB: number;
+  /** V8 heap in use after a full GC (when run with --expose-gc), before and after: a leak in JS shows here. */
+  heapBeforeMiB: number;
+  heapAfterMiB: number;
   honest: { published: number; acked: number; inHistory: number; secondsWithoutAck: number; seconds: number };
   /** The fuzz clients' own logins, by CONNACK outcome. */
   logins: Record<string, number>;
@@ -202,6 +205,7 @@ export async function fuzzGateway(opts: { packets: number; seed: number; maxSeco
   egress.start();
   globalThis.gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   const started = performance.now();
   const startS = Math.floor(Date.now() / 1000) - 30 * 86_400;
   let k = 0;
@@ -233,6 +237,7 @@ export async function fuzzGateway(opts: { packets: number; seed: number; maxSeco
   clearInterval(watch);
   globalThis.gc?.();
   const rssAfter = process.memoryUsage().rss;
+  const heapAfter = process.memoryUsage().heapUsed;
   const health = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/api/health`)).json()) as { broker: { refused: Record<string, number>; connectionsRefused: Record<string, number>; closedByLimits: Record<string, number> } };
   const inHistory = gw.history.sensorHistory(HONEST, 0, Math.floor(Date.now() / 1000) + 60).length;
   await egress.stop();
@@ -242,6 +247,7 @@ export async function fuzzGateway(opts: { packets: number; seed: number; maxSeco
   process.off('unhandledRejection', onCrash);
   return {
     packets, connections, crashes, rssBeforeMiB: rssBefore / 2 ** 20, rssAfterMiB: rssAfter / 2 ** 20,
+    heapBeforeMiB: heapBefore / 2 ** 20, heapAfterMiB: heapAfter / 2 ** 20,
     honest: { published: k, acked: egress.stats.acked, inHistory, secondsWithoutAck, seconds },
     logins: { ...connacks }, refused: health.broker.refused, connectionsRefused: health.broker.connectionsRefused, closedByLimits: health.broker.closedByLimits, ms: performance.now() - started,
   };

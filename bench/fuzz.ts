@@ -265,6 +265,7 @@ async function gatewayTarget(packets: number, seed: number, seconds: number): Pr
     `packets sent          ${x.packets.toLocaleString('en')} in ${x.connections.toLocaleString('en')} connections, ${(x.ms / 1000).toFixed(1)} s`,
     `crashes               ${x.crashes}`,
     `RSS                   ${x.rssBeforeMiB.toFixed(1)} MiB before, ${x.rssAfterMiB.toFixed(1)} MiB after`,
+    `JS heap after GC      ${x.heapBeforeMiB.toFixed(1)} MiB before, ${x.heapAfterMiB.toFixed(1)} MiB after${globalThis.gc ? '' : ' (run with node --expose-gc for a GC first)'}`,
     `honest sensor         ${h.published} published, ${h.acked} acknowledged, ${h.inHistory} in the history; ${h.secondsWithoutAck} of ${h.seconds} s without a PUBACK`,
     `publishes refused     ${JSON.stringify(x.refused)}`,
     `CONNECTs refused      ${JSON.stringify(x.connectionsRefused)}`,
