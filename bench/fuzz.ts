@@ -1,5 +1,10 @@
 /**
- * Mutation fuzzing of the serial parsers: `node --import tsx bench/fuzz.ts [--frames N] [--seed S] [--driver D]`.
+ * Fuzzing: `node --import tsx bench/fuzz.ts [--target parsers|gateway|all] [--frames N] [--seed S] [--driver D]
+ *   [--packets N] [--seconds S]`. Target `gateway` (bench/fuzz-gateway.ts): ≥ N (default 100,000) malformed MQTT
+ * packets and payloads against a real gateway on loopback, bounded by S seconds (default 180), with an honest sensor
+ * delivering throughout. Target `parsers`, below. Default: all.
+ *
+ * Mutation fuzzing of the serial parsers:
  *
  * For each driver (ld2450, ti-people, ld2410) it builds a pool of valid frames with the simulator's encoders, then
  * pushes N mutated frames (default 1,000,000 per driver) through the parser's decoder core, in batches of a few
@@ -24,6 +29,7 @@ import { encodeLd2410Ack, encodeLd2410Report } from '../simulator/encoders/ld241
 import { encodeLd2450Ack, encodeLd2450Report } from '../simulator/encoders/ld2450.ts';
 import { encodeTiFrame, encodeTiPacket } from '../simulator/encoders/ti-people.ts';
 import { mulberry32 } from '../simulator/random.ts';
+import { fuzzGateway } from './fuzz-gateway.ts';
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1)); // inclusive
@@ -251,14 +257,46 @@ async function fuzz(d: FuzzDriver, frames: number, seed: number): Promise<Result
   return res;
 }
 
+async function gatewayTarget(packets: number, seed: number, seconds: number): Promise<number> {
+  process.stdout.write(`fuzz: gateway on loopback, ≥ ${packets.toLocaleString('en')} malformed packets (at most ${seconds} s), seed ${seed}\n`);
+  const x = await fuzzGateway({ packets, seed, maxSeconds: seconds });
+  const h = x.honest;
+  const lines = [
+    `packets sent          ${x.packets.toLocaleString('en')} in ${x.connections.toLocaleString('en')} connections, ${(x.ms / 1000).toFixed(1)} s`,
+    `crashes               ${x.crashes}`,
+    `RSS                   ${x.rssBeforeMiB.toFixed(1)} MiB before, ${x.rssAfterMiB.toFixed(1)} MiB after`,
+    `JS heap after GC      ${x.heapBeforeMiB.toFixed(1)} MiB before, ${x.heapAfterMiB.toFixed(1)} MiB after${globalThis.gc ? '' : ' (run with node --expose-gc for a GC first)'}`,
+    `honest sensor         ${h.published} published, ${h.acked} acknowledged, ${h.inHistory} in the history; ${h.secondsWithoutAck} of ${h.seconds} s without a PUBACK`,
+    `publishes refused     ${JSON.stringify(x.refused)}`,
+    `CONNECTs refused      ${JSON.stringify(x.connectionsRefused)}`,
+    `closed by limits      ${JSON.stringify(x.closedByLimits)}`,
+    `fuzz logins           ${JSON.stringify(x.logins)}`,
+  ];
+  const ok = x.crashes === 0 && x.packets >= packets && h.inHistory === h.published && h.acked >= h.published && h.secondsWithoutAck === 0;
+  process.stdout.write(`${lines.join('\n')}\n\n${ok ? 'OK: no crash, the honest sensor delivered throughout, every aggregate stored once' : 'FAIL: see above'}\n`);
+  return ok ? 0 : 1;
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { frames: { type: 'string' }, seed: { type: 'string' }, driver: { type: 'string' } } });
+  const { values } = parseArgs({ options: { frames: { type: 'string' }, seed: { type: 'string' }, driver: { type: 'string' }, target: { type: 'string' }, packets: { type: 'string' }, seconds: { type: 'string' } } });
   const frames = values.frames === undefined ? 1_000_000 : Number(values.frames);
   const seed = values.seed === undefined ? 20250101 : Number(values.seed);
-  if (!Number.isInteger(frames) || frames < 1 || !Number.isInteger(seed)) {
-    process.stderr.write('usage: node --import tsx bench/fuzz.ts [--frames N] [--seed S] [--driver ld2450|ti-people|ld2410]\n');
+  const target = values.target ?? 'all';
+  const packets = values.packets === undefined ? 100_000 : Number(values.packets);
+  const seconds = values.seconds === undefined ? 180 : Number(values.seconds);
+  if (!Number.isInteger(frames) || frames < 1 || !Number.isInteger(seed) || !['parsers', 'gateway', 'all'].includes(target) || !(packets >= 1) || !(seconds > 0)) {
+    process.stderr.write('usage: node --import tsx bench/fuzz.ts [--target parsers|gateway|all] [--frames N] [--seed S] [--driver ld2450|ti-people|ld2410] [--packets N] [--seconds S]\n');
     return 2;
   }
+  if (target === 'gateway') return gatewayTarget(packets, seed, seconds);
+  const parsers = await parserTarget(frames, seed, values.driver);
+  if (target === 'parsers') return parsers;
+  process.stdout.write('\n');
+  return Math.max(parsers, await gatewayTarget(packets, seed, seconds));
+}
+
+async function parserTarget(frames: number, seed: number, driver: string | undefined): Promise<number> {
+  const values = { driver };
   const chosen = DRIVERS.filter((d) => values.driver === undefined || d.name === values.driver);
   if (chosen.length === 0) {
     process.stderr.write(`fuzz: unknown driver '${values.driver}'\n`);

@@ -5,6 +5,15 @@
  */
 import { CliError } from './args.ts';
 
+// `drukte provision … | head`, `drukte simulate … | xxd | head`: when the reader goes away, stop quietly, as Unix
+// tools do, instead of dying with an unhandled EPIPE. Any other stdout error is still reported.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const VERBS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   demo: { summary: 'gateway with embedded broker + simulated sensors through the real firmware path', load: () => import('./demo.ts') },
   gateway: { summary: 'the gateway (embedded broker by default)', load: () => import('./gateway.ts') },

@@ -18,7 +18,7 @@ import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte sensor --manifest FILE --device PATH|gpio:A,B --data-dir DIR [--broker URL]
                     [--username NAME --password-file FILE] [--baud N] [--no-configure]
-                    [--ti-cli PATH --ti-cfg FILE]
+                    [--ti-cli PATH --ti-cfg FILE] [--silent-after SECONDS]
 
   --manifest       the sensor's manifest (YAML or JSON)
   --device         serial device of the radar (e.g. /dev/ttyAMA0, /dev/ttyUSB0, a PTY from 'drukte simulate'),
@@ -30,7 +30,8 @@ const HELP = `usage: drukte sensor --manifest FILE --device PATH|gpio:A,B --data
   --baud           serial speed (default: the driver's, 256000 for the LD2450)
   --no-configure   do not configure the LD2450 at start (Bluetooth, tracking mode, zone filter stay as they are)
   --ti-cli         TI people counting: the board's CLI port (e.g. /dev/ttyUSB0; --device is then the data port)
-  --ti-cfg         TI people counting: the .cfg file sent over the CLI port at each start (sensorStop at stop)`;
+  --ti-cfg         TI people counting: the .cfg file sent over the CLI port at each start (sensorStop at stop)
+  --silent-after   a device that sends no frame for this long is a fault (default: 3 windows)`;
 
 /** `gpio:17,27` → the two BCM pins, else null. */
 export function parseGpioDevice(device: string): { pinA: number; pinB: number } | null {
@@ -42,10 +43,12 @@ export async function run(argv: string[]): Promise<number> {
   const o = parse('sensor', argv, {
     manifest: { type: 'string' }, device: { type: 'string' }, broker: { type: 'string' }, 'data-dir': { type: 'string' },
     username: { type: 'string' }, 'password-file': { type: 'string' }, baud: { type: 'string' }, 'no-configure': { type: 'boolean' },
-    'ti-cli': { type: 'string' }, 'ti-cfg': { type: 'string' },
+    'ti-cli': { type: 'string' }, 'ti-cfg': { type: 'string' }, 'silent-after': { type: 'string' },
   }, HELP);
   if (!o) return 0;
   for (const k of ['manifest', 'device', 'data-dir'] as const) if (!o[k]) throw new CliError(`sensor: --${k} is required\n\n${HELP}`);
+  const silentAfter = o['silent-after'] === undefined ? undefined : Number(o['silent-after']);
+  if (silentAfter !== undefined && !(Number.isFinite(silentAfter) && silentAfter > 0)) throw new CliError('sensor: --silent-after must be a number of seconds > 0');
   const clock = systemClock;
   const manifest = loadManifest(o.manifest!, null);
   const today = new Date(clock.now()).toISOString().slice(0, 10);
@@ -90,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     // The gateway knows each sensor by its id: that is the user name unless --username says otherwise.
     broker: { url: o.broker ?? manifest.gatewayUrl, ...(password !== undefined ? { username: o.username ?? manifest.id, password } : o.username ? { username: o.username } : {}) },
     dataDir: o['data-dir']!,
+    ...(silentAfter !== undefined ? { silentAfterSeconds: silentAfter } : {}),
   }, { device, clock, logger });
 
   await new Promise<void>((resolve) => {

@@ -74,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', stop(0));
     process.once('SIGTERM', stop(0));
     process.stdout.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') return resolve(0); // the reader went away (… | head): a normal end
       process.stderr.write(`drukte: simulate: cannot write to stdout: ${err.code ?? err.message}\n`);
       resolve(1);
     });

@@ -13,8 +13,9 @@ import { MAX_REASON_LENGTH, type Aggregate, type RadarFacts, type SensorState, t
 import type { Timers } from '../hardware/bindings/timers.ts';
 import { createDevice, streamDevice, type BackoffOptions, type DeviceInfo, type DeviceSpec, type SensorDevice } from './device.ts';
 import { Egress, redactUrl } from './egress/egress.ts';
-import { describeFsError } from './egress/atomic-file.ts';
+import { describeFsError, type FsLayer } from './egress/atomic-file.ts';
 import { PersistentQueue } from './egress/queue.ts';
+import { decodeSensorPayload } from '../shared/codec.ts';
 import { FileSeqStore } from './egress/seq-store.ts';
 import type { MinimiserSettings } from './minimiser/minimiser.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
@@ -37,7 +38,15 @@ export interface SensorConfig {
   broker: { url: string; username?: string; password?: string };
   /** Where seq and the outbound queue live. */
   dataDir: string;
+  /**
+   * A device that sends no frame for this long is a fault (status `fault`, reason "no frames from the device …"),
+   * back to registering when frames return. Seconds; default 3 windows.
+   */
+  silentAfterSeconds?: number;
 }
+
+/** Default for SensorConfig.silentAfterSeconds, in windows. */
+export const SILENT_AFTER_WINDOWS = 3;
 
 export interface SensorDeps {
   /** Raw device bytes from a stream (the simulator, the demo, tests). Give `source` or `device`. */
@@ -61,6 +70,10 @@ export interface SensorDeps {
    * window dropped, and `expired` published (retained); `stop()` keeps announcing `expired`, never `offline`.
    */
   lifecycle?: SensorLifecycle;
+  /** The egress' reconnect schedule: timers, jitter source, delays (defaults: real timers, Math.random, 1 s … 30 s). */
+  egress?: { timers?: Timers; random?: () => number; reconnect?: { initialMs?: number; maxMs?: number } };
+  /** The file-system layer of seq and queue (tests inject full disks and crashes). */
+  fs?: FsLayer;
 }
 
 export interface RunningSensor {
@@ -95,18 +108,22 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
   const status = (): Status => ({
     v: 1, sensor: identity.id, state, expiresAt: identity.expiresAt, firmware: identity.firmware,
     minimiser: identity.minimiser, bundle: identity.bundle, since, ...(reason ? { reason } : {}), ...(radarFacts ? { radar: radarFacts } : {}),
+    ...(queue.corrupt > 0 ? { corrupt: Math.min(queue.corrupt, 0xffff_ffff) } : {}),
   });
 
-  const queue = new PersistentQueue(join(config.dataDir, 'queue'), 10_000, (err) => logger.error(describeFsError(err, 'cannot write the outbound queue')));
+  const { queue, seq } = openSensorStorage(config.dataDir, identity.id, logger, deps.fs);
   const egress = new Egress({
     sensorId: identity.id,
     brokerUrl: config.broker.url,
     username: config.broker.username,
     password: config.broker.password,
     willStatus: status(),
-    seq: new FileSeqStore(join(config.dataDir, 'seq'), (err) => logger.error(describeFsError(err, 'cannot persist the sequence number; publishing continues'))),
+    seq,
     queue,
     logger,
+    ...(deps.egress?.timers ? { timers: deps.egress.timers } : {}),
+    ...(deps.egress?.random ? { random: deps.egress.random } : {}),
+    ...(deps.egress?.reconnect ? { reconnect: deps.egress.reconnect } : {}),
   });
 
   const setState = (next: SensorState, whyIn?: string) => {
@@ -120,8 +137,19 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
   };
 
   const listeners: ((a: Aggregate) => void)[] = [];
+  // A silent device (no frames for silentMs) is a fault, not a sensor quietly registering nothing.
+  const silentMs = 1000 * (config.silentAfterSeconds ?? SILENT_AFTER_WINDOWS * config.settings.windowSeconds);
+  if (!(silentMs > 0)) throw new RangeError('silentAfterSeconds must be > 0');
+  let lastFrameAt = clock.monotonic();
+  const checkSilence = () => {
+    if (state !== 'starting' && state !== 'registering' && state !== 'expiring') return;
+    if (clock.monotonic() - lastFrameAt < silentMs) return;
+    pipeline.reset();
+    setState('fault', `no frames from the device for ${Math.round(silentMs / 1000)} s; check its power and wiring`);
+  };
   const pipeline = createPipeline(config.driver, config.settings, clock, {
     onFrame: () => {
+      lastFrameAt = clock.monotonic();
       if (state === 'starting' || state === 'fault') setState(lifecycle?.phase === 'expiring' ? 'expiring' : 'registering');
     },
     onResult: (result) => {
@@ -148,6 +176,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     data: (chunk) => void (halted || pipeline.input.write(chunk)),
     up: (info) => {
       deviceInfo = info;
+      lastFrameAt = clock.monotonic(); // silence is counted from the moment the device is (back) up
       if (info.radar) {
         // What configuring the radar found goes into the status: firmware, Bluetooth off, zone filter.
         radarFacts = { firmware: info.radar.firmware, bluetooth: 'off', zoneFilter: info.radar.zoneFilter.type === 'inside' ? 'inside' : 'off' };
@@ -166,7 +195,9 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
   egress.publishStatus(status());
 
   const tick = () => {
-    if (lifecycle?.check() !== 'expired' && !halted) pipeline.tick();
+    if (lifecycle?.check() === 'expired' || halted) return;
+    pipeline.tick();
+    checkSilence();
   };
   const tickMs = deps.tickMs === undefined ? 1000 : deps.tickMs;
   const timer = tickMs && !halted ? setInterval(tick, tickMs) : null;
@@ -219,6 +250,35 @@ async function resolveDevice(config: SensorConfig, deps: SensorDeps): Promise<Se
     ...(deps.timers ? { timers: deps.timers } : {}),
     ...(deps.backoff ? { backoff: deps.backoff } : {}),
   });
+}
+
+/**
+ * The sensor's persisted outbound state, checked as it is read: a corrupt queue entry is set aside (it never blocks
+ * the ones behind it), and the seq counter continues above the highest queued seq whatever the seq file says.
+ */
+export function openSensorStorage(dataDir: string, sensorId: string, logger: Logger, fs?: FsLayer): { queue: PersistentQueue; seq: FileSeqStore } {
+  const queue = new PersistentQueue(join(dataDir, 'queue'), {
+    maxEntries: 10_000,
+    onDiskError: (err) => logger.error(describeFsError(err, 'cannot write the outbound queue')),
+    validate: (seq, bytes) => validQueuedAggregate(sensorId, seq, bytes),
+    onCorrupt: (file, problem) => logger.error({ file, problem }, 'corrupt queue entry set aside; the aggregate in it is lost, the queue continues'),
+    ...(fs ? { fs } : {}),
+  });
+  const seq = new FileSeqStore(join(dataDir, 'seq'), (err) => logger.error(describeFsError(err, 'cannot persist the sequence number; publishing continues')), {
+    floor: queue.highestSeq,
+    onCorrupt: (problem) => logger.error({ problem, continueAfter: queue.highestSeq }, 'the seq file is corrupt; numbering continues after the highest queued aggregate'),
+    ...(fs ? { fs } : {}),
+  });
+  return { queue, seq };
+}
+
+/** What is wrong with a persisted queue entry: it must be this sensor's aggregate with the seq of its file name. */
+export function validQueuedAggregate(sensorId: string, seq: number, bytes: Buffer): string | null {
+  const decoded = decodeSensorPayload('aggregate', bytes);
+  if (!decoded.ok) return 'not a valid aggregate (truncated or garbage)';
+  if (decoded.value.sensor !== sensorId) return 'aggregate of another sensor';
+  if (decoded.value.seq !== seq) return 'seq differs from the file name';
+  return null;
 }
 
 /**

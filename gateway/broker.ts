@@ -83,6 +83,23 @@ export type MessageHandler = (message: BrokerMessage) => void;
 export interface MessageSource {
   /** Receive every message matching `filter`; resolves to an unsubscribe function. */
   subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>>;
+  /**
+   * Receive every client PUBLISH matching `filter` that the policy accepted, synchronously, BEFORE the broker sends
+   * the PUBACK (embedded broker only). A handler that stores the message (ingest: SQLite, synchronous) makes the
+   * PUBACK mean "stored": a gateway killed between the two can lose nothing the sensor already deleted.
+   */
+  intercept?(filter: string, handler: MessageHandler): () => void;
+}
+
+/** Does an MQTT topic match a filter (`+` one level, `#` the rest) [MQTT-4.7]? */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
 }
 
 export interface BrokerPorts {
@@ -103,6 +120,7 @@ export class MqttBroker implements MessageSource {
   private readonly perAddress = new Map<string, number>();
   private readonly addresses = new WeakMap<object, string>();
   private readonly closed = new ReasonCounter<'too-many-connections' | 'packet-too-large' | 'malformed-length'>();
+  private readonly interceptors = new Set<{ filter: string; handler: MessageHandler }>();
   private readonly log: Logger;
   readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
 
@@ -139,7 +157,14 @@ export class MqttBroker implements MessageSource {
     const aedes = await Aedes.createBroker({
       preConnect: policy.preConnect,
       authenticate: policy.authenticate,
-      authorizePublish: policy.authorizePublish,
+      // aedes lib/handlers/publish.js: authorizePublish, then (QoS 1) PUBACK, then delivery. The interceptors run
+      // between the policy's yes and the PUBACK, so an acknowledged aggregate is already stored.
+      // An interceptor that could not store the message (its handler threw) withholds the PUBACK: the connection is
+      // closed and the sensor keeps the aggregate in its queue and sends it again later.
+      authorizePublish: (client, packet, done) => policy.authorizePublish(client, packet, (err) => {
+        if (!err && this.interceptors.size > 0 && !this.runInterceptors(client, packet)) return done(new Error('not stored; not acknowledged'));
+        done(err);
+      }),
       authorizeSubscribe: policy.authorizeSubscribe,
       drainTimeout: limits.drainTimeoutMs,
       connectTimeout: limits.connectTimeoutMs,
@@ -227,6 +252,28 @@ export class MqttBroker implements MessageSource {
     });
   }
 
+  /** Run the interceptors of a message; false when one of them failed (the message is not stored). */
+  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean }): boolean {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    let ok = true;
+    for (const { filter, handler } of this.interceptors) {
+      if (!topicMatches(filter, packet.topic)) continue;
+      try {
+        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null });
+      } catch (err) {
+        ok = false;
+        this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
+      }
+    }
+    return ok;
+  }
+
+  intercept(filter: string, handler: MessageHandler): () => void {
+    const entry = { filter, handler };
+    this.interceptors.add(entry);
+    return () => void this.interceptors.delete(entry);
+  }
+
   async subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>> {
     const aedes = this.aedes;
     if (!aedes) throw new Error('broker not started');
@@ -247,6 +294,8 @@ export class MqttBroker implements MessageSource {
   publish(topic: string, payload: Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker not started'));
+    // The broker's own publishes skip the policy (aedes), not the interceptors: ingest checks them like any other.
+    if (this.interceptors.size > 0) this.runInterceptors(null, { topic, payload, retain: opts.retain ?? false });
     return new Promise((resolve, reject) => {
       aedes.publish({ cmd: 'publish', topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false, dup: false }, (err) => (err ? reject(err) : resolve()));
     });

@@ -7,11 +7,13 @@
  *
  * Without a data directory (tests) the same schema lives in memory.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 export const DATABASE_FILE = 'drukte.sqlite';
+/** Databases up to this size are integrity-checked at start (PRAGMA quick_check). */
+export const QUICK_CHECK_MAX_BYTES = 512 * 2 ** 20;
 
 /** Migrations, oldest first: index + 1 is the schema version it produces. Never edit one that has shipped. */
 export const MIGRATIONS: readonly string[] = [
@@ -94,26 +96,39 @@ export function migrate(db: Database.Database): number {
 /** Open (creating if needed) the database in `dataDir`, or in memory when `dataDir` is null. */
 export function openDatabase(dataDir: string | null): Database.Database {
   let db: Database.Database;
+  const file = dataDir === null ? ':memory:' : join(dataDir, DATABASE_FILE);
   if (dataDir === null) {
     db = new Database(':memory:');
   } else {
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      db = new Database(join(dataDir, DATABASE_FILE));
+      db = new Database(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new DatabaseError(`cannot open the database in data directory ${dataDir}: ${code}`);
     }
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
   }
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   try {
+    if (dataDir !== null) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL'); // WAL: a committed transaction survives a crash of the process (kill -9)
+      // A damaged file (truncated, garbage) is found here, at start, not at the first message. quick_check reads the
+      // whole file, so it is skipped for very large databases (damage there still surfaces at the first query that
+      // touches it, and ingest then withholds the PUBACK: docs/PROTOCOL.md §3).
+      const check = statSync(file).size <= QUICK_CHECK_MAX_BYTES ? db.pragma('quick_check', { simple: true }) : 'ok';
+      if (check !== 'ok') throw Object.assign(new Error(`integrity check failed: ${String(check).slice(0, 80)}`), { code: 'SQLITE_CORRUPT' });
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
     migrate(db);
   } catch (err) {
     db.close();
-    throw err instanceof DatabaseError ? err : new DatabaseError(`cannot prepare the database: ${(err as Error).message}`);
+    if (err instanceof DatabaseError) throw err;
+    const code = String((err as { code?: unknown }).code ?? '');
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      throw new DatabaseError(`the database ${file} is damaged or not a SQLite database (${(err as Error).message}); restore it from a backup, or move it aside to start with an empty register`);
+    }
+    throw new DatabaseError(`cannot prepare the database: ${(err as Error).message}`);
   }
   return db;
 }

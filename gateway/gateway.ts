@@ -17,7 +17,7 @@ import { CredentialStore, DEFAULT_SCRYPT, hashSecret, isStoredHash, type Credent
 import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
 import { ExternalBroker } from './external-broker.ts';
 import { History } from './history.ts';
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http.ts';
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer, type HttpLimits } from './http.ts';
 import { Ingest } from './ingest.ts';
 import { NgsiLdPush, type RetryTimers } from './ngsi-ld-push.ts';
 import { SensorHealth } from './sensor-health.ts';
@@ -36,7 +36,7 @@ export interface GatewayOptions {
   /** MQTT over WebSocket at /mqtt; `tls: true` serves wss with the mqtts certificate. */
   ws?: { host?: string; port?: number; tls?: boolean };
   /** `tls: true` serves HTTPS (pages, API, admin API) with the mqtts certificate and key. */
-  http?: { host?: string; port?: number; timers?: Timers; tls?: boolean };
+  http?: { host?: string; port?: number; timers?: Timers; tls?: boolean; limits?: Partial<HttpLimits> };
   /** Directory of the SQLite database (created if missing). Without it everything is kept in memory only. */
   dataDir?: string;
   /** The admin API credential: the token (hashed at start, then dropped) or its stored scrypt hash. */
@@ -300,12 +300,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       views, register, ingest, sensorHealth, areas, history, admin, clock, logger: opts.logger,
       ...(opts.http?.timers ? { timers: opts.http.timers } : {}),
       ...(opts.http?.tls && tls ? { tls } : {}),
+      ...(opts.http?.limits ? { limits: opts.http.limits } : {}),
+      brokerHealth: () => (b ? { connections: b.connections, maxConnectionsPerAddress: limits.maxConnectionsPerAddress } : null),
       health: () => ({
         status: 'ok',
         uptimeSeconds: Math.floor((clock.monotonic() - startedAt) / 1000),
         sensors: register.list().length,
         streams: http?.streams ?? 0,
-        broker: b && policy ? { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits() } : { external: external!.url, connected: external!.connected },
+        http: http?.stats() ?? null,
+        broker: b && policy ? { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits(), limits: { maxConnectionsPerAddress: limits.maxConnectionsPerAddress, maxPacketBytes: limits.maxPacketBytes } } : { external: external!.url, connected: external!.connected },
         ingest: ingest!.stats(),
         ...(ngsiLd ? { ngsiLd: ngsiLd.stats() } : {}),
       }),

@@ -109,10 +109,21 @@ export class Ingest {
     }
   }
 
-  /** Receive the sensor topics from a broker. */
+  /**
+   * Receive the sensor topics from a broker: before the PUBACK where the broker offers it (embedded broker), so an
+   * acknowledged aggregate is already in the history; else as a subscriber.
+   */
   async attach(source: MessageSource): Promise<void> {
     for (const filter of [SENSOR_STATUS_FILTER, SENSOR_AGGREGATE_FILTER]) {
-      this.unsubscribers.push(await source.subscribe(filter, (m) => this.handle(m.topic, m.payload)));
+      const handler = (m: { topic: string; payload: Buffer }) => void this.handle(m.topic, m.payload);
+      if (source.intercept) {
+        // Before the PUBACK: a message that could not be stored (full disk, damaged database) is not acknowledged.
+        const off = source.intercept(filter, (m) => {
+          const r = this.handle(m.topic, m.payload);
+          if (!r.ok && r.reason === 'internal-error') throw new Error('ingest could not store the message');
+        });
+        this.unsubscribers.push(async () => off());
+      } else this.unsubscribers.push(await source.subscribe(filter, handler));
     }
   }
 

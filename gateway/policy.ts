@@ -13,7 +13,8 @@
  *   admin               not on MQTT (HTTP admin API only)
  *   the gateway itself  (in-process, no connection)              area topics; sensor topics checked     –
  *
- * Refused logins are rate-limited per address and username (gateway/rate-limit.ts) and logged without secrets.
+ * Failed logins slow later attempts per address and username (gateway/rate-limit.ts) but never make the gateway
+ * refuse a right password; they are logged without secrets.
  * A refused PUBLISH closes the client's connection: MQTT 3.1.1 cannot tell the client why [MQTT-3.3.5-2]
  * (see docs/PROTOCOL.md, "Refused publishes", for why schema failures are not acknowledged-and-dropped instead).
  */
@@ -46,6 +47,8 @@ export interface PolicyOptions {
   hashParams: ScryptParams;
   /** Remote address of a client's connection (for the rate limits and logs). */
   addressOf(client: Client): string;
+  /** Wait (holding a throttled login); default: a real timer. */
+  delay?(ms: number): Promise<void>;
   /** An authenticated sensor published something off-contract: raise an alert on its register entry. */
   onSensorRefused?(sensorId: string, reason: RefusalReason): void;
 }
@@ -66,6 +69,8 @@ export interface PolicyStats {
   refusedTotal: number;
   /** Connections refused, per reason. */
   connectionsRefused: Record<string, number>;
+  /** Login attempts held because their address or username was throttled (rate-limit.ts). */
+  loginsHeld: number;
   subscriptionsRefused: number;
 }
 
@@ -111,6 +116,8 @@ export function safeName(id: unknown): string {
 }
 
 class Refusal extends Error {
+  /** Logged at debug level only: a throttled attempt (a flood must not flood the log too). */
+  quiet = false;
   constructor(readonly reason: ConnectRefusal, readonly returnCode: 4 | 5 | 2) {
     super(reason);
   }
@@ -129,18 +136,26 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
   const principals = new WeakMap<Client, Principal>();
   const connecting = new WeakMap<Client, ConnectInfo>();
 
+  const delay = opts.delay ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
   async function check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
     const address = opts.addressOf(client);
+    // A throttled address: hold the attempt, then decide it on its merit (a right password still gets in).
+    const hold = opts.limiter.holdBeforeCheck(address);
+    if (hold > 0) await delay(hold);
     if (username === undefined || username === '') {
       opts.limiter.fail(address, undefined);
       throw new Refusal('anonymous', 5);
     }
-    if (!opts.limiter.allows(address, username)) throw new Refusal('rate-limited', 5);
     const cred = isValidId(username) ? opts.credential(username) : undefined;
     const ok = cred ? await verifySecret(password, cred.hash) : await verifyAgainstNothing(password, opts.hashParams);
     if (!cred || !ok) {
-      opts.limiter.fail(address, username);
-      throw new Refusal('bad-credentials', 4);
+      // Failures only: a throttled username's wrong guesses are answered late; its right password never is.
+      const tarpit = opts.limiter.fail(address, username);
+      if (tarpit > 0) await delay(tarpit);
+      const refusal = new Refusal('bad-credentials', 4);
+      refusal.quiet = hold > 0 || tarpit > 0;
+      throw refusal;
     }
     const info = connecting.get(client);
     if (!info || info.keepalive < opts.limits.keepaliveMin || info.keepalive > opts.limits.keepaliveMax) throw new Refusal('keepalive-out-of-range', 5);
@@ -186,7 +201,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
           connectRefusals.add(refusal.reason);
           // Usernames only when they have the shape of an id; never the password, not even its length.
           const line = { reason: refusal.reason, address: opts.addressOf(client), username: isValidId(username) ? username : '(not an id)', client: safeName(client.id) };
-          if (refusal.reason === 'rate-limited') log.debug(line, 'connection refused');
+          if (refusal.quiet) log.debug(line, 'connection refused (throttled)');
           else log.warn(line, 'connection refused');
           done(Object.assign(new Error(refusal.reason), { returnCode: refusal.returnCode }), false);
         },
@@ -218,6 +233,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
       refused: publishRefusals.snapshot(),
       refusedTotal: publishRefusals.total,
       connectionsRefused: connectRefusals.snapshot(),
+      loginsHeld: opts.limiter.held,
       subscriptionsRefused,
     }),
   };

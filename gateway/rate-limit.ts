@@ -1,13 +1,17 @@
 /**
  * Token buckets for failed logins, on an injected clock (monotonic time, so a wall-clock jump cannot refill them).
  *
- * Only failures take tokens: a sensor with the right password reconnecting every 2 s is never limited. While a
- * bucket is empty every attempt for that key is refused without checking the password (no scrypt work, and no
- * way to learn that a guess was right), until tokens trickle back.
- *
- * Trade-off, on purpose: a per-username bucket lets someone who floods wrong passwords for `dam-noord` keep the real
- * sensor out for as long as the flood lasts (it then queues its aggregates on disk and sends them later). Without it,
- * a guesser spread over many addresses would only be slowed by the per-address bucket.
+ * Only failures take tokens, and an empty bucket SLOWS attempts, it never refuses a right password
+ * (docs/PROTOCOL.md §2, "Login throttling"):
+ *   - per username: checked after the password. A right password is accepted at once, whatever others did with the
+ *     same username; a wrong one, when the username's bucket is empty, is answered only after `holdMs` (it keeps the
+ *     guesser's connection busy). So nobody can lock a sensor out by failing logins with its id.
+ *   - per address: checked before the password. While the address' bucket is empty every attempt from it is held
+ *     `holdMs` before its password is checked, then decided on its merit: a sensor behind the same NAT as an attacker
+ *     gets in one hold later (well inside its 10 s connect timeout), while the attacker's scrypt work per address is
+ *     bounded by (connections per address) / holdMs.
+ * Passwords are 192-bit random secrets (credentials.ts), so guessing is hopeless whatever the rate; the limits exist
+ * against load and noise, and availability of the honest sensor wins over slowing a guesser further.
  */
 import type { Clock } from '../shared/clock.ts';
 import { isValidId } from '../shared/topics.ts';
@@ -69,30 +73,45 @@ export class RateLimiter {
 export interface LoginLimits {
   perAddress: BucketOptions;
   perUsername: BucketOptions;
+  /** How long a throttled attempt is held (before its check per address, before its refusal per username), ms. */
+  holdMs: number;
 }
 
-/** Defaults: 10 failures per address, then one per 6 s; 5 per username, then one per 12 s. */
+/** Defaults: 10 failures per address, 5 per username, each then one per 6 s / 12 s; throttled attempts held 2 s. */
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   perAddress: { capacity: 10, refillPerSecond: 1 / 6 },
   perUsername: { capacity: 5, refillPerSecond: 1 / 12 },
+  holdMs: 2000,
 };
 
 /** Failed-login limits per remote address and per username (usernames only when they look like ids). */
 export class LoginLimiter {
   private readonly byAddress: RateLimiter;
   private readonly byUsername: RateLimiter;
+  /** Attempts held because their address or username was throttled. */
+  held = 0;
 
   constructor(clock: Clock, readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+    if (!(limits.holdMs >= 0)) throw new RangeError('holdMs must be ≥ 0');
     this.byAddress = new RateLimiter(clock, limits.perAddress);
     this.byUsername = new RateLimiter(clock, limits.perUsername);
   }
 
-  allows(address: string, username: string | undefined): boolean {
-    return this.byAddress.allows(address) && (!isValidId(username) || this.byUsername.allows(username));
+  /** Before the password is checked: how long to hold this attempt (0 unless its address is throttled). */
+  holdBeforeCheck(address: string): number {
+    if (this.byAddress.allows(address)) return 0;
+    this.held++;
+    return this.limits.holdMs;
   }
 
-  fail(address: string, username: string | undefined): void {
+  /** A failed attempt: take the tokens; returns how long to hold the refusal (its username was throttled). */
+  fail(address: string, username: string | undefined): number {
     this.byAddress.take(address);
-    if (isValidId(username)) this.byUsername.take(username);
+    if (!isValidId(username)) return 0;
+    const throttled = !this.byUsername.allows(username);
+    this.byUsername.take(username);
+    if (!throttled) return 0;
+    this.held++;
+    return this.limits.holdMs;
   }
 }

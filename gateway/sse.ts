@@ -37,6 +37,8 @@ interface SseClient {
   res: ServerResponse;
   /** Only events of this sensor, or all when null. */
   sensorId: string | null;
+  /** Remote address (for the per-address cap). */
+  address: string;
 }
 
 export function formatEvent(event: string, data: unknown): string {
@@ -55,7 +57,14 @@ export class SseHub {
   }
 
   /** Take over a request as an event stream; `initial` events are sent first (the current state). */
-  open(req: IncomingMessage, res: ServerResponse, sensorId: string | null, initial: SseEvent[], headers: Record<string, string>): void {
+  /** Open streams from one remote address. */
+  countFrom(address: string): number {
+    let n = 0;
+    for (const c of this.clients) if (c.address === address) n++;
+    return n;
+  }
+
+  open(req: IncomingMessage, res: ServerResponse, sensorId: string | null, initial: SseEvent[], headers: Record<string, string>, address = 'unknown'): void {
     res.writeHead(200, {
       ...headers,
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -65,7 +74,7 @@ export class SseHub {
     });
     req.socket.setTimeout(0);
     req.socket.setNoDelay(true);
-    const client: SseClient = { res, sensorId };
+    const client: SseClient = { res, sensorId, address };
     this.clients.add(client);
     res.on('close', () => this.remove(client));
     let text = `retry: ${RETRY_MS}\n\n`;

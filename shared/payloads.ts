@@ -52,6 +52,11 @@ export interface Status {
    * whether its own zone filter is set. Only for radars that report it.
    */
   radar?: RadarFacts;
+  /**
+   * How many persisted outbound entries the firmware found corrupt and set aside (extension of contract v1,
+   * docs/PROTOCOL.md §0): a count only, so the register shows that data was lost to a damaged disk. Absent = 0.
+   */
+  corrupt?: number;
 }
 
 export interface RadarFacts {
@@ -60,8 +65,8 @@ export interface RadarFacts {
   zoneFilter: 'inside' | 'off';
 }
 
-export const STATUS_KEYS = ['v', 'sensor', 'state', 'expiresAt', 'firmware', 'minimiser', 'bundle', 'since', 'reason', 'radar'] as const;
-export const STATUS_REQUIRED_KEYS = STATUS_KEYS.filter((k) => k !== 'reason' && k !== 'radar');
+export const STATUS_KEYS = ['v', 'sensor', 'state', 'expiresAt', 'firmware', 'minimiser', 'bundle', 'since', 'reason', 'radar', 'corrupt'] as const;
+export const STATUS_REQUIRED_KEYS = STATUS_KEYS.filter((k) => k !== 'reason' && k !== 'radar' && k !== 'corrupt');
 
 /** What the gateway publishes per area for the municipality's feeds (JSON, retained). */
 export interface AreaDensity {
@@ -159,6 +164,7 @@ export function validateStatus(x: unknown): Validation<Status> {
       && (r.bluetooth === 'off' || r.bluetooth === 'on') && (r.zoneFilter === 'inside' || r.zoneFilter === 'off');
     if (!ok) errors.push(`'radar' must be exactly { firmware, bluetooth: off|on, zoneFilter: inside|off }`);
   }
+  if ('corrupt' in x && !isUint(x.corrupt, UINT32_MAX)) errors.push(`'corrupt' must be a uint32 count`);
   return errors.length ? { ok: false, errors } : { ok: true, value: x as unknown as Status };
 }
 

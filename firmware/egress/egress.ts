@@ -8,8 +8,18 @@
  *
  * Aggregates: numbered (persisted seq), encoded, written to the persisted queue, then published with QoS 1 and
  * removed from the queue on PUBACK. Status: QoS 1, retained; the MQTT last will is a retained Status "offline".
+ *
+ * Connection: reconnect for ever after ANY failure — unreachable broker, TLS error, a CONNACK that refuses the login
+ * (mqtt.js by itself stops after a refused CONNACK unless `reconnectOnConnackError` is set; we run our own schedule
+ * instead, so mqtt.js' `reconnectPeriod` is 0). The delay before attempt n+1 uses "decorrelated jitter":
+ *   delay = min(maxMs, initialMs + random · (3 · previous − initialMs)),  previous starts at initialMs,
+ * reset to initialMs after a successful connection. So a fleet of sensors that lost the gateway at the same moment
+ * does not come back in lock-step, and no sensor waits longer than maxMs (default 30 s) between attempts.
+ * `link` says truthfully what happened last: connected; refused (with the CONNACK code and its meaning);
+ * unreachable (with the socket error); tls-error (with the certificate problem); closed by the broker.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { systemTimers, type TimerHandle, type Timers } from '../../hardware/bindings/timers.ts';
 import type { Logger } from '../../shared/log.ts';
 import { encodeSensorPayload } from '../../shared/codec.ts';
 import type { Aggregate, SensorPayloadKind, SensorPayloads, Status } from '../../shared/payloads.ts';
@@ -29,43 +39,145 @@ export interface EgressOptions {
   seq: SeqSource;
   queue: PersistentQueue;
   logger: Logger;
-  /** mqtt.js reconnect period, ms (default 2000). */
-  reconnectMs?: number;
+  /** Reconnect delays: first (and minimum) delay, ms (default 1000), and the longest delay, ms (default 30000). */
+  reconnect?: { initialMs?: number; maxMs?: number };
+  /** Timers for the reconnect schedule (default: the real ones) and the jitter's random source in [0, 1). */
+  timers?: Timers;
+  random?: () => number;
   /** Extra mqtt.js options (TLS material). */
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean };
 }
+
+export type LinkState = 'connecting' | 'connected' | 'refused' | 'unreachable' | 'tls-error' | 'closed' | 'stopped';
+
+/** What the connection to the broker is doing, truthfully (for logs, `RunningSensor.egress.link` and tests). */
+export interface LinkStatus {
+  state: LinkState;
+  /** One line: what happened (e.g. "refused by the broker: code 4, bad username or password"). */
+  detail: string;
+  /** CONNACK return code when refused. */
+  code?: number;
+  /** Failed attempts since the last successful connection. */
+  failures: number;
+  /** Delay of the scheduled next attempt, ms; null when none is scheduled. */
+  retryInMs: number | null;
+}
+
+/** MQTT 3.1.1 CONNACK return codes [MQTT-3.2.2.3]. */
+const CONNACK_MEANING: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'client identifier rejected',
+  3: 'server unavailable',
+  4: 'bad username or password (or too many failed logins)',
+  5: 'not authorized (unknown, retired or expired sensor, or rate-limited)',
+};
+
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|EPROTO$)/;
+
+/** Classify a connection error: a refused login, a TLS problem, or a broker that cannot be reached. */
+export function classifyLinkError(err: Error & { code?: unknown }): Pick<LinkStatus, 'state' | 'detail' | 'code'> {
+  if (typeof err.code === 'number') {
+    return { state: 'refused', code: err.code, detail: `refused by the broker: code ${err.code}, ${CONNACK_MEANING[err.code] ?? 'unknown reason'}` };
+  }
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (TLS_CODES.test(code) || /certificate|tls|ssl/i.test(err.message)) return { state: 'tls-error', detail: `TLS error: ${code || err.message}; check the gateway's certificate and the CA file` };
+  return { state: 'unreachable', detail: `broker unreachable: ${code || err.message}` };
+}
+
+export const DEFAULT_RECONNECT = { initialMs: 1000, maxMs: 30_000 };
 
 export class Egress {
   private client: MqttClient | null = null;
   private readonly inFlight = new Set<number>();
   private lastStatus: Status | null = null;
   private stopped = false;
-  readonly stats = { published: 0, acked: 0, refused: 0 };
+  private retryTimer: TimerHandle | null = null;
+  private previousDelay: number;
+  private attemptError: (Error & { code?: unknown }) | null = null;
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private linkStatus: LinkStatus = { state: 'connecting', detail: 'connecting', failures: 0, retryInMs: null };
+  readonly stats = { published: 0, acked: 0, refused: 0, connects: 0, failedAttempts: 0 };
 
-  constructor(private readonly opts: EgressOptions) {}
+  constructor(private readonly opts: EgressOptions) {
+    this.timers = opts.timers ?? systemTimers;
+    this.random = opts.random ?? Math.random;
+    this.backoff = { ...DEFAULT_RECONNECT, ...opts.reconnect };
+    if (!(this.backoff.initialMs > 0 && this.backoff.maxMs >= this.backoff.initialMs)) throw new RangeError('reconnect: need 0 < initialMs ≤ maxMs');
+    this.previousDelay = this.backoff.initialMs;
+  }
+
+  /** The connection's state and what happened last. */
+  get link(): LinkStatus {
+    return { ...this.linkStatus };
+  }
+
+  /** Delay before the next attempt: decorrelated jitter (see the file comment). */
+  nextDelay(): number {
+    const { initialMs, maxMs } = this.backoff;
+    const span = Math.max(0, 3 * this.previousDelay - initialMs);
+    const delay = Math.min(maxMs, Math.round(initialMs + this.random() * span));
+    this.previousDelay = delay;
+    return delay;
+  }
 
   start(): void {
     const o = this.opts;
     const will = encodeSensorPayload('status', { ...o.willStatus, state: 'offline' });
-    this.client = mqtt.connect(o.brokerUrl, {
+    const client = mqtt.connect(o.brokerUrl, {
       clientId: `sensor-${o.sensorId}`,
       username: o.username,
       password: o.password,
       clean: true,
       keepalive: 30,
-      reconnectPeriod: o.reconnectMs ?? 2000,
+      reconnectPeriod: 0, // our own schedule (backoff with jitter), after every kind of failure
       connectTimeout: 10_000,
       will: { topic: statusTopic(o.sensorId), payload: will, qos: 1, retain: true },
       ...(o.tls ?? {}),
     });
-    this.client.on('connect', () => {
+    this.client = client;
+    client.on('connect', () => {
+      this.stats.connects++;
+      this.previousDelay = this.backoff.initialMs;
+      this.attemptError = null;
+      this.linkStatus = { state: 'connected', detail: `connected to ${redactUrl(o.brokerUrl)}`, failures: 0, retryInMs: null };
       o.logger.info({ broker: redactUrl(o.brokerUrl) }, 'connected to broker');
       this.inFlight.clear();
       if (this.lastStatus) this.send('status', this.lastStatus);
       this.drain();
     });
-    this.client.on('error', (err) => o.logger.warn({ err: err.message }, 'broker connection problem; retrying'));
-    this.client.on('offline', () => o.logger.warn('broker unreachable; aggregates are queued on disk until it is back'));
+    client.on('error', (err) => {
+      this.attemptError = err as Error & { code?: unknown };
+    });
+    client.on('close', () => this.onClose());
+  }
+
+  /** The connection ended or an attempt failed: say what happened, then schedule the next attempt. */
+  private onClose(): void {
+    if (this.stopped || this.retryTimer) return;
+    // The queue on disk is the store of record: what was in flight is failed here and re-sent from the queue after
+    // the reconnect (mqtt.js would otherwise keep it in its own store, re-send it too, and make end() wait for it).
+    const client = this.client;
+    if (client) for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    const wasConnected = this.linkStatus.state === 'connected';
+    const err = this.attemptError;
+    this.attemptError = null;
+    const what = err ? classifyLinkError(err)
+      : wasConnected ? { state: 'closed' as const, detail: 'connection closed by the broker' }
+        : { state: 'unreachable' as const, detail: 'broker unreachable: no answer to CONNECT' };
+    const failures = wasConnected ? 0 : this.linkStatus.failures + 1;
+    if (!wasConnected) this.stats.failedAttempts++;
+    const delay = this.nextDelay();
+    this.linkStatus = { ...what, failures, retryInMs: delay };
+    this.opts.logger.warn({ link: what.state, ...(what.code !== undefined ? { code: what.code } : {}), retryInMs: delay, failures, queued: this.queued },
+      `${what.detail}; retrying in ${(delay / 1000).toFixed(1)} s (aggregates stay queued on disk)`);
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = null;
+      if (this.stopped || !this.client) return;
+      this.linkStatus = { ...this.linkStatus, retryInMs: null };
+      this.client.reconnect();
+    }, delay);
   }
 
   get connected(): boolean {
@@ -143,6 +255,9 @@ export class Egress {
   async stop(finalStatus?: Status): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.linkStatus = { ...this.linkStatus, state: 'stopped', detail: 'stopped', retryInMs: null };
     const client = this.client;
     if (!client) return;
     if (finalStatus && client.connected) {
@@ -155,7 +270,8 @@ export class Egress {
         });
       });
     }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // Not connected (between attempts): nothing to flush, and a graceful end would wait for a connection.
+    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
   }
 }
 

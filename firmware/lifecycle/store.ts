@@ -10,9 +10,8 @@
  * `null` (the lifecycle falls back to the bundle's build time); a tombstone that exists but cannot be read still
  * counts as a tombstone: its presence alone means "expired".
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../egress/atomic-file.ts';
+import { nodeFs, writeFileAtomic, type FsLayer } from '../egress/atomic-file.ts';
 
 export interface Tombstone {
   /** The sensor it belongs to, or null when the file exists but is unreadable. */
@@ -45,9 +44,9 @@ export const TOMBSTONE_FILE = 'tombstone.json';
 const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1_577_836_800_000 && x <= 4_102_444_800_000;
 const isText = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 100;
 
-function readJson(path: string): Record<string, unknown> | null {
+function readJson(path: string, io: FsLayer): Record<string, unknown> | null {
   try {
-    const data: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const data: unknown = JSON.parse(io.readFileSync(path).toString('utf8'));
     return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
   } catch {
     return null;
@@ -55,29 +54,29 @@ function readJson(path: string): Record<string, unknown> | null {
 }
 
 export class FileLifecycleStore implements LifecycleStore {
-  constructor(readonly dataDir: string) {}
+  constructor(readonly dataDir: string, private readonly io: FsLayer = nodeFs) {}
 
   load(): { record: LifecycleRecord | null; tombstone: Tombstone | null; fresh: boolean } {
-    const fresh = !existsSync(join(this.dataDir, LIFECYCLE_FILE));
-    const r = readJson(join(this.dataDir, LIFECYCLE_FILE));
+    const fresh = !this.io.existsSync(join(this.dataDir, LIFECYCLE_FILE));
+    const r = readJson(join(this.dataDir, LIFECYCLE_FILE), this.io);
     const record = r ? { sensor: isText(r.sensor) ? r.sensor : null, highWaterMs: isTime(r.highWaterMs) ? r.highWaterMs : null } : null;
     let tombstone: Tombstone | null = null;
     const tombPath = join(this.dataDir, TOMBSTONE_FILE);
-    if (existsSync(tombPath)) {
-      const t = readJson(tombPath);
+    if (this.io.existsSync(tombPath)) {
+      const t = readJson(tombPath, this.io);
       tombstone = { sensor: isText(t?.sensor) ? t.sensor : null, expiresAt: isText(t?.expiresAt) ? t.expiresAt : null, at: isTime(t?.at) ? t.at : null };
     }
     return { record, tombstone, fresh };
   }
 
   saveHighWater(sensor: string, highWaterMs: number): void {
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(join(this.dataDir, LIFECYCLE_FILE), `${JSON.stringify({ v: 1, sensor, highWaterMs: Math.floor(highWaterMs) })}\n`);
+    this.io.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    writeFileAtomic(join(this.dataDir, LIFECYCLE_FILE), `${JSON.stringify({ v: 1, sensor, highWaterMs: Math.floor(highWaterMs) })}\n`, this.io);
   }
 
   saveTombstone(t: { sensor: string; expiresAt: string; at: number }): void {
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(join(this.dataDir, TOMBSTONE_FILE), `${JSON.stringify({ v: 1, sensor: t.sensor, expiresAt: t.expiresAt, at: Math.floor(t.at) })}\n`);
+    this.io.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    writeFileAtomic(join(this.dataDir, TOMBSTONE_FILE), `${JSON.stringify({ v: 1, sensor: t.sensor, expiresAt: t.expiresAt, at: Math.floor(t.at) })}\n`, this.io);
   }
 }
 

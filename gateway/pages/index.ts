@@ -2,6 +2,7 @@
  * GET / — the public register index: every sensor, what it is for, who owns it, until when, and what it sees now.
  * `?filter=` narrows it: active (measuring now, expiring ones included), expiring (≤ 30 days left), expired, retired.
  */
+import { healthSection, type HealthSummary } from './health-section.ts';
 import type { RegisterStatus } from '../register.ts';
 import { describeReading, DOWN_STATES, registerText, stateText, type SensorView } from './format.ts';
 import { header, html, page } from './layout.ts';
@@ -47,7 +48,7 @@ function card(v: SensorView) {
 </li>`;
 }
 
-export function indexPage(views: readonly SensorView[], filter: IndexFilter = 'all'): string {
+export function indexPage(views: readonly SensorView[], filter: IndexFilter = 'all', health?: HealthSummary): string {
   const shown = views.filter((v) => MATCHES[filter](v.register));
   const nav = INDEX_FILTERS.map((f) => {
     const n = views.filter((v) => MATCHES[f](v.register)).length;
@@ -66,6 +67,7 @@ ${shown.length ? html`<ul class="cards">${shown.map(card)}</ul>` : html`<p id="e
 <p class="muted">Open data: <a href="/api/sensors">/api/sensors</a> (JSON) · <a href="/api/areas">/api/areas</a> · <a href="/api/stream">/api/stream</a> (Server-Sent Events) ·
 <a href="/sta/v1.1">SensorThings API</a> · <a href="/ngsi-ld/v1/entities?type=CrowdFlowObserved">NGSI-LD</a> ·
 export: <a href="/api/export/sensrnet">SensRNet</a>, <a href="/api/export/amsterdam">Amsterdam</a></p>
+${health ? healthSection(health) : ''}
 </main>`,
   );
 }

@@ -29,14 +29,18 @@ describe('RateLimiter', () => {
     expect(r.size).toBeLessThanOrEqual(101);
   });
 
-  it('LoginLimiter keys usernames only when they look like ids', () => {
+  it('LoginLimiter: failures slow later attempts (hold), never refuse them; usernames keyed only when they look like ids', () => {
     const clock = new ManualClock(T0);
-    const l = new LoginLimiter(clock, { perAddress: { capacity: 100, refillPerSecond: 1 }, perUsername: { capacity: 1, refillPerSecond: 1 } });
-    l.fail('10.0.0.1', 'dam-noord');
-    expect(l.allows('10.0.0.2', 'dam-noord')).toBe(false); // per username, from any address
-    l.fail('10.0.0.1', 'NOT AN ID');
-    l.fail('10.0.0.1', 'NOT AN ID');
-    expect(l.allows('10.0.0.3', 'NOT AN ID')).toBe(true);
+    const l = new LoginLimiter(clock, { perAddress: { capacity: 2, refillPerSecond: 1 }, perUsername: { capacity: 1, refillPerSecond: 1 }, holdMs: 500 });
+    expect(l.fail('10.0.0.1', 'dam-noord')).toBe(0); // the first failure for the username: answered at once
+    expect(l.fail('10.0.0.2', 'dam-noord')).toBe(500); // the username is throttled: the wrong guess is answered late
+    expect(l.holdBeforeCheck('10.0.0.3')).toBe(0); // another address is not slowed by dam-noord's failures
+    expect(l.fail('10.0.0.1', 'NOT AN ID')).toBe(0);
+    expect(l.fail('10.0.0.1', 'NOT AN ID')).toBe(0); // not keyed per username
+    expect(l.holdBeforeCheck('10.0.0.1')).toBe(500); // the address is throttled: held before its check
+    clock.advance(1000);
+    expect(l.holdBeforeCheck('10.0.0.1')).toBe(0);
+    expect(l.held).toBe(2);
   });
 });
 
@@ -55,28 +59,27 @@ describe('rate-limited logins on the real broker', () => {
     });
   const as = (id: string, password: string) => ({ clientId: `sensor-${id}`, username: id, password });
 
-  it('per username: after the burst even the right password waits, until the bucket refills', async () => {
+  it('per username: after the burst a right password still gets in at once; wrong ones are answered late', async () => {
     const clock = new ManualClock(T0);
-    t = await startTestGateway([sensorInfo('dam-noord')], { clock, loginLimits: { perUsername: { capacity: 3, refillPerSecond: 0.1 } } });
-    for (let i = 0; i < 3; i++) expect(await code(as('dam-noord', `wrong-${i}`))).toBe(4);
-    expect(await code(as('dam-noord', passwordOf('dam-noord')))).toBe(5);
-    const refused = t.logs.lines().filter((l) => l.msg === 'connection refused').map((l) => l.reason);
-    expect(refused).toEqual(['bad-credentials', 'bad-credentials', 'bad-credentials', 'rate-limited']);
-    clock.advance(10_000);
+    t = await startTestGateway([sensorInfo('dam-noord')], { clock, loginLimits: { perUsername: { capacity: 3, refillPerSecond: 0.1 }, holdMs: 20 } });
+    for (let i = 0; i < 6; i++) expect(await code({ ...as('dam-noord', `wrong-${i}`), clientId: `x-${i}` })).toBe(4);
     expect(await code(as('dam-noord', passwordOf('dam-noord')))).toBe(0);
-    // Success takes no tokens: reconnecting with the right password is never limited.
+    const refused = t.logs.lines().filter((l) => String(l.msg).startsWith('connection refused')).map((l) => l.msg);
+    expect(refused).toEqual([...Array(3).fill('connection refused'), ...Array(3).fill('connection refused (throttled)')]);
     for (let i = 0; i < 5; i++) expect(await code(as('dam-noord', passwordOf('dam-noord')))).toBe(0);
     expect(t.logs.text()).not.toContain('wrong-0');
+    const health = (await (await fetch(`${t.base}/api/health`)).json()) as { broker: { connectionsRefused: Record<string, number>; loginsHeld: number } };
+    expect(health.broker.connectionsRefused).toEqual({ 'bad-credentials': 6 });
+    expect(health.broker.loginsHeld).toBe(3);
   });
 
-  it('per address: many usernames from one address run into the same bucket', async () => {
+  it('per address: a throttled address is held, then a right password from it gets in (one hold later)', async () => {
     const clock = new ManualClock(T0);
-    t = await startTestGateway([sensorInfo('dam-noord')], { clock, loginLimits: { perAddress: { capacity: 4, refillPerSecond: 0.2 } } });
-    for (const u of ['a-guess', 'b-guess', 'c-guess', 'd-guess']) expect(await code({ clientId: `sensor-${u}`, username: u, password: 'x' })).toBe(4);
-    expect(await code(as('dam-noord', passwordOf('dam-noord')))).toBe(5);
-    clock.advance(5_000);
+    t = await startTestGateway([sensorInfo('dam-noord')], { clock, loginLimits: { perAddress: { capacity: 4, refillPerSecond: 0.2 }, holdMs: 20 } });
+    for (const u of ['a-guess', 'b-guess', 'c-guess', 'd-guess', 'e-guess']) expect(await code({ clientId: `sensor-${u}`, username: u, password: 'x' })).toBe(4);
     expect(await code(as('dam-noord', passwordOf('dam-noord')))).toBe(0);
-    const health = (await (await fetch(`${t.base}/api/health`)).json()) as { broker: { connectionsRefused: Record<string, number> } };
-    expect(health.broker.connectionsRefused).toEqual({ 'bad-credentials': 4, 'rate-limited': 1 });
+    const health = (await (await fetch(`${t.base}/api/health`)).json()) as { broker: { connectionsRefused: Record<string, number>; loginsHeld: number } };
+    expect(health.broker.connectionsRefused).toEqual({ 'bad-credentials': 5 });
+    expect(health.broker.loginsHeld).toBe(2); // the fifth guess and the sensor were held, neither refused unchecked
   });
 });

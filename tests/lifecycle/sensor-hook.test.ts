@@ -58,7 +58,7 @@ async function start(id: string, clock: ManualClock, dataDir: string, broker: Te
   const m = manifest(id);
   const lifecycle = new Lifecycle({ sensorId: id, expiresAt: m.expiresAt, builtAtMs: BUILT, clock, store: new FileLifecycleStore(dataDir) });
   const identity = { id, expiresAt: m.expiresAt, firmware: '0.1.0', minimiser: 'a'.repeat(64), bundle: 'b'.repeat(64) };
-  const sensor = await startSensor({ identity, driver: 'ld2450', settings: settingsFromManifest(m, 10), broker: { url: broker.url }, dataDir },
+  const sensor = await startSensor({ identity, driver: 'ld2450', settings: settingsFromManifest(m, 10), broker: { url: broker.url }, dataDir, silentAfterSeconds: 400 * 86_400 }, // days pass without frames here: not a silence test
     { device, clock: lifecycle.clock, logger: silentLogger(), tickMs: null, lifecycle });
   await until(() => sensor.egress.connected, 5000, 'the sensor to connect');
   return { sensor, lifecycle };
