@@ -6,6 +6,7 @@
  *   const { mqtt } = await admin.registerSensor({ manifest });   // mqtt.password: shown once
  */
 import type {
+  ResumeResponse,
   AdminErrorBody, AuditResponse, ReaderCredentialResponse, RegisterSensorRequest, SensorCredentialResponse, SensorResponse, TransferResponse,
   UpdateSensorRequest,
 } from '../gateway/admin-contract.ts';
@@ -56,6 +57,10 @@ export class AdminClient {
   }
 
   /** Take a sensor out of service: its credential is removed and its MQTT session closed; the record stays public. */
+  resumeSensor(id: string, note: string): Promise<ResumeResponse> {
+    return this.call('POST', `/api/admin/sensors/${encodeURIComponent(id)}/resume`, { note });
+  }
+
   retireSensor(id: string, reason: string): Promise<SensorResponse> {
     return this.call('POST', `/api/admin/sensors/${encodeURIComponent(id)}/retire`, { reason });
   }

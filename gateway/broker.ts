@@ -75,6 +75,8 @@ export interface BrokerMessage {
   retain: boolean;
   /** Id of the publishing client, or null for the broker's own publishes. */
   clientId: string | null;
+  /** QoS the message was published with (external broker: at most the gateway's subscription QoS, 1). */
+  qos: 0 | 1 | 2;
 }
 
 export type MessageHandler = (message: BrokerMessage) => void;
@@ -91,6 +93,21 @@ export interface BrokerPorts {
   ws: number | null;
 }
 
+/** Why the broker closed a connection outside the policy hooks (counted at /api/health → broker.closedByLimits). */
+export type ClosedReason = 'too-many-connections' | 'packet-too-large' | 'malformed-length' | 'too-many-levels' | 'empty-topic' | 'wildcard-in-publish';
+
+/**
+ * aedes refuses some PUBLISH/SUBSCRIBE topics itself, before the policy hooks (lib/handlers/publish.js: empty topic,
+ * '#' or '+' in a PUBLISH [MQTT-3.3.2-2], more levels than maxTopicLevels), and closes the client. Those closes
+ * are counted like the others, by the error aedes reports.
+ */
+export function classifyTopicError(message: string): ClosedReason | null {
+  if (message === 'topic has too many levels') return 'too-many-levels';
+  if (message === 'empty topic not allowed in PUBLISH') return 'empty-topic';
+  if (message === '# is not allowed in PUBLISH' || message === '+ is not allowed in PUBLISH') return 'wildcard-in-publish';
+  return null;
+}
+
 /** IPv4 clients on a dual-stack socket show up as ::ffff:a.b.c.d. */
 const plainAddress = (a: string | undefined) => (a ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
@@ -102,7 +119,7 @@ export class MqttBroker implements MessageSource {
   private readonly webSockets = new Set<WebSocket>();
   private readonly perAddress = new Map<string, number>();
   private readonly addresses = new WeakMap<object, string>();
-  private readonly closed = new ReasonCounter<'too-many-connections' | 'packet-too-large' | 'malformed-length'>();
+  private readonly closed = new ReasonCounter<ClosedReason>();
   private readonly log: Logger;
   readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
 
@@ -145,7 +162,13 @@ export class MqttBroker implements MessageSource {
       connectTimeout: limits.connectTimeoutMs,
       maxTopicLevels: limits.maxTopicLevels,
     });
-    aedes.on('clientError', (client, err) => this.log.debug({ client: safeName(client.id), err: err.message }, 'client error'));
+    aedes.on('clientError', (client, err) => {
+      const refused = classifyTopicError(err.message);
+      if (refused) {
+        this.closed.add(refused);
+        this.log.warn({ client: safeName(client.id), reason: refused }, 'connection closed: topic refused by the broker');
+      } else this.log.debug({ client: safeName(client.id), err: err.message }, 'client error');
+    });
     aedes.on('connectionError', (_client, err) => this.log.debug({ err: err.message }, 'connection error'));
     aedes.on('clientDisconnect', (client) => this.log.debug({ client: safeName(client.id) }, 'client disconnected'));
     (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log.error({ err: err.message }, 'broker error'));
@@ -233,7 +256,7 @@ export class MqttBroker implements MessageSource {
     const deliver = (packet: AedesPublishPacket, done: () => void) => {
       try {
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: (packet as { clientId?: string }).clientId ?? null });
+        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: (packet as { clientId?: string }).clientId ?? null, qos: packet.qos });
       } catch (err) {
         this.log.error({ err: (err as Error).message, filter }, 'subscriber failed');
       }

@@ -17,6 +17,9 @@ import { ExternalBroker } from './external-broker.ts';
 import { History } from './history.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http.ts';
 import { Ingest } from './ingest.ts';
+import { ExpiryWatch } from './expiry-watch.ts';
+import { isViolation } from './rules.ts';
+import { systemTimers, type Timers as GatewayTimers } from '../hardware/bindings/timers.ts';
 import { urlHost } from './listen.ts';
 import { createPolicy } from './policy.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './rate-limit.ts';
@@ -49,6 +52,8 @@ export interface GatewayOptions {
   /** scrypt parameters for the hashes this gateway makes (generated passwords, the admin token). */
   hashParams?: ScryptParams;
   clock: Clock;
+  /** Timers for the gateway's own deadlines (expiry of live sessions); default the system's. */
+  timers?: GatewayTimers;
   logger: Logger;
   /** Sensors to register (or update) at start, e.g. from manifest files. */
   sensors?: SensorInfo[];
@@ -181,8 +186,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let http: HttpServer | null = null;
   let areas: AreaFeed | null = null;
   let ingest: Ingest | null = null;
+  let expiry: ExpiryWatch | null = null;
 
   const stopAll = async () => {
+    expiry?.stop();
     await http?.stop();
     areas?.stop();
     await ingest?.detach();
@@ -218,7 +225,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       hashParams,
       addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
       // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
-      onSensorRefused: (id, reason) => ingest?.raiseAlert(id, reason),
+      // A rule violation at the broker (a QoS 0 aggregate) suspends the sensor like one found by ingest.
+      onSensorRefused: (id, reason) => (isViolation(reason) ? ingest?.violation(id, reason) : ingest?.raiseAlert(id, reason)),
     });
     if (opts.externalBroker) {
       const e = opts.externalBroker;
@@ -241,11 +249,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const admin = new AdminApi({
       tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b?.disconnect(match) ?? 0, // external mode: the broker's own password file governs sessions
       limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, clock, logger: opts.logger,
+      onRegisterChanged: () => expiry?.refresh(),
     });
     opts.signal?.throwIfAborted();
     await mqttSide.start();
     await ingest.attach(mqttSide);
     await areas.start();
+    // Closes live sessions at the end of each expiry day; external mode: the broker's sessions are its own, but
+    // ingest still refuses by time of receipt (and the sensor's certificate dies with it, see docs/PROTOCOL.md).
+    expiry = new ExpiryWatch({
+      register, clock, timers: opts.timers ?? systemTimers, logger: opts.logger,
+      closeSessions: (id) => b?.disconnect((clientId) => clientId === `sensor-${id}`) ?? 0,
+    });
+    expiry.start();
     opts.signal?.throwIfAborted();
     const startedAt = clock.monotonic();
     const views = new Views(register, ingest, clock);

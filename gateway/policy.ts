@@ -75,7 +75,7 @@ export type PublishDecision = { ok: true } | { ok: false; reason: RefusalReason 
  * The publish rule as a pure function: `who` is the authenticated client, or null for the broker itself (wills
  * of vanished clients, the gateway's own publishes). Sensor payloads are checked for everyone.
  */
-export function decidePublish(topic: string, payload: Uint8Array, retain: boolean, who: Principal | null): PublishDecision {
+export function decidePublish(topic: string, payload: Uint8Array, retain: boolean, who: Principal | null, qos: 0 | 1 | 2 = 1): PublishDecision {
   if (who?.role === 'reader') return { ok: false, reason: 'read-only' };
   const parsed = parseSensorTopic(topic);
   if (!parsed) return who === null && !topic.startsWith('$') ? { ok: true } : { ok: false, reason: 'topic-not-allowed' };
@@ -85,6 +85,8 @@ export function decidePublish(topic: string, payload: Uint8Array, retain: boolea
   if (decoded.value.sensor !== parsed.sensorId) return { ok: false, reason: 'sensor-mismatch' };
   // Aggregates are QoS 1 and not retained (MQTT contract v1): a retained one would be replayed as if new.
   if (parsed.kind === 'aggregate' && retain) return { ok: false, reason: 'retained-aggregate' };
+  // Aggregates are QoS 1 only: a QoS 0 aggregate could be lost silently and is never sent by the firmware.
+  if (parsed.kind === 'aggregate' && qos === 0 && who !== null) return { ok: false, reason: 'qos0-aggregate' };
   return { ok: true };
 }
 
@@ -160,7 +162,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
     // The will is published later by the broker on the client's behalf: check it now, before it is stored.
     if (info.will) {
       const payload = typeof info.will.payload === 'string' ? Buffer.from(info.will.payload) : info.will.payload;
-      if (!decidePublish(info.will.topic, payload, Boolean(info.will.retain), who).ok) throw new Refusal('will-not-allowed', 5);
+      if (!decidePublish(info.will.topic, payload, Boolean(info.will.retain), who, (info.will as { qos?: 0 | 1 | 2 }).qos ?? 0).ok) throw new Refusal('will-not-allowed', 5);
     }
     return who;
   }
@@ -196,7 +198,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
     authorizePublish(client, packet, done) {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const who = client ? principals.get(client) : null;
-      const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who);
+      const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who, packet.qos);
       if (decision.ok) return done(null);
       publishRefusals.add(decision.reason);
       if (who?.role === 'sensor') opts.onSensorRefused?.(who.sensorId, decision.reason);

@@ -8,7 +8,8 @@ import { html, page } from './layout.ts';
 
 export function displayPage(v: SensorView): string {
   const { info, latest } = v;
-  const reading = latest ? describeReading(latest, info) : null;
+  // A suspended sensor broke its registered rules: nothing it sent is shown, not even its last accepted reading.
+  const reading = latest && v.state !== 'suspended' ? describeReading(latest, info) : null;
   const down = DOWN_STATES.includes(v.state);
   const notice = down ? `${stateText(v.state)} · gegevens kunnen verouderd zijn / data may be out of date` : v.stale ? 'verouderd / out of date' : '';
   const classes = ['display', reading ? `level-${reading.level}` : '', notice ? 'is-stale' : ''].filter(Boolean).join(' ');

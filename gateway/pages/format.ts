@@ -6,7 +6,8 @@ import { LEVEL_LABELS, LEVEL_LETTERS, type Level } from '../../shared/density.ts
 import type { Aggregate, SensorState } from '../../shared/payloads.ts';
 import type { RegisterStatus, SensorInfo } from '../register.ts';
 
-export type ShownState = SensorState | 'unknown' | 'retired';
+/** `suspended`: the gateway refuses the sensor's data since it broke its registered rules (gateway/rules.ts). */
+export type ShownState = SensorState | 'unknown' | 'retired' | 'suspended';
 
 /** Sensor states in plain words. */
 export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string }>> = {
@@ -18,10 +19,14 @@ export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string 
   offline: { nl: 'offline', en: 'offline' },
   unknown: { nl: 'onbekend', en: 'unknown' },
   retired: { nl: 'buiten gebruik', en: 'retired' },
+  suspended: { nl: 'geschorst — gegevens geweigerd', en: 'suspended — data refused' },
 };
 
+/** States the gateway decides (register, own clock): a status from the sensor never overrides them. */
+export const GATEWAY_STATES: readonly ShownState[] = ['retired', 'expired', 'suspended'];
+
 /** States in which the shown numbers may be out of date. */
-export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired', 'retired'];
+export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired', 'retired', 'suspended'];
 
 /** Where a sensor is in its lifecycle, as the register says it (index filter, register page). */
 export const REGISTER_LABELS: Readonly<Record<RegisterStatus, { nl: string; en: string }>> = {
@@ -92,6 +97,8 @@ export interface SensorView {
   lastSeen: number | null;
   retiredAt: number | null;
   retireReason: string | null;
+  /** Set while the gateway refuses the sensor's data for breaking its registered rules (lifted by an admin). */
+  suspension: { reason: string; at: number } | null;
   /** What the sensor itself reported in its last status, or null. */
   reported: { minimiser: string; bundle: string; firmware: string; radar?: { firmware: string; bluetooth: 'off' | 'on'; zoneFilter: 'inside' | 'off' } } | null;
   /** The latest alert about this sensor (refused publishes, identity mismatch), or null. */

@@ -3,7 +3,7 @@
  * anywhere (the CSP forbids both), and nothing is loaded from other hosts.
  */
 import { LEVEL_LABELS, LEVEL_LETTERS } from '../../shared/density.ts';
-import { DISPLAY_TIME_ZONE, DOWN_STATES, STATE_LABELS } from './format.ts';
+import { DISPLAY_TIME_ZONE, DOWN_STATES, GATEWAY_STATES, STATE_LABELS } from './format.ts';
 
 /** Level colours (white text on each has a contrast ratio ≥ 4.5:1); the letter carries the meaning too. */
 const LEVEL_COLOURS = ['#1b7f3b', '#3d7a22', '#8a6800', '#b34d00', '#b3261e', '#7b1fa2'];
@@ -70,6 +70,7 @@ export const DISPLAY_JS = `'use strict';
   const LETTERS = ${JSON.stringify(LEVEL_LETTERS)};
   const STATES = ${JSON.stringify(STATE_LABELS)};
   const DOWN = ${JSON.stringify(DOWN_STATES)};
+  const GATEWAY = ${JSON.stringify(GATEWAY_STATES)};
   const root = document.getElementById('display');
   if (!root) return;
   const $ = (id) => document.getElementById(id);
@@ -127,6 +128,7 @@ export const DISPLAY_JS = `'use strict';
 
   function showStatus(s) {
     if (!s || s.sensor !== sensor || !STATES[s.state]) return;
+    if (GATEWAY.includes(state)) return; // suspended/expired/retired is the gateway's word, not the sensor's
     state = s.state;
     refresh();
   }
