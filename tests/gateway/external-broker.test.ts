@@ -65,7 +65,7 @@ describe.skipIf(!MOSQUITTO)('gateway with an external mosquitto broker', () => {
     gw = await startGateway({
       externalBroker: { url, username: 'gateway', password: PW.gateway }, http: { port: 0 }, clock,
       logger: createLogger('ext', { destination: logs.stream, level: 'debug' }),
-      sensors: [sensorInfo(ID, { driver: 'beam', areaId: 'ext-area', expiresAt: '2026-05-31', windowSeconds: 10, kFloor: 3, granularity: 1 })],
+      sensors: [sensorInfo(ID, { driver: 'beam', areaId: 'ext-area', expiresAt: '2026-05-31', windowSeconds: 10, kFloor: 3, granularity: 1, area: { m2: 40 } })],
     });
     sensor = await startSensor({
       identity: { id: ID, expiresAt: '2026-05-31', firmware: '0.1.0', minimiser: 'a'.repeat(64), bundle: 'b'.repeat(64) }, driver: 'beam',

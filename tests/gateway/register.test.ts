@@ -140,7 +140,7 @@ describe('SQLite register on disk', () => {
     const dataDir = tempDir();
     const first = await startTestGateway([sensorInfo('dam-noord')], { dataDir });
     const c = await first.connectSensor('dam-noord');
-    await c.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15 })), { qos: 1 });
+    await c.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15, level: 4 })), { qos: 1 });
     await expect.poll(() => first.gw.ingest.stats().accepted.aggregate).toBe(1);
     await c.endAsync();
     await first.gw.stop();
@@ -148,9 +148,9 @@ describe('SQLite register on disk', () => {
     const second = await startTestGateway([], { dataDir, credentials: [] }); // nothing passed in: all from the file
     try {
       expect(second.gw.register.get('dam-noord')).toEqual(sensorInfo('dam-noord'));
-      expect(((await (await fetch(`${second.base}/api/sensors/dam-noord`)).json()) as { latest: unknown }).latest).toEqual(aggregate('dam-noord', 4, { count: 15 }));
+      expect(((await (await fetch(`${second.base}/api/sensors/dam-noord`)).json()) as { latest: unknown }).latest).toEqual(aggregate('dam-noord', 4, { count: 15, level: 4 }));
       const again = await second.connectSensor('dam-noord'); // the credential came from the file
-      await again.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15 })), { qos: 1 });
+      await again.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15, level: 4 })), { qos: 1 });
       await expect.poll(() => second.gw.ingest.stats().rejected).toEqual({ duplicate: 1 });
       await again.endAsync();
     } finally {
