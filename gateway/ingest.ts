@@ -4,9 +4,10 @@
  *
  *   broker ─► handle(topic, bytes, {qos}) ─► topic ─► decode+validate ─► sensor = topic ─► registered ─► not retired
  *             ─► identity matches ─► not suspended ─► not expired BY THE GATEWAY'S CLOCK (time of receipt)
- *             ─► QoS 1 ─► not from the future (clock skew ≤ 300 s) ─► registered rules (gateway/rules.ts)
+ *             ─► QoS 1 ─► not from the future (clock skew ≤ 300 s)
  *             ─► window order: the window start is the dedupe key (same window, same content = a QoS 1
  *                redelivery, harmless; same window, other content / overlap / going back = violation)
+ *             ─► registered rules (gateway/rules.ts: window length and grid, k, granularity, output, level)
  *             ─► seq only counts gaps; a jump larger than the windows elapsed is a violation ─► history, events
  *
  * A violation of the registered rules (the reasons in gateway/rules.ts) reaches nothing, is counted under its own
@@ -189,8 +190,6 @@ export class Ingest {
     if (now / 1000 >= end || aggregate.to > end) return { ok: false, reason: 'sensor-expired' };
     if (meta.qos === 0) return this.violation(sensorId, 'qos0-aggregate');
     if (aggregate.to > now / 1000 + FUTURE_TOLERANCE_SECONDS) return { ok: false, reason: 'future-window' };
-    const broken = checkRules(record.info, aggregate);
-    if (broken) return this.violation(sensorId, broken);
 
     // Window order. Within a sensor the window start is unique by contract: it is the dedupe key.
     const stored = this.opts.history.aggregateAt(sensorId, aggregate.from);
@@ -202,6 +201,8 @@ export class Ingest {
     }
     const last = state.aggregate;
     if (last && aggregate.from < last.to) return this.violation(sensorId, aggregate.from > last.from ? 'window-overlap' : 'window-back');
+    const broken = checkRules(record.info, aggregate);
+    if (broken) return this.violation(sensorId, broken);
     // seq counts lost aggregates and nothing else. A sensor makes at most one aggregate per window, so a jump
     // larger than the windows elapsed cannot come from an honest counter (e.g. a forged 4294967295). A lower seq
     // is a counter that was reset (lost seq file): accepted, counting restarts from it.
