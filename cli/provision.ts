@@ -13,7 +13,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Manifest } from '../shared/manifest.ts';
+import { minimisationWarnings, type Manifest } from '../shared/manifest.ts';
 import { generateSecret, hashSecret } from '../gateway/credentials.ts';
 import { buildBundle } from '../firmware/bundle/build.ts';
 import { BundleError, CREDENTIALS_FILE, SIGN_FILE, type BundleDescriptor } from '../firmware/bundle/identity.ts';
@@ -70,6 +70,7 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
 
   const manifest = loadManifest(opts.manifestPath, opts.nowMs);
   print(`✓ manifest ${opts.manifestPath}: sensor ${manifest.id} (${manifest.driver}), expires ${manifest.expiresAt} (${daysLeft(opts.nowMs, manifest.expiresAt)} days)`);
+  for (const w of minimisationWarnings(manifest)) print(`! ${w}`);
   await opts.gateway?.preflight(manifest.id);
 
   const password = generateSecret();

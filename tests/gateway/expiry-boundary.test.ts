@@ -37,7 +37,7 @@ describe('expiry by the gateway clock', () => {
     await closed;
     expect(clock.now()).toBe(END);
     expect(other.connected).toBe(true); // only the expired sensor
-    expect(t.logs.lines().some((l) => l.msg?.startsWith('sensor expired by the gateway clock') && l.sensor === ID)).toBe(true);
+    expect(t.logs.lines().some((l) => String(l.msg).startsWith('sensor expired by the gateway clock') && l.sensor === ID)).toBe(true);
     await expect(t.connectSensor(ID)).rejects.toThrow();
 
     // A window from before the boundary that arrives after it is refused: the time of receipt decides.

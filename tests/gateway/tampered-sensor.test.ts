@@ -108,7 +108,7 @@ describe('tampered-sensor matrix: an authenticated sensor publishing forged aggr
     expect(page).toContain('Suspended: this sensor broke its registered rules');
     const display = await (await fetch(`${t.base}/display/${c.id}`)).text();
     expect(display).toContain('geschorst — gegevens geweigerd / suspended — data refused');
-    expect(t.logs.lines().some((l) => l.msg?.startsWith('ALERT: sensor suspended') && l.sensor === c.id && l.reason === c.reason)).toBe(true);
+    expect(t.logs.lines().some((l) => String(l.msg).startsWith('ALERT: sensor suspended') && l.sensor === c.id && l.reason === c.reason)).toBe(true);
 
     // The forged aggregate reached nothing: latest, history (JSON and CSV), SSE, area density.
     expect(t.gw.ingest.latest(c.id).aggregate).toMatchObject({ seq: 1 });
