@@ -12,7 +12,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../shared/log.ts';
@@ -58,9 +58,20 @@ export interface TlsMaterial {
   key: Buffer;
 }
 
+/**
+ * Client certificates on the mqtts listener (docs/PROTOCOL.md, "Client certificates"): certificates issued by the
+ * gateway's CA (gateway/ca.ts) identify a sensor by their CN, without a password. Node's TLS verifies them against
+ * `ca` (chain, validity period by the system clock, and the CRL when given); a client that presents a certificate
+ * that fails is disconnected before MQTT starts. Clients without a certificate may still log in with a password.
+ */
+export interface ClientCertificates {
+  ca: Buffer;
+  crl?: Buffer;
+}
+
 export interface BrokerOptions {
   mqtt: { host: string; port: number };
-  mqtts?: { host: string; port: number } & TlsMaterial;
+  mqtts?: { host: string; port: number; clientCertificates?: ClientCertificates } & TlsMaterial;
   /** MQTT over WebSocket at WS_PATH; over TLS (wss) when `tls` is given. */
   ws?: { host: string; port: number; tls?: TlsMaterial };
   policy: BrokerPolicy;
@@ -94,7 +105,7 @@ export interface BrokerPorts {
 }
 
 /** Why the broker closed a connection outside the policy hooks (counted at /api/health → broker.closedByLimits). */
-export type ClosedReason = 'too-many-connections' | 'packet-too-large' | 'malformed-length' | 'too-many-levels' | 'empty-topic' | 'wildcard-in-publish';
+export type ClosedReason = 'too-many-connections' | 'packet-too-large' | 'malformed-length' | 'too-many-levels' | 'empty-topic' | 'wildcard-in-publish' | 'certificate-refused';
 
 /**
  * aedes refuses some PUBLISH/SUBSCRIBE topics itself, before the policy hooks (lib/handlers/publish.js: empty topic,
@@ -141,6 +152,14 @@ export class MqttBroker implements MessageSource {
     return this.addresses.get(client.conn) ?? 'unknown';
   }
 
+  /** The sensor id of a client that presented a valid gateway-CA certificate (its CN), or null. */
+  certificateIdentity(client: Client): string | null {
+    const conn = client.conn as unknown;
+    if (!(conn instanceof TLSSocket) || !conn.authorized) return null;
+    const cn = conn.getPeerCertificate().subject?.CN;
+    return typeof cn === 'string' ? cn : null;
+  }
+
   /** Connections closed by the listeners' limits, per reason. */
   closedByLimits(): Record<string, number> {
     return this.closed.snapshot();
@@ -178,9 +197,22 @@ export class MqttBroker implements MessageSource {
       const tcp = createServer((socket) => this.onSocket(socket) && this.accept(socket, socket.remoteAddress));
       this.ports.mqtt = await this.listen(tcp, o.mqtt, { service: 'MQTT', portOption: '--mqtt-port / DRUKTE_MQTT_PORT' });
       if (o.mqtts) {
-        const tls = createTlsServer({ cert: o.mqtts.cert, key: o.mqtts.key, minVersion: 'TLSv1.2', handshakeTimeout: limits.connectTimeoutMs });
+        const cc = o.mqtts.clientCertificates;
+        const tls = createTlsServer({
+          cert: o.mqtts.cert, key: o.mqtts.key, minVersion: 'TLSv1.2', handshakeTimeout: limits.connectTimeoutMs,
+          // Ask for a certificate, verify it against the gateway CA; password clients (no certificate) stay possible.
+          ...(cc ? { requestCert: true, rejectUnauthorized: false, ca: cc.ca, ...(cc.crl ? { crl: cc.crl } : {}) } : {}),
+        });
         tls.on('connection', (socket: Socket) => this.onSocket(socket));
-        tls.on('secureConnection', (socket) => this.accept(socket, socket.remoteAddress));
+        tls.on('secureConnection', (socket) => {
+          if (cc && !socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) {
+            // A certificate that fails verification (expired, revoked, another CA) is never a fallback to passwords.
+            this.closed.add('certificate-refused');
+            this.log.warn({ address: plainAddress(socket.remoteAddress), reason: String(socket.authorizationError) }, 'connection refused: client certificate not valid');
+            return void socket.destroy();
+          }
+          this.accept(socket, socket.remoteAddress);
+        });
         tls.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
         this.ports.mqtts = await this.listen(tls, o.mqtts, { service: 'MQTTS', portOption: '--mqtts-port / DRUKTE_MQTTS_PORT' });
       }

@@ -10,7 +10,7 @@ import type { Logger } from '../shared/log.ts';
 import { isValidId } from '../shared/topics.ts';
 import { AdminApi } from './admin.ts';
 import { AreaFeed } from './areas.ts';
-import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type TlsMaterial } from './broker.ts';
+import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './broker.ts';
 import { CredentialStore, DEFAULT_SCRYPT, hashSecret, isStoredHash, type CredentialRole, type ScryptParams } from './credentials.ts';
 import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
 import { ExternalBroker } from './external-broker.ts';
@@ -31,7 +31,13 @@ export interface GatewayOptions {
   /** Plain MQTT (TCP). Keep it on loopback unless the network is trusted: passwords cross it in clear text. */
   mqtt?: { host?: string; port?: number };
   /** MQTT over TLS (mqtts): PEM certificate (chain) and key files. */
-  mqtts?: { host?: string; port?: number; certFile: string; keyFile: string };
+  mqtts?: {
+    host?: string; port?: number; certFile: string; keyFile: string;
+    /** The gateway CA's certificate (gateway/ca.ts): sensors may log in with a client certificate it issued. */
+    clientCaFile?: string;
+    /** The CA's revocation list (PEM), checked for every client certificate. */
+    crlFile?: string;
+  };
   /** MQTT over WebSocket at /mqtt; `tls: true` serves wss with the mqtts certificate. */
   ws?: { host?: string; port?: number; tls?: boolean };
   /** `tls: true` serves HTTPS (pages, API, admin API) with the mqtts certificate and key. */
@@ -101,7 +107,7 @@ export class GatewayConfigError extends Error {
 /** An admin token must be at least this long (it is the only thing between the internet and the register). */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
-function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMaterial | null; limits: BrokerLimits } {
+function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMaterial | null; limits: BrokerLimits; clientCertificates: ClientCertificates | null } {
   const errors: string[] = [];
   const port = (name: string, p: unknown) => {
     if (p !== undefined && !(Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535)) errors.push(`${name} must be a port number 0–65535 (0 = any free port)`);
@@ -126,6 +132,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     }
   }
   let tls: TlsMaterial | null = null;
+  let clientCertificates: ClientCertificates | null = null;
   if (opts.mqtts) {
     const read = (what: string, file: string) => {
       try {
@@ -138,6 +145,10 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     const cert = read('certFile', opts.mqtts.certFile);
     const key = read('keyFile', opts.mqtts.keyFile);
     if (cert && key) tls = { cert, key };
+    const ca = opts.mqtts.clientCaFile ? read('clientCaFile', opts.mqtts.clientCaFile) : null;
+    const crl = opts.mqtts.crlFile ? read('crlFile', opts.mqtts.crlFile) : null;
+    if (opts.mqtts.crlFile && !opts.mqtts.clientCaFile) errors.push('mqtts.crlFile needs mqtts.clientCaFile');
+    if (ca) clientCertificates = { ca, ...(crl ? { crl } : {}) };
   }
   if (opts.ws?.tls && !opts.mqtts) errors.push('ws.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
   if (opts.http?.tls && !opts.mqtts) errors.push('http.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
@@ -157,7 +168,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     if (seen.has(info.id)) errors.push(`sensor ${info.id}: listed twice`);
     seen.add(info.id);
   }
-  return { errors, tls, limits };
+  return { errors, tls, limits, clientCertificates };
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -167,7 +178,7 @@ function abortError(signal: AbortSignal): Error {
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  const { errors, tls, limits } = checkOptions(opts);
+  const { errors, tls, limits, clientCertificates } = checkOptions(opts);
   if (errors.length) throw new GatewayConfigError(errors);
   const log = opts.logger.child({ module: 'gateway' });
   const { clock } = opts;
@@ -224,6 +235,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       limits,
       hashParams,
       addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
+      certificateIdentity: (client) => broker?.certificateIdentity(client) ?? null,
       // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
       // A rule violation at the broker (a QoS 0 aggregate) suspends the sensor like one found by ingest.
       onSensorRefused: (id, reason) => (isViolation(reason) ? ingest?.violation(id, reason) : ingest?.raiseAlert(id, reason)),
@@ -236,7 +248,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       });
     } else broker = new MqttBroker({
       mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
-      ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls } } : {}),
+      ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls, ...(clientCertificates ? { clientCertificates } : {}) } } : {}),
       ...(opts.ws ? { ws: { host: opts.ws.host ?? mqttHost, port: opts.ws.port ?? 8083, ...(opts.ws.tls && tls ? { tls } : {}) } } : {}),
       policy: policy!,
       limits,

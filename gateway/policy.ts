@@ -46,6 +46,8 @@ export interface PolicyOptions {
   hashParams: ScryptParams;
   /** Remote address of a client's connection (for the rate limits and logs). */
   addressOf(client: Client): string;
+  /** The sensor id (CN) of a client's verified gateway-CA certificate, or null (password clients). */
+  certificateIdentity?(client: Client): string | null;
   /** An authenticated sensor published something off-contract: raise an alert on its register entry. */
   onSensorRefused?(sensorId: string, reason: RefusalReason): void;
 }
@@ -131,8 +133,33 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
   const principals = new WeakMap<Client, Principal>();
   const connecting = new WeakMap<Client, ConnectInfo>();
 
+  /** Checks every sensor login passes, whatever proved its identity (password or certificate). */
+  function sensorLogin(client: Client, sensorId: string): Principal {
+    const access = opts.sensorAccess(sensorId);
+    if (access === 'expired') throw new Refusal('sensor-expired', 5);
+    if (access === 'retired') throw new Refusal('sensor-retired', 5);
+    if (access === 'unknown') throw new Refusal('unknown-sensor', 5);
+    // Fixed client ids: another client with the same id would take over (and close) the sensor's session.
+    if (client.id !== `sensor-${sensorId}`) throw new Refusal('client-id-mismatch', 2);
+    return { role: 'sensor', sensorId };
+  }
+
   async function check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
     const address = opts.addressOf(client);
+    // A verified gateway-CA client certificate is the identity (CN = sensor id): no password. A username, if sent,
+    // must name the same sensor. The certificate's validity (its notAfter = the expiry day) was checked by TLS.
+    const certId = opts.certificateIdentity?.(client) ?? null;
+    if (certId !== null) {
+      if (!isValidId(certId) || (username !== undefined && username !== '' && username !== certId)) throw new Refusal('bad-credentials', 4);
+      const info = connecting.get(client);
+      if (!info || info.keepalive < opts.limits.keepaliveMin || info.keepalive > opts.limits.keepaliveMax) throw new Refusal('keepalive-out-of-range', 5);
+      const who = sensorLogin(client, certId);
+      if (info.will) {
+        const payload = typeof info.will.payload === 'string' ? Buffer.from(info.will.payload) : info.will.payload;
+        if (!decidePublish(info.will.topic, payload, Boolean(info.will.retain), who, (info.will as { qos?: 0 | 1 | 2 }).qos ?? 0).ok) throw new Refusal('will-not-allowed', 5);
+      }
+      return who;
+    }
     if (username === undefined || username === '') {
       opts.limiter.fail(address, undefined);
       throw new Refusal('anonymous', 5);
@@ -148,13 +175,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
     if (!info || info.keepalive < opts.limits.keepaliveMin || info.keepalive > opts.limits.keepaliveMax) throw new Refusal('keepalive-out-of-range', 5);
     let who: Principal;
     if (cred.role === 'sensor') {
-      const access = opts.sensorAccess(username);
-      if (access === 'expired') throw new Refusal('sensor-expired', 5);
-      if (access === 'retired') throw new Refusal('sensor-retired', 5);
-      if (access === 'unknown') throw new Refusal('unknown-sensor', 5);
-      // Fixed client ids: another client with the same id would take over (and close) the sensor's session.
-      if (client.id !== `sensor-${username}`) throw new Refusal('client-id-mismatch', 2);
-      who = { role: 'sensor', sensorId: username };
+      who = sensorLogin(client, username);
     } else {
       if (client.id !== username && !client.id.startsWith(`${username}-`)) throw new Refusal('client-id-mismatch', 2);
       who = { role: 'reader', username };
