@@ -16,7 +16,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { minimisationWarnings, type Manifest } from '../shared/manifest.ts';
 import { generateSecret, hashSecret } from '../gateway/credentials.ts';
 import { buildBundle } from '../firmware/bundle/build.ts';
-import { BundleError, CREDENTIALS_FILE, SIGN_FILE, type BundleDescriptor } from '../firmware/bundle/identity.ts';
+import { BundleError, CREDENTIALS_FILE, SIGN_FILE, TLS_DIR, type BundleDescriptor } from '../firmware/bundle/identity.ts';
+import { GatewayCa } from '../gateway/ca.ts';
 import { daysLeft } from '../firmware/lifecycle/expiry.ts';
 import { CliError, parse } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
@@ -29,7 +30,9 @@ const HELP = `usage: drukte provision --manifest sensor.yaml --out DIR (--gatewa
   --gateway-data      register in the gateway's data directory (its SQLite database)
   --gateway           register through the gateway's admin API, e.g. https://gateway.example.nl/
   --admin-token-file  file holding the admin token (one line)
-  --no-register       build only; the gateway refuses the sensor until it is registered`;
+  --no-register       build only; the gateway refuses the sensor until it is registered
+  --ca DIR            the gateway CA (created on first use): issue the sensor a client certificate, CN = its id,
+                      valid until the end of its expiry day, into the bundle's tls/ (key 0600)`;
 
 export interface ProvisionOptions {
   manifestPath: string;
@@ -39,6 +42,8 @@ export interface ProvisionOptions {
   nowMs: number;
   /** One progress line. */
   print: (line: string) => void;
+  /** Issue a client certificate from this gateway CA directory (gateway/ca.ts). */
+  caDir?: string;
   /** The bundle builder (default firmware/bundle/build.ts; tests of the failure paths pass a quick fake). */
   build?: typeof buildBundle;
 }
@@ -84,6 +89,14 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
     print(`✓ firmware compiled with its identity and expiry built in (minimiser sha256 ${descriptor.minimiser})`);
     print(`✓ bundle sha256 ${descriptor.bundle} (${descriptor.files} files)`);
     writeFileSync(join(tmp, CREDENTIALS_FILE), `${JSON.stringify({ username: manifest.id, password })}\n`, { mode: 0o600 });
+    if (opts.caDir) {
+      const issued = await (await GatewayCa.open(opts.caDir)).issue(manifest.id, { expiresAt: manifest.expiresAt });
+      mkdirSync(join(tmp, TLS_DIR), { mode: 0o700 });
+      writeFileSync(join(tmp, TLS_DIR, 'client.crt'), issued.cert);
+      writeFileSync(join(tmp, TLS_DIR, 'client.key'), issued.key, { mode: 0o600 });
+      writeFileSync(join(tmp, TLS_DIR, 'ca.crt'), issued.ca);
+      print(`✓ client certificate CN=${manifest.id} from the gateway CA, valid until ${issued.notAfter.toISOString()} (serial ${issued.serial})`);
+    }
     const sign = signText(manifest);
     writeFileSync(join(tmp, SIGN_FILE), `${sign}\n`);
 
@@ -114,7 +127,7 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
 export async function run(argv: string[]): Promise<number> {
   const o = parse('provision', argv, {
     manifest: { type: 'string' }, out: { type: 'string' }, 'gateway-data': { type: 'string' }, gateway: { type: 'string' },
-    'admin-token-file': { type: 'string' }, 'no-register': { type: 'boolean' },
+    'admin-token-file': { type: 'string' }, 'no-register': { type: 'boolean' }, ca: { type: 'string' },
   }, HELP);
   if (!o) return 0;
   if (!o.manifest || !o.out) throw new CliError(`provision: --manifest and --out are required\n\n${HELP}`);
@@ -123,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   if (gateway && o['no-register']) throw new CliError('provision: --no-register contradicts --gateway/--gateway-data');
   const print = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print });
+    const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print, ...(o.ca ? { caDir: o.ca } : {}) });
     print(`\nText for the sign under the sensor (also in ${join(result.bundleDir, SIGN_FILE)}):\n\n${result.sign}\n`);
     print(`Next: copy the bundle to the device and install it (hardware/pi/README.md), then run \`drukte doctor\` there.`);
     return 0;

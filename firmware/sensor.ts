@@ -34,7 +34,8 @@ export interface SensorConfig {
   identity: SensorIdentity;
   driver: DriverName;
   settings: MinimiserSettings;
-  broker: { url: string; username?: string; password?: string };
+  /** `tls`: a client certificate from the gateway CA (then no password is needed on mqtts) and the CA to trust. */
+  broker: { url: string; username?: string; password?: string; tls?: { cert?: Buffer; key?: Buffer; ca?: Buffer } };
   /** Where seq and the outbound queue live. */
   dataDir: string;
 }
@@ -103,6 +104,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     brokerUrl: config.broker.url,
     username: config.broker.username,
     password: config.broker.password,
+    ...(config.broker.tls ? { tls: config.broker.tls } : {}),
     willStatus: status(),
     seq: new FileSeqStore(join(config.dataDir, 'seq'), (err) => logger.error(describeFsError(err, 'cannot persist the sequence number; publishing continues'))),
     queue,

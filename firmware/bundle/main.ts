@@ -18,7 +18,7 @@ import { startSensor, type RunningSensor } from '../sensor.ts';
 import { settingsFromManifest } from '../settings.ts';
 import { BUNDLE_IDENTITY } from '../generated/identity.ts';
 import { hashBundle } from './hash.ts';
-import { BundleError, readCredentials, readDescriptor, sensorIdentity, type BundleIdentity } from './identity.ts';
+import { BundleError, readClientCertificate, readCredentials, readDescriptor, sensorIdentity, type BundleIdentity } from './identity.ts';
 
 /** Exit status for "will not run as installed" (EX_CONFIG): systemd's RestartPreventExitStatus. */
 export const EXIT_REFUSED = 78;
@@ -57,7 +57,7 @@ export interface RunningBundle {
 export { DEFAULT_BAUD };
 
 /** Everything that must hold before the device may be opened. Throws BundleRefused with the fix in the message. */
-export function checkBundle(bundleDir: string, identity: BundleIdentity | null): { identity: BundleIdentity; hash: string; username: string; password: string } {
+export function checkBundle(bundleDir: string, identity: BundleIdentity | null): { identity: BundleIdentity; hash: string; username: string; password: string; certificate: ReturnType<typeof readClientCertificate> } {
   if (!identity) throw new BundleRefused('this is not a provisioned sensor bundle (no compiled-in identity); build one with `drukte provision`');
   try {
     const descriptor = readDescriptor(bundleDir);
@@ -67,7 +67,7 @@ export function checkBundle(bundleDir: string, identity: BundleIdentity | null):
     if (hash !== descriptor.bundle) throw new BundleRefused(`the bundle's code was changed after provisioning (hash ${hash.slice(0, 12)}…, provisioned ${descriptor.bundle.slice(0, 12)}…): reinstall it`);
     const creds = readCredentials(bundleDir);
     if (creds.username !== id) throw new BundleRefused(`credentials.json belongs to '${creds.username}', not to '${id}': reinstall the bundle`);
-    return { identity, hash, ...creds };
+    return { identity, hash, ...creds, certificate: readClientCertificate(bundleDir) };
   } catch (err) {
     if (err instanceof BundleError) throw new BundleRefused(err.message);
     throw err;
@@ -76,7 +76,7 @@ export function checkBundle(bundleDir: string, identity: BundleIdentity | null):
 
 export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> {
   const logger = opts.logger ?? createLogger('drukte-sensor', { pretty: false });
-  const { identity, hash, username, password } = checkBundle(opts.bundleDir, opts.identity === undefined ? BUNDLE_IDENTITY : opts.identity);
+  const { identity, hash, username, password, certificate } = checkBundle(opts.bundleDir, opts.identity === undefined ? BUNDLE_IDENTITY : opts.identity);
   const m = identity.manifest;
   let lifecycle: Lifecycle;
   try {
@@ -92,7 +92,8 @@ export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> 
     identity: sensorIdentity(identity, hash),
     driver: m.driver,
     settings: settingsFromManifest(m),
-    broker: { url: m.gatewayUrl, username, password },
+    // With a gateway-CA certificate the sensor proves its identity by TLS; the password stays as a fallback.
+    broker: { url: m.gatewayUrl, username, password, ...(certificate ? { tls: certificate } : {}) },
     dataDir: opts.dataDir,
   }, {
     device: opts.device,

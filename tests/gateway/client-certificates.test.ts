@@ -141,3 +141,25 @@ describe.skipIf(!MOSQUITTO)('mosquitto with require_certificate and use_identity
     expect(await attempt(url, { ...tlsOpts(null), clientId: `sensor-${ID}`, username: ID, password: 'anything' })).toBe('refused');
   });
 });
+
+describe('provisioning issues the certificate into the bundle', () => {
+  it('drukte provision --ca DIR: tls/client.crt (CN = id, notAfter = end of the expiry day), tls/client.key 0600, tls/ca.crt', async () => {
+    const { provision } = await import('../../cli/provision.ts');
+    const { exampleManifest } = await import('../lifecycle/helpers.ts');
+    const { readClientCertificate } = await import('../../firmware/bundle/identity.ts');
+    const { X509Certificate } = await import('node:crypto');
+    const work = mkdtempSync(join(dir, 'prov-'));
+    const manifest = exampleManifest(work, { expiresAt: '2027-09-30' });
+    const build = async () => ({ descriptor: { bundle: 'b'.repeat(64), minimiser: 'a'.repeat(64), files: 1 } }) as never;
+    const lines: string[] = [];
+    const out = join(work, 'bundle');
+    await provision({ manifestPath: manifest, outDir: out, gateway: null, nowMs: Date.parse('2026-12-01T00:00:00Z'), print: (l) => lines.push(l), build, caDir: join(dir, 'ca') });
+    const tls = readClientCertificate(out)!;
+    const x = new X509Certificate(tls.cert);
+    expect(x.subject).toBe('CN=stadhuis-entrance');
+    expect(new Date(x.validTo).toISOString()).toBe('2027-09-30T23:59:59.000Z');
+    expect(statSync(join(out, 'tls', 'client.key')).mode & 0o777).toBe(0o600);
+    expect(tls.ca?.toString()).toBe(ca.caCert);
+    expect(lines).toContainEqual(expect.stringMatching(/^✓ client certificate CN=stadhuis-entrance from the gateway CA, valid until 2027-09-30T23:59:59.000Z/));
+  });
+});
