@@ -118,11 +118,29 @@ export async function run(argv: string[]): Promise<number> {
     what = `register entry of '${o.sensor}' at ${o.gateway}`;
     device = await registerMinimiserHash(o.gateway!, o.sensor!, timeoutMs);
   }
-  out(`minimiser hash of ${what}: ${device}`);
+  const live = !o.bundle;
+  out(`minimiser hash ${live ? 'the sensor reports' : `of ${what}`}${live ? ` (${what})` : ''}: ${device}`);
   if (device === source) {
-    out('✓ MATCH: the device runs the minimiser in this checkout');
+    out(live ? '✓ MATCH (a claim): the sensor reports the minimiser in this checkout' : '✓ MATCH: the device runs the minimiser in this checkout');
+    if (live) for (const line of LIVE_PROOF) out(line);
     return 0;
   }
-  out('✗ MISMATCH: the device does NOT run the minimiser in this checkout. Check out the release the device claims, or treat the device as untrusted.');
+  out(`✗ MISMATCH: the ${live ? 'sensor reports another minimiser than' : 'device does NOT run the minimiser in'} this checkout. Check out the release the device claims, or treat the device as untrusted.`);
   return 1;
 }
+
+/**
+ * What a live check proves and what it does not (issue 9, item 8; docs/THREAT-MODEL.md). A live sensor's hash is
+ * its own word: a tampered device can report the registered hash. What holds regardless is what the gateway checks.
+ */
+export const LIVE_PROOF = [
+  'What this proves:',
+  '  ✓ the sensor CLAIMS to run the audited minimiser (its status reports this hash); an honest device is verified',
+  '  ✓ whatever the device runs, the gateway checks every aggregate against the register: k floor, granularity,',
+  '    output, window length and grid, the level its count implies, strictly increasing windows, QoS 1, and expiry',
+  '    by its own clock; a violation reaches nothing and suspends the sensor (docs/PROTOCOL.md, "Registered rules")',
+  'What this does NOT prove:',
+  '  ✗ that the device really runs this code: a modified device can report any hash (see docs/THREAT-MODEL.md)',
+  '  ✗ that its counts are TRUE: a tampered sensor can still publish wrong numbers within its registered rules,',
+  '    never finer ones (below k, off the granularity, a level finer than its count, shorter windows)',
+];
