@@ -124,6 +124,16 @@ describe('ingest', () => {
     expect(ingest.stats().rejected).toEqual({ duplicate: 2, 'window-repeated': 1 });
   });
 
+  it('a level-only sensor may only publish levels some publishable count implies on its area (level-unreachable)', () => {
+    const { ingest, register } = setup();
+    // 12 m², k 5, granularity 5: counts 5, 10, 15 … give levels B, D, E, F — never C.
+    register.create(sensorInfo('level-only', { output: 'level', granularity: 5 }));
+    const a = (seq: number, level: 0 | 1 | 2 | 3 | 4 | 5) => encodeAggregate(aggregate('level-only', seq, { count: null, level }));
+    expect(ingest.handle(aggregateTopic('level-only'), a(1, 1))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic('level-only'), a(2, 2))).toEqual({ ok: false, reason: 'level-unreachable' });
+    expect(register.record('level-only')?.suspension?.reason).toBe('level-unreachable');
+  });
+
   it('a lost seq file (seq restarts at 1) and a first seq of 4294967295 poison nothing', () => {
     const { ingest, register } = setup();
     const at = (k: number) => ({ from: T0S - 600 + 60 * k, to: T0S - 540 + 60 * k });
