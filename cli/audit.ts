@@ -69,8 +69,14 @@ export async function liveMinimiserHash(brokerUrl: string, sensor: string, opts:
   }
 }
 
-/** The minimiser hash the gateway's public register shows for a sensor. */
-export async function registerMinimiserHash(gatewayUrl: string, sensor: string, timeoutMs: number): Promise<string> {
+/** The gateway's own verdict on a sensor (its register entry): its state and, if suspended, why and since when. */
+export interface GatewayVerdict {
+  state: string;
+  suspension: { reason: string; at: string } | null;
+}
+
+/** What the gateway's public register shows: the hash the sensor reported, and the gateway's own verdict. */
+export async function registerEntry(gatewayUrl: string, sensor: string, timeoutMs: number): Promise<{ minimiser: string; verdict: GatewayVerdict }> {
   const url = new URL(`/api/sensors/${encodeURIComponent(sensor)}`, gatewayUrl);
   let res: Response;
   try {
@@ -80,10 +86,11 @@ export async function registerMinimiserHash(gatewayUrl: string, sensor: string, 
   }
   if (!res.ok) throw new AuditUnreadable(`${url} answered ${res.status}`);
   const body = (await res.json()) as Record<string, unknown>;
+  const verdict: GatewayVerdict = { state: String(body.state), suspension: (body.suspension as GatewayVerdict['suspension']) ?? null };
   // What the live sensor itself reported in its last Status (not what was registered at provisioning).
   const h = (body.reported as Record<string, unknown> | null | undefined)?.minimiser;
   if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) throw new AuditUnreadable(`the register entry of '${sensor}' shows no minimiser hash reported by the sensor (has it sent its status yet?)`);
-  return h;
+  return { minimiser: h, verdict };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -107,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let device: string;
   let what: string;
+  let verdict: GatewayVerdict | null = null;
   if (o.bundle) {
     what = `bundle ${o.bundle}`;
     device = bundleMinimiserHash(o.bundle);
@@ -116,10 +124,15 @@ export async function run(argv: string[]): Promise<number> {
     device = await liveMinimiserHash(o.broker, o.sensor!, { username: o.username, password, timeoutMs });
   } else {
     what = `register entry of '${o.sensor}' at ${o.gateway}`;
-    device = await registerMinimiserHash(o.gateway!, o.sensor!, timeoutMs);
+    ({ minimiser: device, verdict } = await registerEntry(o.gateway!, o.sensor!, timeoutMs));
   }
   const live = !o.bundle;
   out(`minimiser hash ${live ? 'the sensor reports' : `of ${what}`}${live ? ` (${what})` : ''}: ${device}`);
+  if (verdict) out(`the gateway's own checks: state ${verdict.state}${verdict.suspension ? ` — SUSPENDED since ${verdict.suspension.at} for breaking its registered rules (${verdict.suspension.reason})` : ''}`);
+  if (verdict?.suspension) {
+    out('✗ SUSPENDED: whatever the sensor reports, the gateway caught it publishing outside its registered rules; its data is refused.');
+    return 1;
+  }
   if (device === source) {
     out(live ? '✓ MATCH (a claim): the sensor reports the minimiser in this checkout' : '✓ MATCH: the device runs the minimiser in this checkout');
     if (live) for (const line of LIVE_PROOF) out(line);

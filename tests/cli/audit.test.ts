@@ -119,4 +119,12 @@ describe('drukte audit against a running gateway (authentication on)', () => {
     const anon = await audit(['--broker', gw.mqttUrl, '--sensor', 'audit-gw', '--timeout', '3']);
     expect(anon.code).toBe(3);
   });
+
+  it('--gateway shows the gateway\'s own verdict: a suspended sensor fails the audit whatever hash it reports', async () => {
+    gw.gw.register.suspend('audit-gw', 'count-below-k');
+    const r = await audit(['--gateway', gw.base, '--sensor', 'audit-gw']);
+    expect(r.stdout).toMatch(/the gateway's own checks: state suspended — SUSPENDED since .* \(count-below-k\)/);
+    expect(r.stdout).toMatch(/✗ SUSPENDED/);
+    expect(r.code).toBe(1);
+  });
 });
