@@ -15,16 +15,15 @@ export interface LevelRules {
   scheme?: LevelScheme;
 }
 
-/** The smallest publishable count (a multiple of the granularity, ≥ k) whose level is at least `level`, or null. */
-function firstCountAtOrAbove(level: Level, r: LevelRules): number | null {
+/** The smallest publishable count (a multiple of the granularity, ≥ k) whose level is at least `level`. */
+function firstCountAtOrAbove(level: Level, r: LevelRules): number {
   const scheme = r.scheme ?? FRUIN_WALKWAY;
-  if (level === 0) return Math.ceil(r.kFloor / r.granularity) * r.granularity;
-  // Start just below the band's lower edge (float-safe) and step up by the granularity.
-  const edge = Math.max(r.kFloor, Math.floor(scheme.upperBounds[level - 1]! * r.areaM2) - r.granularity);
-  let c = Math.ceil(edge / r.granularity) * r.granularity;
-  if (c < r.kFloor) c += r.granularity;
-  for (let i = 0; i < 4 && levelFor(c, r.areaM2, scheme) < level; i++) c += r.granularity;
-  while (levelFor(c, r.areaM2, scheme) < level) c += r.granularity; // only when the edge estimate was far off
+  const lowest = Math.ceil(r.kFloor / r.granularity) * r.granularity;
+  if (level === 0) return lowest;
+  // Start one step below the band's lower edge (so float rounding cannot skip a count), then step up: levelFor
+  // decides, so this agrees with the minimiser and the gateway by construction.
+  let c = Math.max(lowest, (Math.floor((scheme.upperBounds[level - 1]! * r.areaM2) / r.granularity) - 1) * r.granularity);
+  while (levelFor(c, r.areaM2, scheme) < level) c += r.granularity;
   return c;
 }
 
@@ -37,8 +36,7 @@ export function reachableLevels(r: LevelRules): Set<Level> {
   const scheme = r.scheme ?? FRUIN_WALKWAY;
   const out = new Set<Level>([0]);
   for (let level = 1 as Level; level <= 5; level = (level + 1) as Level) {
-    const c = firstCountAtOrAbove(level, r);
-    if (c !== null && levelFor(c, r.areaM2, scheme) === level) out.add(level);
+    if (levelFor(firstCountAtOrAbove(level, r), r.areaM2, scheme) === level) out.add(level);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { minimisationWarnings, validateManifest, type Manifest } from '../../shared/manifest.ts';
+import { levelFor } from '../../shared/density.ts';
 import { levelBandWidths, reachableLevels } from '../../shared/level-bands.ts';
 import { provision } from '../../cli/provision.ts';
 import { exampleManifest, REPO } from '../lifecycle/helpers.ts';
@@ -45,6 +46,14 @@ describe('minimisation rules at provisioning', () => {
   it('knows which levels a sensor can publish at all (the gateway refuses the others)', () => {
     // 12 m², counts 5, 10, 15, …: 5 → B (0.42/m²), 10 → D (0.83), 15 → E, 30 → F. No publishable count is C.
     expect([...reachableLevels({ areaM2: 12, kFloor: 5, granularity: 5 })].sort()).toEqual([0, 1, 3, 4, 5]);
+  });
+
+  it('reachableLevels agrees with trying every publishable count', () => {
+    for (const areaM2 of [1, 2.4, 3, 7.5, 10, 12, 30, 40, 600]) for (const kFloor of [3, 4, 5, 10]) for (const granularity of [1, 2, 3, 5, 10]) {
+      const brute = new Set<number>([0]);
+      for (let c = Math.ceil(kFloor / granularity) * granularity; c < 3 * areaM2 + 3 * granularity + 20; c += granularity) brute.add(levelFor(c, areaM2));
+      expect([...reachableLevels({ areaM2, kFloor, granularity })].sort(), `${areaM2} m², k ${kFloor}, g ${granularity}`).toEqual([...brute].sort());
+    }
   });
 
   it('warns (and still provisions) when the k floor is higher than the device can ever count', async () => {
