@@ -32,7 +32,7 @@ export interface IssuedCertificate {
   cert: string;
   /** PEM of its private key (store 0600; it never leaves the bundle). */
   key: string;
-  /** PEM of the CA certificate (the sensor uses it to trust the gateway's server certificate, if signed by it). */
+  /** PEM of the CA certificate (for brokers: `cafile` / `--client-ca`; it signs client certificates only). */
   ca: string;
   serial: string;
   notAfter: Date;

@@ -93,7 +93,9 @@ export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> 
     driver: m.driver,
     settings: settingsFromManifest(m),
     // With a gateway-CA certificate the sensor proves its identity by TLS; the password stays as a fallback.
-    broker: { url: m.gatewayUrl, username, password, ...(certificate ? { tls: certificate } : {}) },
+    // The server certificate is trusted as any TLS client does (system roots, NODE_EXTRA_CA_CERTS): the gateway CA
+    // only signs client certificates.
+    broker: { url: m.gatewayUrl, username, password, ...(certificate ? { tls: { cert: certificate.cert, key: certificate.key } } : {}) },
     dataDir: opts.dataDir,
   }, {
     device: opts.device,
