@@ -11,7 +11,11 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { FRUIN_WALKWAY } from '../../shared/density.ts';
+import { silentLogger } from '../../shared/log.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
+import { startSensor } from '../../firmware/sensor.ts';
 import { GatewayCa, notAfterFor, type IssuedCertificate } from '../../gateway/ca.ts';
 import { aggregate, encodeAggregate, passwordOf, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
 
@@ -95,6 +99,20 @@ describe('embedded broker: mqtts with client certificates', () => {
     const id = cert() === revoked ? 'revoked-sensor' : ID;
     expect(await attempt(t.gw.urls.mqtts!, { ...tlsOpts(cert()), clientId: `sensor-${id}` })).toBe('refused');
     await expect.poll(() => t.gw.broker!.closedByLimits()['certificate-refused']).toBe(before + 1);
+  });
+
+  it('the firmware connects with its certificate alone (no password) and its status reaches the register', async () => {
+    const sensor = await startSensor({
+      identity: { id: ID, expiresAt: '2026-05-31', firmware: '0.1.0', minimiser: 'a'.repeat(64), bundle: 'b'.repeat(64) }, driver: 'beam',
+      settings: { areaM2: 12, zone: null, scheme: FRUIN_WALKWAY, windowSeconds: 60, kFloor: 5, granularity: 1, output: 'level+count', heartbeatSeconds: 60 },
+      broker: { url: t.gw.urls.mqtts!, tls: { cert: Buffer.from(valid.cert), key: Buffer.from(valid.key), ca: readFileSync(server.certFile) } },
+      dataDir: mkdtempSync(join(dir, 'sensor-')),
+    }, { source: new PassThrough(), clock: t.clock, logger: silentLogger(), tickMs: null });
+    try {
+      await expect.poll(() => t.gw.ingest.latest(ID).status?.state).toBe('starting');
+    } finally {
+      await sensor.stop();
+    }
   });
 
   it('a certificate cannot speak for another sensor; password login still works for development', async () => {
