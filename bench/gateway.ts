@@ -23,9 +23,13 @@ const ID = 'bench-sensor';
 const PASSWORD = 'bench-password-3f9a';
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 
-// Two runs per target (warm-up, timed) with fresh sequence numbers each, so the gateway stores every timed message.
-const payloads = Array.from({ length: 2 * N }, (_, i) =>
-  encodeSensorPayload('aggregate', { v: 1, sensor: ID, seq: i + 1, from: T0 / 1000 - 60 + (i % 50), to: T0 / 1000 + (i % 50), level: 2, count: 15 }));
+// Two runs per target (warm-up, timed) with fresh sequence numbers and windows each, so the gateway stores every
+// timed message: consecutive 60 s windows on the grid ending at T0, each obeying the registered rules (k 5,
+// granularity 5, 15 people on 40 m² = level B), so ingest runs every check and the insert, not a refusal.
+const payloads = Array.from({ length: 2 * N }, (_, i) => {
+  const from = T0 / 1000 - 60 * (2 * N - i);
+  return encodeSensorPayload('aggregate', { v: 1, sensor: ID, seq: i + 1, from, to: from + 60, level: 1, count: 15 });
+});
 
 /** Publish all payloads with at most `window` in flight; resolves with messages/s. */
 async function run(url: string, auth: { username?: string; password?: string }, offset: number): Promise<number> {

@@ -5,8 +5,11 @@
  *   const admin = new AdminClient({ baseUrl: 'https://gateway.example.nl', token });
  *   const { mqtt } = await admin.registerSensor({ manifest });   // mqtt.password: shown once
  */
-import type { AdminErrorBody, AuditResponse, ReaderCredentialResponse, RegisterSensorRequest, SensorCredentialResponse, SensorResponse, TransferResponse,
-  UpdateSensorRequest, Whereabouts } from '../gateway/admin-contract.ts';
+import type {
+  ResumeResponse,
+  AdminErrorBody, AuditResponse, ReaderCredentialResponse, RegisterSensorRequest, SensorCredentialResponse, SensorResponse, TransferResponse,
+  UpdateSensorRequest, Whereabouts,
+} from '../gateway/admin-contract.ts';
 import type { Owner } from '../gateway/register.ts';
 
 export interface AdminClientOptions {
@@ -54,6 +57,10 @@ export class AdminClient {
   }
 
   /** Take a sensor out of service: its credential is removed and its MQTT session closed; the record stays public. */
+  resumeSensor(id: string, note: string): Promise<ResumeResponse> {
+    return this.call('POST', `/api/admin/sensors/${encodeURIComponent(id)}/resume`, { note });
+  }
+
   retireSensor(id: string, reason: string): Promise<SensorResponse> {
     return this.call('POST', `/api/admin/sensors/${encodeURIComponent(id)}/retire`, { reason });
   }

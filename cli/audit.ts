@@ -54,8 +54,14 @@ export async function liveMinimiserHash(brokerUrl: string, sensor: string, opts:
   }
 }
 
-/** The minimiser hash the gateway's public register shows for a sensor. */
-export async function registerMinimiserHash(gatewayUrl: string, sensor: string, timeoutMs: number): Promise<string> {
+/** The gateway's own verdict on a sensor (its register entry): its state and, if suspended, why and since when. */
+export interface GatewayVerdict {
+  state: string;
+  suspension: { reason: string; at: string } | null;
+}
+
+/** What the gateway's public register shows: the hash the sensor reported, and the gateway's own verdict. */
+export async function registerEntry(gatewayUrl: string, sensor: string, timeoutMs: number): Promise<{ minimiser: string; verdict: GatewayVerdict }> {
   const url = new URL(`/api/sensors/${encodeURIComponent(sensor)}`, gatewayUrl);
   let res: Response;
   try {
@@ -65,10 +71,11 @@ export async function registerMinimiserHash(gatewayUrl: string, sensor: string, 
   }
   if (!res.ok) throw new AuditUnreadable(`${url} answered ${res.status}`);
   const body = (await res.json()) as Record<string, unknown>;
+  const verdict: GatewayVerdict = { state: String(body.state), suspension: (body.suspension as GatewayVerdict['suspension']) ?? null };
   // What the live sensor itself reported in its last Status (not what was registered at provisioning).
   const h = (body.reported as Record<string, unknown> | null | undefined)?.minimiser;
   if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) throw new AuditUnreadable(`the register entry of '${sensor}' shows no minimiser hash reported by the sensor (has it sent its status yet?)`);
-  return h;
+  return { minimiser: h, verdict };
 }
 
 /** --bundle: recompute from the files the bundle ships (cli/audit-bundle.ts). */
@@ -102,19 +109,42 @@ export async function run(argv: string[]): Promise<number> {
 
   let device: string;
   let what: string;
+  let verdict: GatewayVerdict | null = null;
   if (o.broker) {
     what = `live sensor '${o.sensor}' on ${o.broker}`;
     const password = o['password-file'] ? readFileSync(o['password-file'], 'utf8').trim() : undefined;
     device = await liveMinimiserHash(o.broker, o.sensor!, { username: o.username, password, timeoutMs });
   } else {
     what = `register entry of '${o.sensor}' at ${o.gateway}`;
-    device = await registerMinimiserHash(o.gateway!, o.sensor!, timeoutMs);
+    ({ minimiser: device, verdict } = await registerEntry(o.gateway!, o.sensor!, timeoutMs));
   }
-  out(`minimiser hash of ${what}: ${device}`);
+  out(`minimiser hash the sensor reports (${what}): ${device}`);
+  if (verdict) out(`the gateway's own checks: state ${verdict.state}${verdict.suspension ? ` — SUSPENDED since ${verdict.suspension.at} for breaking its registered rules (${verdict.suspension.reason})` : ''}`);
+  if (verdict?.suspension) {
+    out('✗ SUSPENDED: whatever the sensor reports, the gateway caught it publishing outside its registered rules; its data is refused.');
+    return 1;
+  }
   if (device === source) {
-    out('✓ MATCH: the device runs the minimiser in this checkout');
+    out('✓ MATCH (a claim): the sensor reports the minimiser in this checkout');
+    for (const line of LIVE_PROOF) out(line);
     return 0;
   }
-  out('✗ MISMATCH: the device does NOT run the minimiser in this checkout. Check out the release the device claims, or treat the device as untrusted.');
+  out('✗ MISMATCH: the sensor reports another minimiser than this checkout. Check out the release the device claims, or treat the device as untrusted.');
   return 1;
 }
+
+/**
+ * What a live check proves and what it does not (issue 9, item 8; docs/THREAT-MODEL.md). A live sensor's hash is
+ * its own word: a tampered device can report the registered hash. What holds regardless is what the gateway checks.
+ */
+export const LIVE_PROOF = [
+  'What this proves:',
+  '  ✓ the sensor CLAIMS to run the audited minimiser (its status reports this hash); an honest device is verified',
+  '  ✓ whatever the device runs, the gateway checks every aggregate against the register: k floor, granularity,',
+  '    output, window length and grid, the level its count implies, strictly increasing windows, QoS 1, and expiry',
+  '    by its own clock; a violation reaches nothing and suspends the sensor (docs/PROTOCOL.md, "Registered rules")',
+  'What this does NOT prove:',
+  '  ✗ that the device really runs this code: a modified device can report any hash (see docs/THREAT-MODEL.md)',
+  '  ✗ that its counts are TRUE: a tampered sensor can still publish wrong numbers within its registered rules,',
+  '    never finer ones (below k, off the granularity, a level finer than its count, shorter windows)',
+];

@@ -3,7 +3,7 @@
  *   - three HLK-LD2450 radars over small zones (an LD2450 tracks at most 3 people: a doorway, a bench, a queue),
  *     with the lowest allowed k floor (3), the minimum window (10 s) and granularity 1;
  *   - a TI IWR6843 people-counting radar over part of a square (0–30 people), contract defaults k 5, granularity 5;
- *   - a two-beam IR counter at an event entrance (hundreds inside), k 5, granularity 10.
+ *   - a two-beam IR counter at an event entrance (hundreds inside), k 5, granularity 5 (never more than k).
  * Each manifest goes through the same validation as a technician's.
  */
 import { validateManifest, formatManifestErrors, type Manifest } from '../shared/manifest.ts';
@@ -64,7 +64,7 @@ export function demoSensors(nowMs: number, httpBase: string, mqttUrl: string): D
     },
     {
       id: 'event-hall-entrance', areaId: 'event-hall', driver: 'beam',
-      minimisation: { windowSeconds: 10, kFloor: 5, granularity: 10, output: 'level+count' },
+      minimisation: { windowSeconds: 10, kFloor: 5, granularity: 5, output: 'level+count' },
       purpose: 'Count visitors inside the event hall so the organiser can stop admission before it is full',
       location: { lat: 52.3712, lon: 4.8981, description: 'Both sides of the main doorway of the event hall, at hip height' },
       area: { m2: 800 },

@@ -28,6 +28,9 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
   --mqtt-host         address of the plain MQTT listener only (default: --host, env DRUKTE_MQTT_HOST), e.g.
                       127.0.0.1 while --host 0.0.0.0 serves HTTPS and MQTT over TLS to the network
   --tls-cert/--tls-key  PEM files: enables MQTT over TLS (env DRUKTE_TLS_CERT, DRUKTE_TLS_KEY)
+  --client-ca FILE    the gateway CA's certificate (ca.crt of \`drukte provision --ca DIR\`): sensors log in on mqtts
+                      with the client certificate it issued them (CN = sensor id), refused after its notAfter
+  --crl FILE          the CA's revocation list (crl.pem), checked for every client certificate
   --mqtts-port        MQTT over TLS (default 8883, env DRUKTE_MQTTS_PORT)
   --ws-port           MQTT over WebSocket at /mqtt (env DRUKTE_WS_PORT; off unless given)
   --ws-tls            serve the WebSocket listener over TLS (wss) with the same certificate
@@ -77,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     'data-dir': { type: 'string' }, manifests: { type: 'string' }, 'http-port': { type: 'string' }, 'mqtt-port': { type: 'string' }, host: { type: 'string' }, 'mqtt-host': { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'mqtts-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'ws-tls': { type: 'boolean' }, https: { type: 'boolean' },
     'admin-token-file': { type: 'string' }, 'public-url': { type: 'string' }, 'public-mqtt': { type: 'string' }, 'public-mqtts': { type: 'string' },
+    'client-ca': { type: 'string' }, crl: { type: 'string' },
     broker: { type: 'string' }, 'broker-username': { type: 'string' }, 'broker-password-file': { type: 'string' }, 'broker-ca': { type: 'string' },
     'ngsi-ld-broker': { type: 'string' }, 'ngsi-ld-tenant': { type: 'string' },
   }, HELP);
@@ -90,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   if (o['ws-tls'] && !cert) throw new CliError('--ws-tls needs --tls-cert and --tls-key');
   const https = Boolean(o.https) || process.env.DRUKTE_HTTPS === '1';
   if (https && !cert) throw new CliError('--https needs --tls-cert and --tls-key');
+  if ((o['client-ca'] || o.crl) && !cert) throw new CliError('--client-ca and --crl need --tls-cert and --tls-key (client certificates are checked on mqtts)');
   const brokerUrl = o.broker ?? process.env.DRUKTE_BROKER;
   let brokerPassword: string | undefined;
   if (o['broker-password-file']) {
@@ -114,7 +119,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(Object.keys(publicUrls).length ? { publicUrls } : {}),
     mqtt: { host: o['mqtt-host'] ?? process.env.DRUKTE_MQTT_HOST ?? host, port: port(o['mqtt-port'], 'DRUKTE_MQTT_PORT', 1883, 'MQTT') },
     http: { host, port: port(o['http-port'], 'DRUKTE_HTTP_PORT', 8080, 'HTTP'), ...(https ? { tls: true } : {}) },
-    ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key } } : {}),
+    ...(cert && key ? { mqtts: { host, port: port(o['mqtts-port'], 'DRUKTE_MQTTS_PORT', 8883, 'MQTTS'), certFile: cert, keyFile: key,
+      ...(o['client-ca'] ? { clientCaFile: o['client-ca'] } : {}), ...(o.crl ? { crlFile: o.crl } : {}) } } : {}),
     ...(wsFlag !== undefined ? { ws: { host, port: port(o['ws-port'], 'DRUKTE_WS_PORT', 8083, 'WebSocket'), tls: Boolean(o['ws-tls']) } } : {}),
     ...(brokerUrl ? { externalBroker: { url: brokerUrl, ...(o['broker-username'] ? { username: o['broker-username'] } : {}), ...(brokerPassword ? { password: brokerPassword } : {}), ...(o['broker-ca'] ? { caFile: o['broker-ca'] } : {}) } } : {}),
     dataDir: o['data-dir'] ?? process.env.DRUKTE_DATA_DIR ?? 'drukte-data',

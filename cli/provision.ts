@@ -13,12 +13,13 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ARCHES, type Arch, type Manifest } from '../shared/manifest.ts';
+import { ARCHES, minimisationWarnings, type Arch, type Manifest } from '../shared/manifest.ts';
 import { hostArch } from '../firmware/bundle/native.ts';
 import { generateSecret, hashSecret } from '../gateway/credentials.ts';
 import { buildBundle } from '../firmware/bundle/build.ts';
 import { signSensorFromManifest, signText as sharedSignText } from '../shared/sign-text.ts';
-import { BundleError, CREDENTIALS_FILE, SIGN_FILE, type BundleDescriptor } from '../firmware/bundle/identity.ts';
+import { BundleError, CREDENTIALS_FILE, SIGN_FILE, TLS_DIR, type BundleDescriptor } from '../firmware/bundle/identity.ts';
+import { GatewayCa } from '../gateway/ca.ts';
 import { daysLeft } from '../firmware/lifecycle/expiry.ts';
 import { CliError, parse } from './args.ts';
 import { loadManifest } from './manifest-file.ts';
@@ -34,7 +35,9 @@ const HELP = `usage: drukte provision --manifest sensor.yaml --out DIR [--arch a
   --gateway-data      register in the gateway's data directory (its SQLite database)
   --gateway           register through the gateway's admin API, e.g. https://gateway.example.nl/
   --admin-token-file  file holding the admin token (one line)
-  --no-register       build only; the gateway refuses the sensor until it is registered`;
+  --no-register       build only; the gateway refuses the sensor until it is registered
+  --ca DIR            the gateway CA (created on first use): issue the sensor a client certificate, CN = its id,
+                      valid until the end of its expiry day, into the bundle's tls/ (key 0600)`;
 
 export interface ProvisionOptions {
   manifestPath: string;
@@ -44,6 +47,8 @@ export interface ProvisionOptions {
   nowMs: number;
   /** One progress line. */
   print: (line: string) => void;
+  /** Issue a client certificate from this gateway CA directory (gateway/ca.ts). */
+  caDir?: string;
   /** The bundle builder (default firmware/bundle/build.ts; tests of the failure paths pass a quick fake). */
   build?: typeof buildBundle;
   /** The device's machine (default: this machine's). */
@@ -84,6 +89,7 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
   const manifest = loadManifest(opts.manifestPath, opts.nowMs, where ? (raw) => applyWhereabouts(raw, where, opts.gateway!.where) : undefined);
   print(`✓ manifest ${opts.manifestPath}: sensor ${manifest.id} (${manifest.driver}), expires ${manifest.expiresAt} (${daysLeft(opts.nowMs, manifest.expiresAt)} days)`);
   if (where) print(`✓ from the gateway: register ${manifest.registerUrl}, broker ${manifest.gatewayUrl}`);
+  for (const w of minimisationWarnings(manifest)) print(`! ${w}`);
   await opts.gateway?.preflight(manifest.id);
   const arch = targetArch(manifest, opts.arch, print);
 
@@ -99,6 +105,14 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
     if (descriptor.deviceBuild?.length) print(`  native code compiled on the device by install/install.sh: ${descriptor.deviceBuild.map((p) => p.replace(/^.*node_modules\//, '')).join(', ')}`);
     print(`✓ bundle sha256 ${descriptor.bundle} (${descriptor.files} files)`);
     writeFileSync(join(tmp, CREDENTIALS_FILE), `${JSON.stringify({ username: manifest.id, password })}\n`, { mode: 0o600 });
+    if (opts.caDir) {
+      const issued = await (await GatewayCa.open(opts.caDir)).issue(manifest.id, { expiresAt: manifest.expiresAt });
+      mkdirSync(join(tmp, TLS_DIR), { mode: 0o700 });
+      writeFileSync(join(tmp, TLS_DIR, 'client.crt'), issued.cert);
+      writeFileSync(join(tmp, TLS_DIR, 'client.key'), issued.key, { mode: 0o600 });
+      writeFileSync(join(tmp, TLS_DIR, 'ca.crt'), issued.ca);
+      print(`✓ client certificate CN=${manifest.id} from the gateway CA, valid until ${issued.notAfter.toISOString()} (serial ${issued.serial})`);
+    }
     const sign = signText(manifest);
     writeFileSync(join(tmp, SIGN_FILE), `${sign}\n`);
 
@@ -129,7 +143,7 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
 export async function run(argv: string[]): Promise<number> {
   const o = parse('provision', argv, {
     manifest: { type: 'string' }, out: { type: 'string' }, 'gateway-data': { type: 'string' }, gateway: { type: 'string' },
-    'admin-token-file': { type: 'string' }, 'no-register': { type: 'boolean' }, arch: { type: 'string' },
+    'admin-token-file': { type: 'string' }, 'no-register': { type: 'boolean' }, arch: { type: 'string' }, ca: { type: 'string' },
   }, HELP);
   if (!o) return 0;
   if (!o.manifest || !o.out) throw new CliError(`provision: --manifest and --out are required\n\n${HELP}`);
@@ -139,7 +153,7 @@ export async function run(argv: string[]): Promise<number> {
   if (o.arch !== undefined && !ARCHES.includes(o.arch as Arch)) throw new CliError(`provision: --arch must be one of ${ARCHES.join(', ')}, got '${o.arch}'`);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print, ...(o.arch ? { arch: o.arch as Arch } : {}) });
+    const result = await provision({ manifestPath: o.manifest, outDir: o.out, gateway, nowMs: Date.now(), print, ...(o.arch ? { arch: o.arch as Arch } : {}), ...(o.ca ? { caDir: o.ca } : {}) });
     print(`\nText for the sign under the sensor (also in ${join(result.bundleDir, SIGN_FILE)}; print the framed URL large, at least three times the text size):\n\n${result.sign}\n`);
     print(`Next: copy the bundle to the device and install it (hardware/pi/README.md), then run \`drukte doctor\` there.`);
     return 0;

@@ -33,7 +33,7 @@ export function beamDevice(config: BeamConfig, deps: LifecycleDeps & { binding?:
   const description = `beam counter on BCM ${config.pinA}/${config.pinB}`;
   const device = new ReconnectingDevice(description, async (ctx) => {
     source.onFrame((frame) => ctx.data(frame));
-    source.onLost((reason) => ctx.lost(reason));
+    source.onLost((reason, cause) => ctx.lost(reason, cause));
     const beam = await source.open();
     return { info: { kind: 'beam', description, beam }, close: () => source.close() };
   }, deps);

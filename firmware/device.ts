@@ -43,9 +43,15 @@ export interface DeviceSink {
   data(chunk: Buffer | RawFrame): void;
   /** The device is open (and configured). */
   up(info: DeviceInfo): void;
-  /** The device failed or went away; short fixed text. */
-  fault(reason: string): void;
+  /**
+   * The device failed or went away; short fixed text. `cause` 'scene': something people in view can cause (a beam
+   * blocked by someone standing in a doorway): the sensor announces it only on the window grid and without the
+   * detail, which stays in the local log (issue 9, item 7).
+   */
+  fault(reason: string, cause?: FaultCause): void;
 }
+
+export type FaultCause = 'device' | 'scene';
 
 export interface SensorDevice {
   readonly description: string;
@@ -57,7 +63,7 @@ export interface SensorDevice {
 export interface SessionContext {
   data(chunk: Buffer | RawFrame): void;
   /** The open device went away. */
-  lost(reason: string): void;
+  lost(reason: string, cause?: FaultCause): void;
   /** Aborted when the device is stopped while opening: close what was opened. */
   signal: AbortSignal;
 }
@@ -140,16 +146,16 @@ export class ReconnectingDevice implements SensorDevice {
     const gen = ++this.#generation;
     const abort = new AbortController();
     let live = false;
-    let lostEarly: string | null = null;
+    let lostEarly = null as { reason: string; cause: FaultCause } | null;
     const current = (): boolean => gen === this.#generation && !this.#stopped;
     const ctx: SessionContext = {
       data: (chunk) => {
         if (current()) sink.data(chunk);
       },
-      lost: (reason) => {
+      lost: (reason, cause = 'device') => {
         if (!current()) return;
-        if (live) this.#lost(reason);
-        else lostEarly ??= reason;
+        if (live) this.#lost(reason, cause);
+        else lostEarly ??= { reason, cause };
       },
       signal: abort.signal,
     };
@@ -168,25 +174,25 @@ export class ReconnectingDevice implements SensorDevice {
       this.stats.opens++;
       this.#logger?.info({ device: session.info.description }, 'device up');
       sink.up(session.info);
-      if (lostEarly !== null) this.#lost(lostEarly);
+      if (lostEarly !== null) this.#lost(lostEarly.reason, lostEarly.cause);
     })().finally(() => {
       if (this.#opening?.abort === abort) this.#opening = null;
     });
     this.#opening = { done, abort };
   }
 
-  #lost(reason: string): void {
+  #lost(reason: string, cause: FaultCause = 'device'): void {
     const session = this.#session;
     this.#session = null;
     this.#generation++; // late callbacks of the old session are ignored
     if (this.#clock.monotonic() - this.#upAt >= this.#backoff.stableMs) this.#failures = 0;
     void session?.close().catch(() => undefined);
-    this.#fail(reason);
+    this.#fail(reason, cause);
   }
 
-  #fail(reason: string): void {
+  #fail(reason: string, cause: FaultCause = 'device'): void {
     this.stats.faults++;
-    this.#sink?.fault(reason);
+    this.#sink?.fault(reason, cause);
     const delay = backoffDelay(this.#failures++, this.#backoff);
     this.nextRetryMs = delay;
     this.#logger?.warn({ reason, retryInMs: delay }, 'device fault; reopening after a pause');

@@ -35,7 +35,8 @@ export interface SensorConfig {
   identity: SensorIdentity;
   driver: DriverName;
   settings: MinimiserSettings;
-  broker: { url: string; username?: string; password?: string };
+  /** `tls`: a client certificate from the gateway CA (then no password is needed on mqtts) and the CA to trust. */
+  broker: { url: string; username?: string; password?: string; tls?: { cert?: Buffer; key?: Buffer; ca?: Buffer } };
   /** Where seq and the outbound queue live. */
   dataDir: string;
   /**
@@ -117,6 +118,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     brokerUrl: config.broker.url,
     username: config.broker.username,
     password: config.broker.password,
+    ...(config.broker.tls ? { tls: config.broker.tls } : {}),
     willStatus: status(),
     seq,
     queue,
@@ -126,15 +128,32 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     ...(deps.egress?.reconnect ? { reconnect: deps.egress.reconnect } : {}),
   });
 
-  const setState = (next: SensorState, whyIn?: string) => {
+  const setState = (next: SensorState, whyIn?: string, sinceS?: number) => {
     const why = whyIn === undefined ? undefined : statusReason(whyIn);
     if (next === state && why === reason) return;
     state = next;
     reason = why;
-    since = unixSeconds(clock.now());
+    since = sinceS ?? unixSeconds(clock.now());
     logger.info({ state, reason }, 'sensor state');
     egress.publishStatus(status());
   };
+
+  // Scene faults (issue 9, item 7): a fault people in view can cause — a beam blocked by someone standing in the
+  // doorway — would tell the second it began and which beam, finer than any aggregate. Such a fault and the recovery
+  // from it are announced only at the next window boundary (`since` on the grid), with a generic reason; the detail
+  // (which beam, when) stays in the local log.
+  const W = config.settings.windowSeconds;
+  let sceneFault = false;
+  let pending: { state: SensorState; reason?: string; at: number } | null = null;
+  const nextBoundary = () => (Math.floor(clock.now() / 1000 / W) + 1) * W;
+  const announceDue = () => {
+    if (!pending || clock.now() / 1000 < pending.at) return;
+    const p = pending;
+    pending = null;
+    if (p.state !== 'fault') sceneFault = false;
+    setState(p.state, p.reason, p.at);
+  };
+  const running = (): SensorState => (lifecycle?.phase === 'expiring' ? 'expiring' : 'registering');
 
   const listeners: ((a: Aggregate) => void)[] = [];
   // A silent device (no frames for silentMs) is a fault, not a sensor quietly registering nothing.
@@ -150,7 +169,14 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
   const pipeline = createPipeline(config.driver, config.settings, clock, {
     onFrame: () => {
       lastFrameAt = clock.monotonic();
-      if (state === 'starting' || state === 'fault') setState(lifecycle?.phase === 'expiring' ? 'expiring' : 'registering');
+      if (sceneFault) {
+        if (pending?.state === 'fault') {
+          pending = null; // over before it was announced: nothing to announce
+          sceneFault = false;
+        } else if (state === 'fault' && !pending) pending = { state: running(), at: nextBoundary() };
+        return;
+      }
+      if (state === 'starting' || state === 'fault') setState(running());
     },
     onResult: (result) => {
       const aggregate = egress.publishAggregate(result);
@@ -184,9 +210,17 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
       }
       logger.info({ device: info.description, ...(info.radar ? { radar: { firmware: info.radar.firmware, bluetooth: info.radar.bluetooth, zoneFilter: info.radar.zoneFilter.type } } : {}) }, 'device ready');
     },
-    fault: (why) => {
+    fault: (why, cause) => {
       if (halted) return;
       pipeline.reset(); // a gap: nothing from before it is mixed into the next window
+      if (cause === 'scene') {
+        logger.warn({ reason: why }, 'scene fault (local log only; announced on the window grid without details)');
+        sceneFault = true;
+        if (state !== 'fault' || pending) pending = { state: 'fault', reason: SCENE_FAULT_REASON, at: nextBoundary() };
+        return;
+      }
+      sceneFault = false;
+      pending = null;
       setState('fault', why);
     },
   });
@@ -198,6 +232,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     if (lifecycle?.check() === 'expired' || halted) return;
     pipeline.tick();
     checkSilence();
+    announceDue();
   };
   const tickMs = deps.tickMs === undefined ? 1000 : deps.tickMs;
   const timer = tickMs && !halted ? setInterval(tick, tickMs) : null;
@@ -251,6 +286,9 @@ async function resolveDevice(config: SensorConfig, deps: SensorDeps): Promise<Se
     ...(deps.backoff ? { backoff: deps.backoff } : {}),
   });
 }
+
+/** The public reason of a scene fault: says that measuring stopped, not where or when within the window. */
+export const SCENE_FAULT_REASON = 'measurement interrupted by something in view; details in the local log';
 
 /**
  * The sensor's persisted outbound state, checked as it is read: a corrupt queue entry is set aside (it never blocks

@@ -7,6 +7,7 @@
  *   POST   /api/admin/sensors/{id}/transfer        TransferRequest        → 200 TransferResponse
  *   POST   /api/admin/sensors/{id}/retire          RetireRequest          → 200 SensorResponse
  *   POST   /api/admin/sensors/{id}/credentials     CredentialRequest      → 200 SensorCredentialResponse
+ *   POST   /api/admin/sensors/{id}/resume          ResumeRequest          → 200 ResumeResponse (409 if not suspended)
  *   GET    /api/admin/sensors/{id}/audit                                  → 200 AuditResponse
  *   POST   /api/admin/readers                      ReaderRequest          → 201 ReaderCredentialResponse
  *   DELETE /api/admin/readers/{username}                                  → 204
@@ -86,6 +87,17 @@ export interface TransferResponse {
 
 export interface RetireRequest {
   reason: string;
+}
+
+/** Lift a suspension (the sensor broke its registered rules); the note is kept in the audit log. */
+export interface ResumeRequest {
+  note: string;
+}
+
+export interface ResumeResponse {
+  sensor: string;
+  state: 'resumed';
+  resume: AuditEntryJson;
 }
 
 export interface CredentialRequest {

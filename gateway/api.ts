@@ -48,6 +48,7 @@ function detailEntry(v: SensorView, register: SensorRegister) {
     stale: v.stale,
     latest: v.latest,
     ageSeconds: v.ageSeconds,
+    suspension: v.suspension ? { reason: v.suspension.reason, at: iso(v.suspension.at) } : null,
     register: { status: v.register, daysLeft: v.daysLeft, registeredAt: iso(v.registeredAt), lastSeen: iso(v.lastSeen), retiredAt: iso(v.retiredAt), retireReason: v.retireReason },
     reported: v.reported,
     ownerHistory: transfers.map((t) => ({ at: iso(t.at), from: t.fromOwner?.organisation ?? null, to: t.toOwner?.organisation ?? null })),

@@ -2,9 +2,10 @@
  * Area densities for the municipality's feeds: `drukte/v1/areas/{areaId}/density` (JSON, QoS 1, retained),
  * combining the latest aggregates of the area's sensors. The rule (also in docs/PROTOCOL.md):
  *
- *   members   every registered sensor with this areaId that is not retired and not expired
+ *   members   every registered sensor with this areaId that is not retired and not expired (a suspended one
+ *             is a member without a reading)
  *   fresh     a member's latest aggregate ended at most its heartbeat plus one window before now
- *             (gateway/freshness.ts: a steady sensor only re-publishes once per heartbeat, 300 s by default)
+ *             (shared/freshness.ts: a steady sensor only re-publishes once per heartbeat, 300 s by default)
  *   level     the highest level among fresh members (a crowd anywhere in the area is a crowd in the area)
  *   count     the sum of the fresh members' counts, but null if any member is not fresh or has count null
  *             (below its k floor, or level-only): a partial sum would look like a total, and summing around a
@@ -91,7 +92,8 @@ export class AreaFeed {
     return this.opts.register
       .records()
       .filter((r) => r.info.areaId === areaId && (registerStatus(r, now) === 'active' || registerStatus(r, now) === 'expiring'))
-      .map((r) => ({ id: r.info.id, freshSeconds: freshForSeconds(r.info), latest: this.opts.ingest.latest(r.info.id).aggregate }));
+      // A suspended sensor stays a member with no reading: the area's count becomes unknown rather than silently lower.
+      .map((r) => ({ id: r.info.id, freshSeconds: freshForSeconds(r.info), latest: r.suspension ? null : this.opts.ingest.latest(r.info.id).aggregate }));
   }
 
   /** The density of an area now (computed, not necessarily published). */

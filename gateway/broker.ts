@@ -12,7 +12,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../shared/log.ts';
@@ -58,9 +58,20 @@ export interface TlsMaterial {
   key: Buffer;
 }
 
+/**
+ * Client certificates on the mqtts listener (docs/PROTOCOL.md, "Client certificates"): certificates issued by the
+ * gateway's CA (gateway/ca.ts) identify a sensor by their CN, without a password. Node's TLS verifies them against
+ * `ca` (chain, validity period by the system clock, and the CRL when given); a client that presents a certificate
+ * that fails is disconnected before MQTT starts. Clients without a certificate may still log in with a password.
+ */
+export interface ClientCertificates {
+  ca: Buffer;
+  crl?: Buffer;
+}
+
 export interface BrokerOptions {
   mqtt: { host: string; port: number };
-  mqtts?: { host: string; port: number } & TlsMaterial;
+  mqtts?: { host: string; port: number; clientCertificates?: ClientCertificates } & TlsMaterial;
   /** MQTT over WebSocket at WS_PATH; over TLS (wss) when `tls` is given. */
   ws?: { host: string; port: number; tls?: TlsMaterial };
   policy: BrokerPolicy;
@@ -75,6 +86,8 @@ export interface BrokerMessage {
   retain: boolean;
   /** Id of the publishing client, or null for the broker's own publishes. */
   clientId: string | null;
+  /** QoS the message was published with (external broker: at most the gateway's subscription QoS, 1). */
+  qos: 0 | 1 | 2;
 }
 
 export type MessageHandler = (message: BrokerMessage) => void;
@@ -108,6 +121,21 @@ export interface BrokerPorts {
   ws: number | null;
 }
 
+/** Why the broker closed a connection outside the policy hooks (counted at /api/health → broker.closedByLimits). */
+export type ClosedReason = 'too-many-connections' | 'packet-too-large' | 'malformed-length' | 'too-many-levels' | 'empty-topic' | 'wildcard-in-publish' | 'certificate-refused';
+
+/**
+ * aedes refuses some PUBLISH/SUBSCRIBE topics itself, before the policy hooks (lib/handlers/publish.js: empty topic,
+ * '#' or '+' in a PUBLISH [MQTT-3.3.2-2], more levels than maxTopicLevels), and closes the client. Those closes
+ * are counted like the others, by the error aedes reports.
+ */
+export function classifyTopicError(message: string): ClosedReason | null {
+  if (message === 'topic has too many levels') return 'too-many-levels';
+  if (message === 'empty topic not allowed in PUBLISH') return 'empty-topic';
+  if (message === '# is not allowed in PUBLISH' || message === '+ is not allowed in PUBLISH') return 'wildcard-in-publish';
+  return null;
+}
+
 /** IPv4 clients on a dual-stack socket show up as ::ffff:a.b.c.d. */
 const plainAddress = (a: string | undefined) => (a ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
@@ -119,7 +147,7 @@ export class MqttBroker implements MessageSource {
   private readonly webSockets = new Set<WebSocket>();
   private readonly perAddress = new Map<string, number>();
   private readonly addresses = new WeakMap<object, string>();
-  private readonly closed = new ReasonCounter<'too-many-connections' | 'packet-too-large' | 'malformed-length'>();
+  private readonly closed = new ReasonCounter<ClosedReason>();
   private readonly interceptors = new Set<{ filter: string; handler: MessageHandler }>();
   private readonly log: Logger;
   readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
@@ -140,6 +168,14 @@ export class MqttBroker implements MessageSource {
   /** Remote address of a client's connection. */
   addressOf(client: Client): string {
     return this.addresses.get(client.conn) ?? 'unknown';
+  }
+
+  /** The sensor id of a client that presented a valid gateway-CA certificate (its CN), or null. */
+  certificateIdentity(client: Client): string | null {
+    const conn = client.conn as unknown;
+    if (!(conn instanceof TLSSocket) || !conn.authorized) return null;
+    const cn = conn.getPeerCertificate().subject?.CN;
+    return typeof cn === 'string' ? cn : null;
   }
 
   /** Connections closed by the listeners' limits, per reason. */
@@ -170,7 +206,13 @@ export class MqttBroker implements MessageSource {
       connectTimeout: limits.connectTimeoutMs,
       maxTopicLevels: limits.maxTopicLevels,
     });
-    aedes.on('clientError', (client, err) => this.log.debug({ client: safeName(client.id), err: err.message }, 'client error'));
+    aedes.on('clientError', (client, err) => {
+      const refused = classifyTopicError(err.message);
+      if (refused) {
+        this.closed.add(refused);
+        this.log.warn({ client: safeName(client.id), reason: refused }, 'connection closed: topic refused by the broker');
+      } else this.log.debug({ client: safeName(client.id), err: err.message }, 'client error');
+    });
     aedes.on('connectionError', (_client, err) => this.log.debug({ err: err.message }, 'connection error'));
     aedes.on('clientDisconnect', (client) => this.log.debug({ client: safeName(client.id) }, 'client disconnected'));
     (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => this.log.error({ err: err.message }, 'broker error'));
@@ -180,9 +222,22 @@ export class MqttBroker implements MessageSource {
       const tcp = createServer((socket) => this.onSocket(socket) && this.accept(socket, socket.remoteAddress));
       this.ports.mqtt = await this.listen(tcp, o.mqtt, { service: 'MQTT', portOption: '--mqtt-port / DRUKTE_MQTT_PORT' });
       if (o.mqtts) {
-        const tls = createTlsServer({ cert: o.mqtts.cert, key: o.mqtts.key, minVersion: 'TLSv1.2', handshakeTimeout: limits.connectTimeoutMs });
+        const cc = o.mqtts.clientCertificates;
+        const tls = createTlsServer({
+          cert: o.mqtts.cert, key: o.mqtts.key, minVersion: 'TLSv1.2', handshakeTimeout: limits.connectTimeoutMs,
+          // Ask for a certificate, verify it against the gateway CA; password clients (no certificate) stay possible.
+          ...(cc ? { requestCert: true, rejectUnauthorized: false, ca: cc.ca, ...(cc.crl ? { crl: cc.crl } : {}) } : {}),
+        });
         tls.on('connection', (socket: Socket) => this.onSocket(socket));
-        tls.on('secureConnection', (socket) => this.accept(socket, socket.remoteAddress));
+        tls.on('secureConnection', (socket) => {
+          if (cc && !socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) {
+            // A certificate that fails verification (expired, revoked, another CA) is never a fallback to passwords.
+            this.closed.add('certificate-refused');
+            this.log.warn({ address: plainAddress(socket.remoteAddress), reason: String(socket.authorizationError) }, 'connection refused: client certificate not valid');
+            return void socket.destroy();
+          }
+          this.accept(socket, socket.remoteAddress);
+        });
         tls.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
         this.ports.mqtts = await this.listen(tls, o.mqtts, { service: 'MQTTS', portOption: '--mqtts-port / DRUKTE_MQTTS_PORT' });
       }
@@ -253,13 +308,13 @@ export class MqttBroker implements MessageSource {
   }
 
   /** Run the interceptors of a message; false when one of them failed (the message is not stored). */
-  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean }): boolean {
+  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean; qos: 0 | 1 | 2 }): boolean {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     let ok = true;
     for (const { filter, handler } of this.interceptors) {
       if (!topicMatches(filter, packet.topic)) continue;
       try {
-        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null });
+        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null, qos: packet.qos });
       } catch (err) {
         ok = false;
         this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
@@ -280,7 +335,7 @@ export class MqttBroker implements MessageSource {
     const deliver = (packet: AedesPublishPacket, done: () => void) => {
       try {
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: (packet as { clientId?: string }).clientId ?? null });
+        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: (packet as { clientId?: string }).clientId ?? null, qos: packet.qos });
       } catch (err) {
         this.log.error({ err: (err as Error).message, filter }, 'subscriber failed');
       }
@@ -295,7 +350,7 @@ export class MqttBroker implements MessageSource {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker not started'));
     // The broker's own publishes skip the policy (aedes), not the interceptors: ingest checks them like any other.
-    if (this.interceptors.size > 0) this.runInterceptors(null, { topic, payload, retain: opts.retain ?? false });
+    if (this.interceptors.size > 0) this.runInterceptors(null, { topic, payload, retain: opts.retain ?? false, qos: opts.qos ?? 1 });
     return new Promise((resolve, reject) => {
       aedes.publish({ cmd: 'publish', topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false, dup: false }, (err) => (err ? reject(err) : resolve()));
     });

@@ -67,7 +67,36 @@ export const MIGRATIONS: readonly string[] = [
      level INTEGER NOT NULL, count INTEGER, sensors TEXT NOT NULL, published_at INTEGER NOT NULL
    );
    CREATE INDEX area_densities_time ON area_densities (area_id, to_s);`,
-  // v2: the heartbeat the sensor was provisioned with (freshness follows it; NULL = the firmware default).
+  // v2 (issue 9): the window start, not the sensor's seq, identifies an aggregate (a forged or reset seq can no
+  // longer hide or poison windows); sensors can be suspended by ingest and resumed by an admin, both audited.
+  `CREATE TABLE aggregates_v2 (
+     sensor_id TEXT NOT NULL, seq INTEGER NOT NULL,
+     from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, level INTEGER NOT NULL, count INTEGER,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (sensor_id, from_s)
+   ) WITHOUT ROWID;
+   INSERT OR IGNORE INTO aggregates_v2 SELECT sensor_id, seq, from_s, to_s, level, count, received_at FROM aggregates ORDER BY sensor_id, seq;
+   DROP TABLE aggregates;
+   ALTER TABLE aggregates_v2 RENAME TO aggregates;
+   CREATE INDEX aggregates_time ON aggregates (sensor_id, to_s);
+   ALTER TABLE sensors ADD COLUMN suspended_at INTEGER;
+   ALTER TABLE sensors ADD COLUMN suspend_reason TEXT;
+   DROP TRIGGER register_audit_no_update;
+   DROP TRIGGER register_audit_no_delete;
+   ALTER TABLE register_audit RENAME TO register_audit_v1;
+   CREATE TABLE register_audit (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     sensor_id TEXT NOT NULL REFERENCES sensors (id),
+     at INTEGER NOT NULL,
+     action TEXT NOT NULL CHECK (action IN ('register', 'update', 'transfer', 'retire', 'credential', 'suspend', 'resume')),
+     from_owner TEXT, to_owner TEXT, note TEXT
+   );
+   INSERT INTO register_audit SELECT * FROM register_audit_v1 ORDER BY seq;
+   DROP TABLE register_audit_v1;
+   CREATE INDEX register_audit_sensor ON register_audit (sensor_id, seq);
+   CREATE TRIGGER register_audit_no_update BEFORE UPDATE ON register_audit BEGIN SELECT RAISE(ABORT, 'register_audit is append-only'); END;
+   CREATE TRIGGER register_audit_no_delete BEFORE DELETE ON register_audit BEGIN SELECT RAISE(ABORT, 'register_audit is append-only'); END;`,
+  // v3: the heartbeat the sensor was provisioned with (freshness follows it; NULL = the firmware default).
   `ALTER TABLE sensors ADD COLUMN heartbeat_seconds INTEGER;`,
 ];
 

@@ -72,7 +72,7 @@ export class ExternalBroker implements MessageSource {
     this.client.on('message', (topic, payload, packet) => {
       for (const [filter, set] of this.handlers) {
         if (!topicMatches(filter, topic)) continue;
-        for (const h of set) h({ topic, payload: Buffer.from(payload), retain: packet.retain, clientId: null });
+        for (const h of set) h({ topic, payload: Buffer.from(payload), retain: packet.retain, clientId: null, qos: packet.qos }) // min(publish, our subscription 1);
       }
     });
     this.client.on('offline', () => this.log.warn({ broker: this.url }, 'external broker unreachable; reconnecting'));

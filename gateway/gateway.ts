@@ -12,7 +12,7 @@ import { isValidId } from '../shared/topics.ts';
 import { AdminApi } from './admin.ts';
 import type { Whereabouts } from './admin-contract.ts';
 import { AreaFeed } from './areas.ts';
-import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type TlsMaterial } from './broker.ts';
+import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './broker.ts';
 import { CredentialStore, DEFAULT_SCRYPT, hashSecret, isStoredHash, type CredentialRole, type ScryptParams } from './credentials.ts';
 import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
 import { ExternalBroker } from './external-broker.ts';
@@ -21,6 +21,9 @@ import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer, type HttpLimits } fro
 import { Ingest } from './ingest.ts';
 import { NgsiLdPush, type RetryTimers } from './ngsi-ld-push.ts';
 import { SensorHealth } from './sensor-health.ts';
+import { ExpiryWatch } from './expiry-watch.ts';
+import { isViolation } from './rules.ts';
+import { systemTimers, type Timers as GatewayTimers } from '../hardware/bindings/timers.ts';
 import { urlHost } from './listen.ts';
 import { createPolicy } from './policy.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './rate-limit.ts';
@@ -32,7 +35,13 @@ export interface GatewayOptions {
   /** Plain MQTT (TCP). Keep it on loopback unless the network is trusted: passwords cross it in clear text. */
   mqtt?: { host?: string; port?: number };
   /** MQTT over TLS (mqtts): PEM certificate (chain) and key files. */
-  mqtts?: { host?: string; port?: number; certFile: string; keyFile: string };
+  mqtts?: {
+    host?: string; port?: number; certFile: string; keyFile: string;
+    /** The gateway CA's certificate (gateway/ca.ts): sensors may log in with a client certificate it issued. */
+    clientCaFile?: string;
+    /** The CA's revocation list (PEM), checked for every client certificate. */
+    crlFile?: string;
+  };
   /** MQTT over WebSocket at /mqtt; `tls: true` serves wss with the mqtts certificate. */
   ws?: { host?: string; port?: number; tls?: boolean };
   /** `tls: true` serves HTTPS (pages, API, admin API) with the mqtts certificate and key. */
@@ -53,6 +62,8 @@ export interface GatewayOptions {
   /** scrypt parameters for the hashes this gateway makes (generated passwords, the admin token). */
   hashParams?: ScryptParams;
   clock: Clock;
+  /** Timers for the gateway's own deadlines (expiry of live sessions); default the system's. */
+  timers?: GatewayTimers;
   logger: Logger;
   /** Sensors to register (or update) at start, e.g. from manifest files. */
   sensors?: SensorInfo[];
@@ -118,7 +129,7 @@ export class GatewayConfigError extends Error {
 /** An admin token must be at least this long (it is the only thing between the internet and the register). */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
-function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMaterial | null; limits: BrokerLimits } {
+function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMaterial | null; limits: BrokerLimits; clientCertificates: ClientCertificates | null } {
   const errors: string[] = [];
   const port = (name: string, p: unknown) => {
     if (p !== undefined && !(Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535)) errors.push(`${name} must be a port number 0–65535 (0 = any free port)`);
@@ -153,6 +164,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     }
   }
   let tls: TlsMaterial | null = null;
+  let clientCertificates: ClientCertificates | null = null;
   if (opts.mqtts) {
     const read = (what: string, file: string) => {
       try {
@@ -165,6 +177,10 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     const cert = read('certFile', opts.mqtts.certFile);
     const key = read('keyFile', opts.mqtts.keyFile);
     if (cert && key) tls = { cert, key };
+    const ca = opts.mqtts.clientCaFile ? read('clientCaFile', opts.mqtts.clientCaFile) : null;
+    const crl = opts.mqtts.crlFile ? read('crlFile', opts.mqtts.crlFile) : null;
+    if (opts.mqtts.crlFile && !opts.mqtts.clientCaFile) errors.push('mqtts.crlFile needs mqtts.clientCaFile');
+    if (ca) clientCertificates = { ca, ...(crl ? { crl } : {}) };
   }
   if (opts.ws?.tls && !opts.mqtts) errors.push('ws.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
   if (opts.http?.tls && !opts.mqtts) errors.push('http.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
@@ -184,7 +200,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     if (seen.has(info.id)) errors.push(`sensor ${info.id}: listed twice`);
     seen.add(info.id);
   }
-  return { errors, tls, limits };
+  return { errors, tls, limits, clientCertificates };
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -194,7 +210,7 @@ function abortError(signal: AbortSignal): Error {
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  const { errors, tls, limits } = checkOptions(opts);
+  const { errors, tls, limits, clientCertificates } = checkOptions(opts);
   if (errors.length) throw new GatewayConfigError(errors);
   const log = opts.logger.child({ module: 'gateway' });
   const { clock } = opts;
@@ -215,8 +231,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let ingest: Ingest | null = null;
   let ngsiLd: NgsiLdPush | null = null;
   let urls: GatewayUrls | null = null;
+  let expiry: ExpiryWatch | null = null;
 
   const stopAll = async () => {
+    expiry?.stop();
     await http?.stop();
     await ngsiLd?.stop();
     areas?.stop();
@@ -253,9 +271,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       limits,
       hashParams,
       addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
+      certificateIdentity: (client) => broker?.certificateIdentity(client) ?? null,
       // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
+      // A rule violation at the broker (a QoS 0 aggregate) suspends the sensor like one found by ingest.
       onSensorRefused: (id, reason) => {
-        ingest?.raiseAlert(id, reason);
+        if (isViolation(reason)) ingest?.violation(id, reason);
+        else ingest?.raiseAlert(id, reason);
         sensorHealth.refused(id, reason);
       },
     });
@@ -267,7 +288,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       });
     } else broker = new MqttBroker({
       mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
-      ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls } } : {}),
+      ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls, ...(clientCertificates ? { clientCertificates } : {}) } } : {}),
       ...(opts.ws ? { ws: { host: opts.ws.host ?? mqttHost, port: opts.ws.port ?? 8083, ...(opts.ws.tls && tls ? { tls } : {}) } } : {}),
       policy: policy!,
       limits,
@@ -281,6 +302,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       whereabouts: () => (urls ? whereabouts(urls, opts.publicUrls) : null),
       tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b?.disconnect(match) ?? 0, // external mode: the broker's own password file governs sessions
       limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, clock, logger: opts.logger,
+      onRegisterChanged: () => expiry?.refresh(),
     });
     opts.signal?.throwIfAborted();
     await mqttSide.start();
@@ -291,6 +313,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       ngsiLd = new NgsiLdPush({ brokerUrl: n.brokerUrl, register, ingest, areas, logger: opts.logger, ...(n.tenant ? { tenant: n.tenant } : {}), ...(n.retryMs ? { retryMs: n.retryMs } : {}), ...(n.timers ? { timers: n.timers } : {}) });
       ngsiLd.start();
     }
+    // Closes live sessions at the end of each expiry day; external mode: the broker's sessions are its own, but
+    // ingest still refuses by time of receipt (and the sensor's certificate dies with it, see docs/PROTOCOL.md).
+    expiry = new ExpiryWatch({
+      register, clock, timers: opts.timers ?? systemTimers, logger: opts.logger,
+      closeSessions: (id) => b?.disconnect((clientId) => clientId === `sensor-${id}`) ?? 0,
+    });
+    expiry.start();
     opts.signal?.throwIfAborted();
     const startedAt = clock.monotonic();
     const views = new Views(register, ingest, clock);

@@ -3,8 +3,9 @@
  * status, and every area density it published. Aggregates are open data (principle III); nothing here is more
  * detailed than what the sensors published.
  *
- * On start the latest aggregate per sensor comes back from here, so duplicate detection (seq) and the displays
- * survive a gateway restart.
+ * An aggregate is identified by its sensor and window start (`from`): within a sensor the window start is unique by
+ * contract, so it is the dedupe key; `seq` is kept only to count lost aggregates. On start the latest aggregate per
+ * sensor comes back from here, so window ordering, duplicate detection and the displays survive a gateway restart.
  */
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
@@ -33,16 +34,22 @@ export class History {
       .run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAtMs);
   }
 
-  /** The newest aggregate (highest seq) of every sensor. */
+  /** The stored aggregate of a sensor for the window starting at `fromS`, if any. */
+  aggregateAt(sensorId: string, fromS: number): Aggregate | null {
+    const row = prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND from_s = ?').get(sensorId, fromS) as AggregateRow | undefined;
+    return row ? toAggregate(row) : null;
+  }
+
+  /** The newest aggregate (latest window) of every sensor. */
   latestAggregates(): Map<string, LatestAggregate> {
-    const rows = prepared(this.db, `SELECT a.* FROM aggregates a JOIN (SELECT sensor_id, MAX(seq) AS seq FROM aggregates GROUP BY sensor_id) m
-      ON a.sensor_id = m.sensor_id AND a.seq = m.seq`).all() as AggregateRow[];
+    const rows = prepared(this.db, `SELECT a.* FROM aggregates a JOIN (SELECT sensor_id, MAX(from_s) AS from_s FROM aggregates GROUP BY sensor_id) m
+      ON a.sensor_id = m.sensor_id AND a.from_s = m.from_s`).all() as AggregateRow[];
     return new Map(rows.map((r) => [r.sensor_id, { aggregate: toAggregate(r), receivedAt: r.received_at }]));
   }
 
   /** A sensor's aggregates with windows ending in [fromS, toS], oldest first. */
   sensorHistory(sensorId: string, fromS: number, toS: number, limit = MAX_HISTORY_ROWS): Aggregate[] {
-    const rows = prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, seq LIMIT ?').all(sensorId, fromS, toS, limit) as AggregateRow[];
+    const rows = prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, from_s LIMIT ?').all(sensorId, fromS, toS, limit) as AggregateRow[];
     return rows.map(toAggregate);
   }
 

@@ -2,9 +2,17 @@
  * Ingest: the second, independent check on everything that reaches the gateway on a sensor topic, then the
  * latest state per sensor, the history (SQLite) and events for the live displays and the area densities.
  *
- *   broker ─► handle(topic, bytes) ─► topic ─► decode+validate ─► sensor = topic ─► registered ─► not retired
- *             ─► not expired ─► window 10 s … 1 day ─► not from the future (clock skew ≤ 300 s)
- *             ─► seq newer than the last (equal = duplicate, lower = stale; gaps counted) ─► history, events
+ *   broker ─► handle(topic, bytes, {qos}) ─► topic ─► decode+validate ─► sensor = topic ─► registered ─► not retired
+ *             ─► identity matches ─► not suspended ─► not expired BY THE GATEWAY'S CLOCK (time of receipt)
+ *             ─► QoS 1 ─► not from the future (clock skew ≤ 300 s)
+ *             ─► window order: the window start is the dedupe key (same window, same content = a QoS 1
+ *                redelivery, harmless; same window, other content / overlap / going back = violation)
+ *             ─► registered rules (gateway/rules.ts: window length and grid, k, granularity, output, level)
+ *             ─► seq only counts gaps; a jump larger than the windows elapsed is a violation ─► history, events
+ *
+ * A violation of the registered rules (the reasons in gateway/rules.ts) reaches nothing, is counted under its own
+ * reason, raises an ALERT log line and SUSPENDS the sensor in the register (persisted): its aggregates are then
+ * refused as `sensor-suspended` until an admin resumes it (POST /api/admin/sensors/{id}/resume, audited).
  *
  * The broker policy already refuses malformed payloads; ingest checks again because messages can also arrive by
  * other paths (broker-internal publishes, an external broker later) and because policies change. Whatever comes
@@ -14,18 +22,23 @@
 import type { Clock } from '../shared/clock.ts';
 import { decodeSensorPayload } from '../shared/codec.ts';
 import type { Logger } from '../shared/log.ts';
-import { MIN_WINDOW_SECONDS } from '../shared/minimisation.ts';
 import { AGGREGATE_KEYS, type Aggregate, type Status } from '../shared/payloads.ts';
 import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../shared/topics.ts';
-import type { MessageSource } from './broker.ts';
+import type { BrokerMessage, MessageSource } from './broker.ts';
 import { classifyPayloadErrors, ReasonCounter, type RejectionReason } from './reasons.ts';
 import type { History } from './history.ts';
+import { checkRules, registeredRules, type Violation } from './rules.ts';
 import { expiryEndSeconds, type SensorInfo, type SensorRegister } from './register.ts';
 
 /** How far a window may end after the gateway's clock (sensor clocks drift a little): the stated clock skew. */
 export const FUTURE_TOLERANCE_SECONDS = 300;
 /** The longest window accepted: one day. */
 export const MAX_WINDOW_SECONDS = 86_400;
+
+/** What the transport knows about a message: the QoS it was published with (aggregates must be QoS 1). */
+export interface MessageMeta {
+  qos?: 0 | 1 | 2;
+}
 
 export type IngestEvent = { type: 'aggregate'; sensorId: string; aggregate: Aggregate } | { type: 'status'; sensorId: string; status: Status };
 export type IngestListener = (event: IngestEvent) => void;
@@ -115,11 +128,11 @@ export class Ingest {
    */
   async attach(source: MessageSource): Promise<void> {
     for (const filter of [SENSOR_STATUS_FILTER, SENSOR_AGGREGATE_FILTER]) {
-      const handler = (m: { topic: string; payload: Buffer }) => void this.handle(m.topic, m.payload);
+      const handler = (m: BrokerMessage) => void this.handle(m.topic, m.payload, { qos: m.qos });
       if (source.intercept) {
         // Before the PUBACK: a message that could not be stored (full disk, damaged database) is not acknowledged.
         const off = source.intercept(filter, (m) => {
-          const r = this.handle(m.topic, m.payload);
+          const r = this.handle(m.topic, m.payload, { qos: m.qos });
           if (!r.ok && r.reason === 'internal-error') throw new Error('ingest could not store the message');
         });
         this.unsubscribers.push(async () => off());
@@ -134,10 +147,10 @@ export class Ingest {
   }
 
   /** Check one message and, if it passes, make it the sensor's latest state. Never throws. */
-  handle(topic: string, payload: Uint8Array): IngestResult {
+  handle(topic: string, payload: Uint8Array, meta: MessageMeta = {}): IngestResult {
     let result: IngestResult;
     try {
-      result = this.check(topic, payload);
+      result = this.check(topic, payload, meta);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'ingest failed on a message'); // a bug, not bad input
       result = { ok: false, reason: 'internal-error' };
@@ -152,7 +165,7 @@ export class Ingest {
     return result;
   }
 
-  private check(topic: string, payload: Uint8Array): IngestResult {
+  private check(topic: string, payload: Uint8Array, meta: MessageMeta): IngestResult {
     const parsed = parseSensorTopic(topic);
     if (!parsed) return { ok: false, reason: 'bad-topic' };
     const { sensorId, kind } = parsed;
@@ -185,25 +198,55 @@ export class Ingest {
 
     const aggregate = pickAggregate(decoded.value as Aggregate);
     if (this.mismatched.has(sensorId)) return { ok: false, reason: 'identity-mismatch' };
-    if (aggregate.from >= expiryEndSeconds(record.info)) return { ok: false, reason: 'sensor-expired' };
-    const length = aggregate.to - aggregate.from; // > 0: the shared validator checks to > from
-    if (length < MIN_WINDOW_SECONDS) return { ok: false, reason: 'window-too-short' };
-    if (length > MAX_WINDOW_SECONDS) return { ok: false, reason: 'window-too-long' };
+    if (record.suspension) return { ok: false, reason: 'sensor-suspended' };
+    // Expiry by the gateway's own clock: the time of receipt decides, not the window the sensor claims.
+    const end = expiryEndSeconds(record.info);
+    if (now / 1000 >= end || aggregate.to > end) return { ok: false, reason: 'sensor-expired' };
+    if (meta.qos === 0) return this.violation(sensorId, 'qos0-aggregate');
     if (aggregate.to > now / 1000 + FUTURE_TOLERANCE_SECONDS) return { ok: false, reason: 'future-window' };
-    const last = state.aggregate?.seq;
-    // seq is +1 per aggregate and survives restarts; QoS 1 redelivers, so equal = duplicate, lower = stale.
-    if (last !== undefined && aggregate.seq === last) return { ok: false, reason: 'duplicate' };
-    if (last !== undefined && aggregate.seq < last) return { ok: false, reason: 'stale-seq' };
-    if (last !== undefined && aggregate.seq > last + 1) {
-      this.seqGaps += aggregate.seq - last - 1;
-      this.log.info({ sensor: sensorId, missing: aggregate.seq - last - 1, after: last }, 'sequence gap: aggregates lost');
+
+    // Window order. Within a sensor the window start is unique by contract: it is the dedupe key.
+    const stored = this.opts.history.aggregateAt(sensorId, aggregate.from);
+    if (stored) {
+      // The same aggregate again is a QoS 1 redelivery (or a resent queue after a crash): harmless, dropped.
+      // Another aggregate for a window already stored is a forged repeat: a violation.
+      const same = stored.to === aggregate.to && stored.level === aggregate.level && stored.count === aggregate.count;
+      return same ? { ok: false, reason: 'duplicate' } : this.violation(sensorId, 'window-repeated');
     }
+    const last = state.aggregate;
+    if (last && aggregate.from < last.to) return this.violation(sensorId, aggregate.from > last.from ? 'window-overlap' : 'window-back');
+    const broken = checkRules(record.info, aggregate);
+    if (broken) return this.violation(sensorId, broken);
+    // seq counts lost aggregates and nothing else. A sensor makes at most one aggregate per window, so a jump
+    // larger than the windows elapsed cannot come from an honest counter (e.g. a forged 4294967295). A lower seq
+    // is a counter that was reset (lost seq file): accepted, counting restarts from it.
+    if (last && aggregate.seq > last.seq) {
+      const missing = aggregate.seq - last.seq - 1;
+      const possible = Math.floor((aggregate.from - last.from) / registeredRules(record.info).windowSeconds) - 1;
+      if (missing > possible) return this.violation(sensorId, 'seq-jump');
+      if (missing > 0) {
+        this.seqGaps += missing;
+        this.log.info({ sensor: sensorId, missing, after: last.seq }, 'sequence gap: aggregates lost');
+      }
+    } else if (last) this.log.info({ sensor: sensorId, seq: aggregate.seq, previous: last.seq }, 'sequence restarted (lost seq file?): gap counting restarts');
     this.opts.history.addAggregate(aggregate, now);
     this.opts.register.markSeen(sensorId, now);
     this.state.set(sensorId, { ...state, aggregate, receivedAt: now });
     this.accepted.aggregate++;
     this.emit({ type: 'aggregate', sensorId, aggregate: pickAggregate(aggregate) });
     return { ok: true };
+  }
+
+  /**
+   * The sensor broke a registered rule: the message is refused (counted under its own reason) and the sensor is
+   * suspended in the register until an admin resumes it. Raised by ingest and, for QoS 0 aggregates, by the broker.
+   */
+  violation(sensorId: string, reason: Violation): IngestResult {
+    if (this.opts.register.suspend(sensorId, reason)) {
+      this.raiseAlert(sensorId, reason);
+      this.log.error({ sensor: sensorId, reason }, 'ALERT: sensor suspended: it broke its registered rules; its data reaches nothing until an admin resumes it');
+    }
+    return { ok: false, reason };
   }
 
   /**

@@ -49,6 +49,8 @@ export interface PolicyOptions {
   addressOf(client: Client): string;
   /** Wait (holding a throttled login); default: a real timer. */
   delay?(ms: number): Promise<void>;
+  /** The sensor id (CN) of a client's verified gateway-CA certificate, or null (password clients). */
+  certificateIdentity?(client: Client): string | null;
   /** An authenticated sensor published something off-contract: raise an alert on its register entry. */
   onSensorRefused?(sensorId: string, reason: RefusalReason): void;
 }
@@ -80,7 +82,7 @@ export type PublishDecision = { ok: true } | { ok: false; reason: RefusalReason 
  * The publish rule as a pure function: `who` is the authenticated client, or null for the broker itself (wills
  * of vanished clients, the gateway's own publishes). Sensor payloads are checked for everyone.
  */
-export function decidePublish(topic: string, payload: Uint8Array, retain: boolean, who: Principal | null): PublishDecision {
+export function decidePublish(topic: string, payload: Uint8Array, retain: boolean, who: Principal | null, qos: 0 | 1 | 2 = 1): PublishDecision {
   if (who?.role === 'reader') return { ok: false, reason: 'read-only' };
   const parsed = parseSensorTopic(topic);
   if (!parsed) return who === null && !topic.startsWith('$') ? { ok: true } : { ok: false, reason: 'topic-not-allowed' };
@@ -90,6 +92,8 @@ export function decidePublish(topic: string, payload: Uint8Array, retain: boolea
   if (decoded.value.sensor !== parsed.sensorId) return { ok: false, reason: 'sensor-mismatch' };
   // Aggregates are QoS 1 and not retained (MQTT contract v1): a retained one would be replayed as if new.
   if (parsed.kind === 'aggregate' && retain) return { ok: false, reason: 'retained-aggregate' };
+  // Aggregates are QoS 1 only: a QoS 0 aggregate could be lost silently and is never sent by the firmware.
+  if (parsed.kind === 'aggregate' && qos === 0 && who !== null) return { ok: false, reason: 'qos0-aggregate' };
   return { ok: true };
 }
 
@@ -138,8 +142,33 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
 
   const delay = opts.delay ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
+  /** Checks every sensor login passes, whatever proved its identity (password or certificate). */
+  function sensorLogin(client: Client, sensorId: string): Principal {
+    const access = opts.sensorAccess(sensorId);
+    if (access === 'expired') throw new Refusal('sensor-expired', 5);
+    if (access === 'retired') throw new Refusal('sensor-retired', 5);
+    if (access === 'unknown') throw new Refusal('unknown-sensor', 5);
+    // Fixed client ids: another client with the same id would take over (and close) the sensor's session.
+    if (client.id !== `sensor-${sensorId}`) throw new Refusal('client-id-mismatch', 2);
+    return { role: 'sensor', sensorId };
+  }
+
   async function check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
     const address = opts.addressOf(client);
+    // A verified gateway-CA client certificate is the identity (CN = sensor id): no password. A username, if sent,
+    // must name the same sensor. The certificate's validity (its notAfter = the expiry day) was checked by TLS.
+    const certId = opts.certificateIdentity?.(client) ?? null;
+    if (certId !== null) {
+      if (!isValidId(certId) || (username !== undefined && username !== '' && username !== certId)) throw new Refusal('bad-credentials', 4);
+      const info = connecting.get(client);
+      if (!info || info.keepalive < opts.limits.keepaliveMin || info.keepalive > opts.limits.keepaliveMax) throw new Refusal('keepalive-out-of-range', 5);
+      const who = sensorLogin(client, certId);
+      if (info.will) {
+        const payload = typeof info.will.payload === 'string' ? Buffer.from(info.will.payload) : info.will.payload;
+        if (!decidePublish(info.will.topic, payload, Boolean(info.will.retain), who, (info.will as { qos?: 0 | 1 | 2 }).qos ?? 0).ok) throw new Refusal('will-not-allowed', 5);
+      }
+      return who;
+    }
     // A throttled address: hold the attempt, then decide it on its merit (a right password still gets in).
     const hold = opts.limiter.holdBeforeCheck(address);
     if (hold > 0) await delay(hold);
@@ -161,13 +190,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
     if (!info || info.keepalive < opts.limits.keepaliveMin || info.keepalive > opts.limits.keepaliveMax) throw new Refusal('keepalive-out-of-range', 5);
     let who: Principal;
     if (cred.role === 'sensor') {
-      const access = opts.sensorAccess(username);
-      if (access === 'expired') throw new Refusal('sensor-expired', 5);
-      if (access === 'retired') throw new Refusal('sensor-retired', 5);
-      if (access === 'unknown') throw new Refusal('unknown-sensor', 5);
-      // Fixed client ids: another client with the same id would take over (and close) the sensor's session.
-      if (client.id !== `sensor-${username}`) throw new Refusal('client-id-mismatch', 2);
-      who = { role: 'sensor', sensorId: username };
+      who = sensorLogin(client, username);
     } else {
       if (client.id !== username && !client.id.startsWith(`${username}-`)) throw new Refusal('client-id-mismatch', 2);
       who = { role: 'reader', username };
@@ -175,7 +198,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
     // The will is published later by the broker on the client's behalf: check it now, before it is stored.
     if (info.will) {
       const payload = typeof info.will.payload === 'string' ? Buffer.from(info.will.payload) : info.will.payload;
-      if (!decidePublish(info.will.topic, payload, Boolean(info.will.retain), who).ok) throw new Refusal('will-not-allowed', 5);
+      if (!decidePublish(info.will.topic, payload, Boolean(info.will.retain), who, (info.will as { qos?: 0 | 1 | 2 }).qos ?? 0).ok) throw new Refusal('will-not-allowed', 5);
     }
     return who;
   }
@@ -211,7 +234,7 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
     authorizePublish(client, packet, done) {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const who = client ? principals.get(client) : null;
-      const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who);
+      const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who, packet.qos);
       if (decision.ok) return done(null);
       publishRefusals.add(decision.reason);
       if (who?.role === 'sensor') opts.onSensorRefused?.(who.sensorId, decision.reason);

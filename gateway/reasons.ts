@@ -4,6 +4,7 @@
  * Reasons are counted and logged; payload bytes never are. A closed set keeps the counters bounded whatever a
  * client sends, and gives operators and tests stable names to look for (GET /api/health).
  */
+import type { Violation } from './rules.ts';
 
 /** What is wrong with the payload itself, classified from the shared validators' messages. */
 export const PAYLOAD_REASONS = ['empty-payload', 'payload-too-large', 'malformed-cbor', 'not-a-map', 'unexpected-key', 'missing-key', 'invalid-value'] as const;
@@ -19,7 +20,9 @@ export type RefusalReason =
   | 'read-only'
   | 'not-authenticated'
   | 'sensor-mismatch'
-  | 'retained-aggregate';
+  | 'retained-aggregate'
+  /** Aggregates are QoS 1 only (MQTT contract v1); a QoS 0 aggregate from a sensor is a violation (gateway/rules.ts). */
+  | 'qos0-aggregate';
 
 /** Broker policy: connections refused at CONNECT (counted at /api/health as `broker.connectionsRefused`). */
 export type ConnectRefusal =
@@ -42,12 +45,13 @@ export type RejectionReason =
   | 'unknown-sensor'
   | 'sensor-retired'
   | 'sensor-expired'
-  /** Window shorter than 10 s (MIN_WINDOW_SECONDS) or longer than a day. */
-  | 'window-too-short'
-  | 'window-too-long'
   | 'future-window'
+  /** The exact aggregate of a window already stored (a QoS 1 redelivery): harmless, not a violation. */
   | 'duplicate'
-  | 'stale-seq'
+  /** Violations of the registered rules (gateway/rules.ts): each suspends the sensor. */
+  | Violation
+  /** An aggregate from a suspended sensor (refused until an admin resumes it). */
+  | 'sensor-suspended'
   /** The status reports another bundle, minimiser or expiry than the register holds (a swapped or rebuilt device). */
   | 'bundle-mismatch'
   | 'minimiser-mismatch'

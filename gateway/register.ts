@@ -4,7 +4,8 @@
  * append-only `register_audit` table: registration, update, owner transfer (time, from, to), retirement.
  *
  * Lifecycle: a sensor is `active` until it is retired (by the admin API); independently, it is expired after the
- * end of its expiry day (UTC). Retired sensors stay in the register, marked as such: the public keeps the record.
+ * end of its expiry day (UTC), and it is suspended from the moment ingest catches it breaking its registered rules
+ * (gateway/rules.ts) until an admin resumes it. Suspension and resumption are persisted and audited. Retired sensors stay in the register, marked as such: the public keeps the record.
  */
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
@@ -50,9 +51,18 @@ export interface SensorRecord {
   retireReason: string | null;
   /** Last accepted message from the sensor (gateway time, ms), or null. */
   lastSeen: number | null;
+  /** Set while the sensor is suspended for breaking its registered rules; lifted only by an admin (resume). */
+  suspension: Suspension | null;
 }
 
-export type AuditAction = 'register' | 'update' | 'transfer' | 'retire' | 'credential';
+export interface Suspension {
+  /** The rule the sensor broke (a RejectionReason, e.g. `count-below-k`). */
+  reason: string;
+  /** Gateway time, ms. */
+  at: number;
+}
+
+export type AuditAction = 'register' | 'update' | 'transfer' | 'retire' | 'credential' | 'suspend' | 'resume';
 
 export interface AuditEntry {
   seq: number;
@@ -82,6 +92,10 @@ export interface SensorRegister {
   note(id: string, action: 'credential', note: string): void;
   audit(id: string): AuditEntry[];
   markSeen(id: string, atMs: number): void;
+  /** Suspend a sensor (ingest, on a rule violation); false if it was already suspended (the first reason stays). */
+  suspend(id: string, reason: string): boolean;
+  /** Lift a suspension (admin only), with a note saying why; RegisterError('not-suspended') if there is none. */
+  resume(id: string, note: string): AuditEntry;
 }
 
 export class InvalidSensorInfo extends Error {
@@ -91,7 +105,7 @@ export class InvalidSensorInfo extends Error {
   }
 }
 
-export type RegisterErrorCode = 'not-found' | 'exists' | 'retired' | 'owner-change';
+export type RegisterErrorCode = 'not-found' | 'exists' | 'retired' | 'owner-change' | 'not-suspended';
 
 export class RegisterError extends Error {
   constructor(readonly code: RegisterErrorCode, message: string) {
@@ -205,6 +219,7 @@ function toRecord(r: Row): SensorRecord {
   return {
     info, lifecycle: r.lifecycle as Lifecycle, registeredAt: r.registered_at as number, updatedAt: r.updated_at as number,
     retiredAt: r.retired_at as number | null, retireReason: r.retire_reason as string | null, lastSeen: r.last_seen as number | null,
+    suspension: r.suspended_at === null || r.suspended_at === undefined ? null : { reason: r.suspend_reason as string, at: r.suspended_at as number },
   };
 }
 
@@ -306,6 +321,30 @@ export class SqliteSensorRegister implements SensorRegister {
 
   markSeen(id: string, atMs: number): void {
     prepared(this.db, 'UPDATE sensors SET last_seen = ? WHERE id = ?').run(atMs, id);
+  }
+
+  suspend(id: string, reason: string): boolean {
+    const now = this.clock.now();
+    return this.db.transaction(() => {
+      const r = this.record(id);
+      if (!r || r.suspension) return false;
+      prepared(this.db, 'UPDATE sensors SET suspended_at = ?, suspend_reason = ? WHERE id = ?').run(now, reason, id);
+      this.audit_(id, now, 'suspend', null, null, reason);
+      return true;
+    })();
+  }
+
+  resume(id: string, note: string): AuditEntry {
+    if (!text(note)) throw new InvalidSensorInfo(['a note saying why the sensor may publish again is required']);
+    const now = this.clock.now();
+    return this.db.transaction(() => {
+      const r = this.active(id);
+      if (!r.suspension) throw new RegisterError('not-suspended', `sensor ${id} is not suspended`);
+      prepared(this.db, 'UPDATE sensors SET suspended_at = NULL, suspend_reason = NULL WHERE id = ?').run(id);
+      const full = `resumed after ${r.suspension.reason}: ${note}`;
+      const seq = this.audit_(id, now, 'resume', null, null, full);
+      return { seq, sensorId: id, at: now, action: 'resume' as const, fromOwner: null, toOwner: null, note: full };
+    })();
   }
 
   /** The record of an active sensor, or the reason there is none. */

@@ -22,7 +22,7 @@ export class Views {
     const s = this.ingest.latest(info.id);
     const now = this.clock.now();
     const register = registerStatus(r, now);
-    const state: ShownState = register === 'retired' ? 'retired' : register === 'expired' ? 'expired' : (s.status?.state ?? 'unknown');
+    const state: ShownState = register === 'retired' ? 'retired' : register === 'expired' ? 'expired' : r.suspension ? 'suspended' : (s.status?.state ?? 'unknown');
     const ageSeconds = s.aggregate && s.receivedAt !== null ? Math.max(0, Math.floor((now - s.receivedAt) / 1000)) : null;
     const stale = ageSeconds !== null && ageSeconds > freshForSeconds(info);
     return {
@@ -37,6 +37,7 @@ export class Views {
       lastSeen: r.lastSeen,
       retiredAt: r.retiredAt,
       retireReason: r.retireReason,
+      suspension: r.suspension ? { ...r.suspension } : null,
       reported: s.status ? { minimiser: s.status.minimiser, bundle: s.status.bundle, firmware: s.status.firmware, ...(s.status.radar ? { radar: { ...s.status.radar } } : {}) } : null,
       alert: this.ingest.alert(info.id),
     };

@@ -2,7 +2,8 @@
  * Sensor manifest: what a technician fills in (YAML or JSON). Validated once, every error reported at once, unknown
  * and retired keys refused by name. Defaults are applied only where the contract gives one.
  */
-import { LEVEL_SCHEMES } from './density.ts';
+import { LEVEL_LETTERS, LEVEL_SCHEMES } from './density.ts';
+import { levelBandWidths } from './level-bands.ts';
 import { isIsoDate } from './payloads.ts';
 import { isValidId } from './topics.ts';
 import { DEFAULT_MINIMISATION, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Minimisation, type PointMm } from './minimisation.ts';
@@ -176,6 +177,9 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
   if (hb !== undefined && !(typeof hb === 'number' && Number.isInteger(hb) && hb >= minimisation.windowSeconds && hb <= MAX_HEARTBEAT_SECONDS)) {
     err('heartbeatSeconds', `must be an integer from the window (${minimisation.windowSeconds}) to ${MAX_HEARTBEAT_SECONDS}; leave it out for the default ${DEFAULT_HEARTBEAT_SECONDS}`);
   }
+  if (isObj(min) && !errors.some((e) => e.path.startsWith('minimisation'))) {
+    for (const e of minimisationProblems(minimisation, isObj(area) && typeof area.m2 === 'number' && area.m2 > 0 ? area.m2 : null)) err(e.path, e.message);
+  }
 
   const expiresAt = input.expiresAt instanceof Date ? input.expiresAt.toISOString().slice(0, 10) : input.expiresAt;
   if (!isIsoDate(expiresAt)) err('expiresAt', 'required: the date after which the sensor stops, YYYY-MM-DD');
@@ -215,6 +219,41 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     ...(i.board ? { board: { arch: i.board.arch, ...(i.board.model ? { model: i.board.model.trim() } : {}) } } : {}),
   };
   return { ok: true, manifest };
+}
+
+/**
+ * Minimisation settings that would make an aggregate say more than intended (issue 9, item 6):
+ *
+ * - granularity > k floor: rounding down would publish "0 people" for k … granularity−1 people (k 3, granularity 10:
+ *   3–9 people shown as 0). The granularity must not exceed k.
+ * - a level-only sensor whose area makes a level band hold fewer whole people (≥ k) than the granularity: the level
+ *   alone would then pin the count down more finely than the granularity (on 10 m², level B means exactly 4 people).
+ *   The gateway cannot check a level-only sensor's level against a count, so the band itself must be wide enough.
+ */
+export function minimisationProblems(m: Minimisation, areaM2: number | null): ManifestError[] {
+  const out: ManifestError[] = [];
+  if (m.granularity > m.kFloor) {
+    out.push({ path: 'minimisation.granularity', message: `${m.granularity} is larger than the k floor (${m.kFloor}): ${m.kFloor}–${m.granularity - 1} people would be published as 0; choose a granularity ≤ ${m.kFloor}` });
+  }
+  if (m.output === 'level' && areaM2 !== null) {
+    const widths = levelBandWidths({ areaM2, kFloor: m.kFloor });
+    const narrow = widths.map((w, level) => ({ w, level })).filter(({ w, level }) => level > 0 && w > 0 && w < m.granularity);
+    if (narrow.length) {
+      const list = narrow.map(({ w, level }) => `${LEVEL_LETTERS[level]} = ${w} ${w === 1 ? 'person' : 'people'}`).join(', ');
+      out.push({ path: 'area.m2', message: `on ${areaM2} m² a level says more than the granularity (${m.granularity}) allows: ${list}; choose a larger area, a smaller granularity or output level+count` });
+    }
+  }
+  return out;
+}
+
+/** The most people a device can ever report in one frame (LD2450: 3 tracked targets; LD2410: presence only). */
+export const DEVICE_MAX_PEOPLE: Readonly<Record<DriverName, number>> = { ld2450: 3, ld2410: 1, 'ti-people': 250, beam: Number.POSITIVE_INFINITY };
+
+/** Settings that are allowed but useless: a k floor the device can never reach publishes nothing but level 0. */
+export function minimisationWarnings(m: Manifest): string[] {
+  const max = DEVICE_MAX_PEOPLE[m.driver];
+  if (m.minimisation.kFloor <= max) return [];
+  return [`minimisation.kFloor ${m.minimisation.kFloor} is higher than a ${m.driver} can ever count (at most ${max}): this sensor will only ever publish level 0, "fewer than ${m.minimisation.kFloor}"`];
 }
 
 export function formatManifestErrors(errors: ManifestError[]): string {

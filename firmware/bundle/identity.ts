@@ -14,7 +14,7 @@
  * never reads it from the environment, a flag or a file at run time; bundle.json is a description for people and
  * tools (doctor, audit), and the sensor only checks it agrees.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Arch, Manifest } from '../../shared/manifest.ts';
@@ -90,6 +90,25 @@ export function readDescriptor(bundleDir: string): BundleDescriptor {
   }
   if (data.format !== 1 || typeof data.sensor !== 'string' || typeof data.bundle !== 'string') throw new BundleError(`${BUNDLE_FILE} is not a drukte bundle descriptor (format 1)`);
   return data as BundleDescriptor;
+}
+
+/**
+ * The sensor's X.509 client certificate from the gateway CA (docs/PROTOCOL.md, "Client certificates"), if the bundle
+ * was provisioned with one: tls/client.crt, tls/client.key (0600, refused otherwise) and tls/ca.crt. Not hashed
+ * (a secret and its certificate, not code), like credentials.json.
+ */
+export const TLS_DIR = 'tls';
+export function readClientCertificate(bundleDir: string): { cert: Buffer; key: Buffer; ca?: Buffer } | null {
+  const dir = join(bundleDir, TLS_DIR);
+  if (!existsSync(join(dir, 'client.crt'))) return null;
+  const keyPath = join(dir, 'client.key');
+  try {
+    if ((statSync(keyPath).mode & 0o077) !== 0) throw new BundleError(`${keyPath} is readable by others; run: chmod 600 ${keyPath}`);
+    return { cert: readFileSync(join(dir, 'client.crt')), key: readFileSync(keyPath), ...(existsSync(join(dir, 'ca.crt')) ? { ca: readFileSync(join(dir, 'ca.crt')) } : {}) };
+  } catch (err) {
+    if (err instanceof BundleError) throw err;
+    throw new BundleError(`${dir} cannot be read (${(err as NodeJS.ErrnoException).code}): reinstall the bundle`);
+  }
 }
 
 /** The sensor's MQTT credentials; refuses a file that others than its owner can read. */

@@ -22,7 +22,7 @@ import { BUNDLE_IDENTITY } from '../generated/identity.ts';
 import { redactUrl } from '../egress/egress.ts';
 import { hashBundle } from './hash.ts';
 import { foreignNativeFiles, hostArch, machineName } from './native.ts';
-import { BundleError, readCredentials, readDescriptor, sensorIdentity, type BundleIdentity } from './identity.ts';
+import { BundleError, readClientCertificate, readCredentials, readDescriptor, sensorIdentity, type BundleIdentity } from './identity.ts';
 
 /** Exit status for "will not run as installed" (EX_CONFIG): systemd's RestartPreventExitStatus. */
 export const EXIT_REFUSED = 78;
@@ -63,7 +63,7 @@ export interface RunningBundle {
 export { DEFAULT_BAUD };
 
 /** Everything that must hold before the device may be opened. Throws BundleRefused with the fix in the message. */
-export function checkBundle(bundleDir: string, identity: BundleIdentity | null): { identity: BundleIdentity; hash: string; username: string; password: string } {
+export function checkBundle(bundleDir: string, identity: BundleIdentity | null): { identity: BundleIdentity; hash: string; username: string; password: string; certificate: ReturnType<typeof readClientCertificate> } {
   if (!identity) throw new BundleRefused('this is not a provisioned sensor bundle (no compiled-in identity); build one with `drukte provision`');
   try {
     const descriptor = readDescriptor(bundleDir);
@@ -74,7 +74,7 @@ export function checkBundle(bundleDir: string, identity: BundleIdentity | null):
     nativeCheck(bundleDir, descriptor.deviceBuild ?? [], identity.manifest.driver === 'beam');
     const creds = readCredentials(bundleDir);
     if (creds.username !== id) throw new BundleRefused(`credentials.json belongs to '${creds.username}', not to '${id}': reinstall the bundle`);
-    return { identity, hash, ...creds };
+    return { identity, hash, ...creds, certificate: readClientCertificate(bundleDir) };
   } catch (err) {
     if (err instanceof BundleError) throw new BundleRefused(err.message);
     throw err;
@@ -101,7 +101,7 @@ export function nativeCheck(bundleDir: string, deviceBuild: readonly string[], n
 
 export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> {
   const logger = opts.logger ?? createLogger('drukte-sensor', { pretty: false });
-  const { identity, hash, username, password } = checkBundle(opts.bundleDir, opts.identity === undefined ? BUNDLE_IDENTITY : opts.identity);
+  const { identity, hash, username, password, certificate } = checkBundle(opts.bundleDir, opts.identity === undefined ? BUNDLE_IDENTITY : opts.identity);
   const m = identity.manifest;
   let lifecycle: Lifecycle;
   try {
@@ -118,7 +118,10 @@ export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> 
     identity: sensorIdentity(identity, hash),
     driver: m.driver,
     settings: settingsFromManifest(m),
-    broker: { url: opts.brokerUrl ?? m.gatewayUrl, username, password },
+    // With a gateway-CA certificate the sensor proves its identity by TLS; the password stays as a fallback.
+    // The server certificate is trusted as any TLS client does (system roots, NODE_EXTRA_CA_CERTS): the gateway CA
+    // only signs client certificates.
+    broker: { url: opts.brokerUrl ?? m.gatewayUrl, username, password, ...(certificate ? { tls: { cert: certificate.cert, key: certificate.key } } : {}) },
     dataDir: opts.dataDir,
   }, {
     device: opts.device,

@@ -44,17 +44,23 @@ export interface Publishable {
 }
 
 /**
- * Apply the privacy rules to an occupancy estimate.
+ * Apply the privacy rules to an occupancy estimate. The order matters: everything published is derived from the
+ * ROUNDED count, so no part of an aggregate says more than the count does (issue 9).
  *
- * 1. k floor: with fewer than k people the result is ALWAYS { level: 0, count: null }, whatever the true number
- *    (0, 1, …, k−1). Publishing the level of a small zone would otherwise reveal the count (1 person on 2 m² is
- *    already level C), and 0 vs 1 reveals that somebody is there.
- * 2. level: density = occupancy / area, mapped onto the declared scheme (Fruin walkway A–F by default).
- * 3. count: rounded down to the granularity (7 with granularity 5 → 5), or null for level-only sensors.
+ * 1. rounding: the count is rounded DOWN to the granularity (7 with granularity 5 → 5). Level-only sensors round
+ *    too, and then publish no count: their level is still derived from the rounded number.
+ * 2. k floor, on the rounded count: if it is below k the result is ALWAYS { level: 0, count: null }, whatever the
+ *    true number (0, 1, …). Publishing the level of a small zone would otherwise reveal the count (1 person on 2 m²
+ *    is already level C), and 0 vs 1 reveals that somebody is there. Applying k to the rounded count means a
+ *    published count is never below k even when k is not a multiple of the granularity (k 5, granularity 3:
+ *    5 people round to 3, which is below k, so nothing but "level 0" is published).
+ * 3. level: density = rounded count / area, mapped onto the declared scheme (Fruin walkway A–F by default) with
+ *    the same function the gateway uses to check it (shared/density.ts: levelFor). A level computed from the exact
+ *    occupancy could split a rounding step: on 10 m², 5 and 7 people are both "5", but 7 is level C and 4 is B.
  */
 export function publishable(occupancy: number, rules: PublishRules): Publishable {
-  if (occupancy < rules.kFloor) return { level: 0, count: null };
-  const level = levelFor(occupancy, rules.areaM2, rules.scheme);
-  if (rules.output === 'level') return { level, count: null };
-  return { level, count: Math.floor(occupancy / rules.granularity) * rules.granularity };
+  const count = Math.floor(occupancy / rules.granularity) * rules.granularity;
+  if (count < rules.kFloor) return { level: 0, count: null };
+  const level = levelFor(count, rules.areaM2, rules.scheme);
+  return { level, count: rules.output === 'level' ? null : count };
 }

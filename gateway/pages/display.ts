@@ -24,7 +24,8 @@ export function displayPage(v: SensorView, lastHour: readonly Pick<Aggregate, 't
   const { info, latest } = v;
   const window = info.windowSeconds ?? 60;
   const mode = displayMode({ sensor: info, latest, state: v.state, ageSeconds: v.ageSeconds });
-  const reading = latest ? describeReading(latest, info) : null;
+  // A suspended sensor broke its registered rules: nothing it sent is shown, not even its last accepted reading.
+  const reading = latest && mode !== 'suspended' ? describeReading(latest, info) : null;
   const text = MODE_TEXT[mode];
   const until = untilDate(info.expiresAt);
   const rows = legend(info.area.m2);

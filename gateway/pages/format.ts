@@ -20,8 +20,11 @@ export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string 
   offline: { nl: 'offline', en: 'offline' },
   unknown: { nl: 'onbekend', en: 'unknown' },
   retired: { nl: 'buiten gebruik', en: 'retired' },
-  suspended: { nl: 'geschorst', en: 'suspended' },
+  suspended: { nl: 'geschorst — gegevens geweigerd', en: 'suspended — data refused' },
 };
+
+/** States the gateway decides (register, own clock): a status from the sensor never overrides them. */
+export const GATEWAY_STATES: readonly ShownState[] = ['retired', 'expired', 'suspended'];
 
 /** States in which the shown numbers may be out of date. */
 export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired', 'retired', 'suspended'];
@@ -95,10 +98,10 @@ export interface SensorView {
   lastSeen: number | null;
   retiredAt: number | null;
   retireReason: string | null;
+  /** Set while the gateway refuses the sensor's data for breaking its registered rules (lifted by an admin). */
+  suspension: { reason: string; at: number } | null;
   /** What the sensor itself reported in its last status, or null. */
   reported: { minimiser: string; bundle: string; firmware: string; radar?: { firmware: string; bluetooth: 'off' | 'on'; zoneFilter: 'inside' | 'off' } } | null;
-  /** Why and since when the gateway suspended this sensor (state `suspended`), or null. */
-  suspension?: { reason: string; at: number | string } | null;
   /** The latest alert about this sensor (refused publishes, identity mismatch), or null. */
   alert?: { reason: string; at: number } | null;
 }

@@ -45,6 +45,9 @@ function alertBanner(v: SensorView): Html {
 }
 
 function banner(v: SensorView): Html {
+  if (v.suspension && v.register !== 'retired') {
+    return html`<p class="banner alert" role="alert" id="suspension">Geschorst: deze sensor hield zich niet aan zijn geregistreerde regels (${v.suspension.reason}); de gateway weigert zijn gegevens tot de gemeente de schorsing opheft. <span class="en">Suspended: this sensor broke its registered rules (${v.suspension.reason}); the gateway refuses its data until the municipality lifts the suspension.</span> <span class="muted">(${formatDateTime(Math.floor(v.suspension.at / 1000))})</span></p>`;
+  }
   if (v.register === 'expired') return html`<p class="banner" role="status">${registerText('expired')}. Deze sensor meet niet meer. <span class="en">This sensor no longer measures.</span></p>`;
   if (v.register === 'retired') {
     return html`<p class="banner" role="status">${registerText('retired')}${v.retiredAt ? html` · ${formatDateTime(Math.floor(v.retiredAt / 1000))}` : ''}${v.retireReason ? html` — ${v.retireReason}` : ''}</p>`;

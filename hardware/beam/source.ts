@@ -63,7 +63,7 @@ export class BeamCounterSource {
   /** Monotonic ms since which each beam has been broken without a break, or null. */
   #brokenSince: { a: number | null; b: number | null } = { a: null, b: null };
   #onFrame: ((frame: RawFrame) => void) | null = null;
-  #onLost: ((reason: string) => void) | null = null;
+  #onLost: ((reason: string, cause?: 'scene') => void) | null = null;
 
   constructor(config: BeamConfig, deps: BeamDeps) {
     const problems: string[] = [];
@@ -83,7 +83,8 @@ export class BeamCounterSource {
   }
 
   /** A line failed after opening (the device lifecycle closes and reopens). */
-  onLost(listener: (reason: string) => void): void {
+  /** `cause` 'scene': caused by what is in front of the beams (blocked too long), not by the hardware. */
+  onLost(listener: (reason: string, cause?: 'scene') => void): void {
     this.#onLost = listener;
   }
 
@@ -130,7 +131,7 @@ export class BeamCounterSource {
         if (!this.counter.broken(beam)) this.#brokenSince[beam] = null;
         else if ((this.#brokenSince[beam] ??= mono) <= mono - stuckMs) {
           this.#brokenSince[beam] = null;
-          this.#onLost?.(`beam ${beam.toUpperCase()} (BCM ${beam === 'a' ? c.pinA : c.pinB}) blocked for more than ${stuckMs / 1000} s: remove the obstruction or realign the beam`);
+          this.#onLost?.(`beam ${beam.toUpperCase()} (BCM ${beam === 'a' ? c.pinA : c.pinB}) blocked for more than ${stuckMs / 1000} s: remove the obstruction or realign the beam`, 'scene');
           return;
         }
       }

@@ -102,7 +102,9 @@ describe('drukte audit against a running gateway (authentication on)', () => {
 
   it('--gateway compares with what the live sensor reported to the register', async () => {
     const r = await audit(['--gateway', gw.base, '--sensor', 'audit-gw']);
-    expect(r.stdout).toMatch(/✓ MATCH/);
+    expect(r.stdout).toMatch(/✓ MATCH \(a claim\): the sensor reports the minimiser in this checkout/);
+    // Says what it proves and what not: the hash is the sensor's word; the gateway's checks are what holds.
+    expect(r.stdout).toMatch(/What this proves:[\s\S]*the gateway checks every aggregate against the register[\s\S]*What this does NOT prove:[\s\S]*a modified device can report any hash/);
     expect(r.code).toBe(0);
     expect((await audit(['--gateway', gw.base, '--sensor', 'nobody-here', '--timeout', '2'])).code).toBe(3);
   });
@@ -115,5 +117,13 @@ describe('drukte audit against a running gateway (authentication on)', () => {
     expect(r.code).toBe(0);
     const anon = await audit(['--broker', gw.mqttUrl, '--sensor', 'audit-gw', '--timeout', '3']);
     expect(anon.code).toBe(3);
+  });
+
+  it('--gateway shows the gateway\'s own verdict: a suspended sensor fails the audit whatever hash it reports', async () => {
+    gw.gw.register.suspend('audit-gw', 'count-below-k');
+    const r = await audit(['--gateway', gw.base, '--sensor', 'audit-gw']);
+    expect(r.stdout).toMatch(/the gateway's own checks: state suspended — SUSPENDED since .* \(count-below-k\)/);
+    expect(r.stdout).toMatch(/✗ SUSPENDED/);
+    expect(r.code).toBe(1);
   });
 });

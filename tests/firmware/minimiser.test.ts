@@ -60,11 +60,20 @@ describe('publishable', () => {
     expect(publishable(9, rules).count).toBe(5);
     expect(publishable(10, rules).count).toBe(10);
   });
-  it('maps density onto Fruin walkway levels A–F', () => {
-    // 10 m²: 5 people = 0.5/m² → C (0.43 < d ≤ 0.72); 8 people = 0.8/m² → D; 25 = 2.5/m² → F
+  it('maps the ROUNDED count onto Fruin walkway levels A–F (a level never says more than the count)', () => {
+    // 10 m²: 5 people = 0.5/m² → C (0.43 < d ≤ 0.72); 10 = 1.0/m² → D; 25 = 2.5/m² → F
     expect(publishable(5, rules).level).toBe(2);
-    expect(publishable(8, rules).level).toBe(3);
+    expect(publishable(10, rules).level).toBe(3);
     expect(publishable(25, rules).level).toBe(5);
+    // 8 people are 0.8/m² (D), but the published count is 5: the level is C, the level of "5", never D.
+    expect(publishable(8, rules)).toEqual({ level: 2, count: 5 });
+    expect(publishable(8, { ...rules, output: 'level' })).toEqual({ level: 2, count: null });
+  });
+  it('applies the k floor to the rounded count: a published count is never below k', () => {
+    // k 5, granularity 3: 5 people round to 3 (< k), so nothing but level 0 is published; 6 → 6.
+    const r = { ...rules, granularity: 3 };
+    expect(publishable(5, r)).toEqual({ level: 0, count: null });
+    expect(publishable(6, r)).toEqual({ level: 2, count: 6 });
   });
   it('level-only sensors never publish a count', () => {
     expect(publishable(30, { ...rules, output: 'level' })).toEqual({ level: 5, count: null });

@@ -30,6 +30,9 @@ describe('combineArea', () => {
   });
 });
 
+/** 30 m², granularity 5: 10 people → B (0.33/m²), 15 and 20 → C. */
+const DAM = { areaId: 'dam', area: { m2: 30 }, granularity: 5 };
+
 describe('area feed and history', () => {
   let t: TestGateway | null = null;
   const dirs: string[] = [];
@@ -42,10 +45,10 @@ describe('area feed and history', () => {
   const publish = (id: string, seq: number, over: Partial<ReturnType<typeof aggregate>>) => t!.gw.ingest.handle(aggregateTopic(id), encodeAggregate(aggregate(id, seq, over)));
 
   it('lists areas at /api/areas and keeps every published density in the history (JSON and CSV)', async () => {
-    t = await startTestGateway([sensorInfo('dam-noord', { areaId: 'dam' }), sensorInfo('dam-zuid', { areaId: 'dam' }), sensorInfo('kiosk-1')]);
+    t = await startTestGateway([sensorInfo('dam-noord', DAM), sensorInfo('dam-zuid', DAM), sensorInfo('kiosk-1')]);
     publish('dam-noord', 1, { count: 10, level: 1, from: T0S - 120, to: T0S - 60 });
     publish('dam-zuid', 1, { count: 20, level: 2, from: T0S - 120, to: T0S - 60 });
-    publish('dam-noord', 2, { count: 15, level: 2 });
+    publish('dam-noord', 2, { count: 15, level: 2, from: T0S - 60, to: T0S });
     await expect.poll(() => t!.gw.history.areaHistory('dam', 0, T0S).length).toBe(3);
 
     expect(await fetchJson(`${t.base}/api/areas`)).toEqual([{ area: 'dam', sensors: ['dam-noord', 'dam-zuid'], density: { v: 1, area: 'dam', level: 2, count: 35, from: T0S - 120, to: T0S, sensors: ['dam-noord', 'dam-zuid'] } }]);
@@ -69,11 +72,11 @@ describe('area feed and history', () => {
   it('re-publishes the last densities after a restart, retained, for readers that connect then', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'drukte-areas-'));
     dirs.push(dataDir);
-    t = await startTestGateway([sensorInfo('dam-noord', { areaId: 'dam' })], { dataDir });
+    t = await startTestGateway([sensorInfo('dam-noord', DAM)], { dataDir });
     publish('dam-noord', 1, { count: 10, level: 1 });
     await expect.poll(() => t!.gw.history.areaHistory('dam', 0, T0S).length).toBe(1);
     await t.gw.stop();
-    t = await startTestGateway([sensorInfo('dam-noord', { areaId: 'dam' })], { dataDir });
+    t = await startTestGateway([sensorInfo('dam-noord', DAM)], { dataDir });
     const r = await t.connectReader();
     const got = new Promise<any>((resolve) => r.once('message', (_topic, p, packet) => resolve({ retain: packet.retain, body: JSON.parse(p.toString()) })));
     await r.subscribeAsync('drukte/v1/areas/#', { qos: 1 });

@@ -153,10 +153,10 @@ describe('publish and subscribe: each only on its own topics', () => {
     const b = await t.connectSensor(B);
     open.push(a, b);
     await a.publishAsync(statusTopic(A), encodeStatus(status(A, 'starting')), { qos: 1, retain: true });
-    await a.publishAsync(aggregateTopic(A), encodeAggregate(aggregate(A, 1, { count: 10, level: 1 })), { qos: 1 });
-    await b.publishAsync(aggregateTopic(B), encodeAggregate(aggregate(B, 1, { count: 15, level: 2 })), { qos: 1 });
+    await a.publishAsync(aggregateTopic(A), encodeAggregate(aggregate(A, 1, { count: 10, level: 3 })), { qos: 1 });
+    await b.publishAsync(aggregateTopic(B), encodeAggregate(aggregate(B, 1, { count: 15, level: 4 })), { qos: 1 });
     await expect.poll(() => received.length).toBe(2);
-    expect(received[1]).toEqual({ topic: 'drukte/v1/areas/dam/density', retain: false, body: { v: 1, area: 'dam', level: 2, count: 25, from: aggregate(A, 1).from, to: aggregate(A, 1).to, sensors: [A, B] } });
+    expect(received[1]).toEqual({ topic: 'drukte/v1/areas/dam/density', retain: false, body: { v: 1, area: 'dam', level: 4, count: 25, from: aggregate(A, 1).from, to: aggregate(A, 1).to, sensors: [A, B] } });
     expect(received[0]!.body).toMatchObject({ count: null, sensors: [A] }); // B not heard from yet: no total
     expect(await stats()).toMatchObject({ refusedTotal: 0, connectionsRefused: {} });
 

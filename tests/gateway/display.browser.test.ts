@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium())('display page in Chromium', () => {
       const again = await startTestGateway([sensorInfo(ID)], { http: { host: '127.0.0.1', port: first.gw.httpPort } });
       try {
         const c = await again.connectSensor(ID);
-        await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 30, level: 3 })), { qos: 1 });
+        await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 30, level: 5 })), { qos: 1 });
         await c.endAsync(true);
         await expect.poll(() => text(page, 'big'), { timeout: 15_000 }).toBe('30');
         await expect.poll(() => page.locator('#state').isHidden()).toBe(true);

@@ -15,6 +15,7 @@ import { ManualClock } from '../../shared/clock.ts';
 import { createLogger, memorySink, silentLogger } from '../../shared/log.ts';
 import { FRUIN_WALKWAY } from '../../shared/density.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
+import { encodeSensorPayload } from '../../shared/codec.ts';
 import { RawFrame } from '../../hardware/frame.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import { startGateway, type Gateway } from '../../gateway/gateway.ts';
@@ -65,7 +66,7 @@ describe.skipIf(!MOSQUITTO)('gateway with an external mosquitto broker', () => {
     gw = await startGateway({
       externalBroker: { url, username: 'gateway', password: PW.gateway }, http: { port: 0 }, clock,
       logger: createLogger('ext', { destination: logs.stream, level: 'debug' }),
-      sensors: [sensorInfo(ID, { driver: 'beam', areaId: 'ext-area', expiresAt: '2026-05-31', windowSeconds: 10, kFloor: 3, granularity: 1 })],
+      sensors: [sensorInfo(ID, { driver: 'beam', areaId: 'ext-area', expiresAt: '2026-05-31', windowSeconds: 10, kFloor: 3, granularity: 1, area: { m2: 40 } })],
     });
     sensor = await startSensor({
       identity: { id: ID, expiresAt: '2026-05-31', firmware: '0.1.0', minimiser: 'a'.repeat(64), bundle: 'b'.repeat(64) }, driver: 'beam',
@@ -113,6 +114,19 @@ describe.skipIf(!MOSQUITTO)('gateway with an external mosquitto broker', () => {
     await rogue.endAsync();
     await expect.poll(() => gw.ingest.stats().rejected['unexpected-key'] ?? 0, { timeout: 5000 }).toBe(1);
     expect(gw.ingest.stats().rejected['unknown-sensor'] ?? 0).toBe(0); // the foreign-topic publish never arrived
+  });
+
+  it('through mosquitto too, a QoS 0 aggregate is refused by ingest (QoS 1 only) and suspends the sensor', async () => {
+    const rogue = await mqtt.connectAsync(url, { username: ID, password: PW[ID], clientId: 'rogue-2', reconnectPeriod: 0 });
+    const before = gw.ingest.latest(ID).aggregate;
+    const last = before?.to ?? Math.floor(clock.now() / 1000 / 10) * 10;
+    const valid = { v: 1 as const, sensor: ID, seq: (before?.seq ?? 0) + 1, from: last, to: last + 10, level: 0 as const, count: null };
+    await rogue.publishAsync(aggregateTopic(ID), encodeSensorPayload('aggregate', valid), { qos: 0 }); // mosquitto delivers it at QoS 0
+    await expect.poll(() => gw.register.record(ID)?.suspension?.reason, { timeout: 5000 }).toBe('qos0-aggregate');
+    await rogue.publishAsync(aggregateTopic(ID), encodeSensorPayload('aggregate', { ...valid, count: 1 }), { qos: 1 }); // k 3: below k
+    await expect.poll(() => gw.ingest.stats().rejected['sensor-suspended'] ?? 0, { timeout: 5000 }).toBe(1);
+    expect(gw.ingest.latest(ID).aggregate).toEqual(before);
+    await rogue.endAsync();
   });
 
   it('a broker that is down or refuses the gateway gives a clear start-up error', async () => {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { AGGREGATE_KEYS } from '../../shared/payloads.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
-import { aggregate, encodeAggregate, encodeStatus, getJson, openSse, rawCbor, sensorInfo, startTestGateway, status, type SseReader, type TestGateway } from './helpers.ts';
+import { aggregate, encodeAggregate, encodeStatus, getJson, openSse, rawCbor, sensorInfo, startTestGateway, status, T0S, type SseReader, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';
 let t: TestGateway;
@@ -40,16 +40,16 @@ describe('gateway: valid data', () => {
     expect(sse.headers['content-type']).toMatch(/^text\/event-stream/);
 
     const c = await sensorClient();
-    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 15, level: 3 })), { qos: 1 });
+    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 15, level: 4 })), { qos: 1 });
 
     const event = await sse.next((e) => e.event === 'aggregate');
-    expect(JSON.parse(event.data)).toEqual(aggregate(ID, 1, { count: 15, level: 3 }));
+    expect(JSON.parse(event.data)).toEqual(aggregate(ID, 1, { count: 15, level: 4 }));
 
     const list = await sensorsApi();
     const entry = list.find((s) => s.id === ID);
     expect(Object.keys(entry).sort()).toEqual(['expiresAt', 'id', 'latest', 'owner', 'purpose', 'state'].sort());
     expect(Object.keys(entry.latest).sort()).toEqual([...AGGREGATE_KEYS].sort());
-    expect(entry.latest).toEqual(aggregate(ID, 1, { count: 15, level: 3 }));
+    expect(entry.latest).toEqual(aggregate(ID, 1, { count: 15, level: 4 }));
     expect(list.find((s) => s.id === 'dam-zuid').latest).toBeNull();
   });
 
@@ -65,7 +65,7 @@ describe('gateway: valid data', () => {
   it('sends the current state to a stream that connects later, filtered by ?sensor=', async () => {
     const c = await sensorClient();
     await c.publishAsync(statusTopic(ID), encodeStatus(status(ID, 'starting')), { qos: 1, retain: true });
-    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 7)), { qos: 1 });
+    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 7, { from: T0S - 60, to: T0S })), { qos: 1 });
     const zuid = await sensorClient('dam-zuid');
     await zuid.publishAsync(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1)), { qos: 1 });
     await expect.poll(async () => (await health()).ingest.accepted.aggregate).toBe(2);
@@ -101,7 +101,7 @@ describe('gateway: hostile and broken input', () => {
 
   it('refuses malformed CBOR, extra keys, wrong types, id mismatches and foreign topics, counts them by reason, keeps running', async () => {
     const first = await sensorClient();
-    await first.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 20 })), { qos: 1 });
+    await first.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 20, level: 4 })), { qos: 1 });
     await expect.poll(async () => (await sensorsApi()).find((s) => s.id === ID).latest?.count).toBe(20);
     const good = await sensorClient('dam-zuid'); // another sensor stays connected throughout
 
@@ -123,26 +123,27 @@ describe('gateway: hostile and broken input', () => {
     // Refused before any side effect: ingest never saw them.
     expect(h.ingest.rejectedTotal).toBe(0);
     // The good data stays, and the gateway still takes new good data.
-    expect((await sensorsApi()).find((s) => s.id === ID).latest).toEqual(aggregate(ID, 1, { count: 20 }));
+    expect((await sensorsApi()).find((s) => s.id === ID).latest).toEqual(aggregate(ID, 1, { count: 20, level: 4 }));
     expect(good.connected).toBe(true);
-    await good.publishAsync(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 2, { count: 25 })), { qos: 1 });
+    await good.publishAsync(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 2, { count: 25, level: 4 })), { qos: 1 });
     await expect.poll(async () => (await sensorsApi()).find((s) => s.id === 'dam-zuid').latest?.count).toBe(25);
     const again = await sensorClient();
-    await again.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { count: 30 })), { qos: 1 });
+    await again.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { count: 30, level: 5 })), { qos: 1 });
     await expect.poll(async () => (await sensorsApi()).find((s) => s.id === ID).latest?.count).toBe(30);
     // Reasons are logged, payloads never.
     expect(t.logs.text()).not.toContain(marker);
     expect(t.logs.lines().filter((l) => l.msg === 'publish refused')).toHaveLength(9);
   });
 
-  it('drops duplicate and old sequence numbers (QoS 1 redelivery), counted at /api/health', async () => {
+  it('drops a redelivered aggregate (QoS 1) as a duplicate by its window, and takes a restarted seq, counted at /api/health', async () => {
     const c = await sensorClient();
-    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 10, { count: 10 })), { qos: 1 });
-    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 10, { count: 30 })), { qos: 1 });
-    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 9, { count: 40 })), { qos: 1 });
-    await expect.poll(async () => (await health()).ingest.rejected).toEqual({ duplicate: 1, 'stale-seq': 1 });
-    expect((await sensorsApi()).find((s) => s.id === ID).latest.count).toBe(10);
-    expect((await health()).ingest.accepted.aggregate).toBe(1);
+    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 10, { from: T0S - 120, to: T0S - 60 })), { qos: 1 });
+    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 10, { from: T0S - 120, to: T0S - 60 })), { qos: 1 });
+    // The seq file was lost: the counter starts again at 1, the window moves on: accepted, nothing is poisoned.
+    await c.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 60, to: T0S, count: 13, level: 4 })), { qos: 1 });
+    await expect.poll(async () => (await health()).ingest.accepted.aggregate).toBe(2);
+    expect((await health()).ingest.rejected).toEqual({ duplicate: 1 });
+    expect((await sensorsApi()).find((s) => s.id === ID).latest.count).toBe(13);
   });
 
   it('checks again in ingest: a broker-internal publish bypasses the policy but not ingest', async () => {
@@ -150,7 +151,7 @@ describe('gateway: hostile and broken input', () => {
     await t.gw.broker!.publish(aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), extra: 1 }));
     await t.gw.broker!.publish(aggregateTopic('not-registered'), encodeAggregate(aggregate('not-registered', 1)));
     await t.gw.broker!.publish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: 1_748_779_000, to: 1_748_779_005 })));
-    await expect.poll(async () => (await health()).ingest.rejected).toEqual({ 'malformed-cbor': 1, 'unexpected-key': 1, 'unknown-sensor': 1, 'window-too-short': 1 });
+    await expect.poll(async () => (await health()).ingest.rejected).toEqual({ 'malformed-cbor': 1, 'unexpected-key': 1, 'unknown-sensor': 1, 'window-length': 1 });
     expect((await health()).broker.refusedTotal).toBe(0);
   });
 });

@@ -33,12 +33,12 @@ export function sensorInfo(id: string, overrides: Partial<SensorInfo> = {}): Sen
     legalGround: 'AVG art. 6(1)(e), Gemeentewet art. 172',
     dpiaRef: 'DPIA-2025-017',
     location: { lat: 52.3731, lon: 4.8922, description: 'Dam, north side, lamp post 12' },
-    area: { m2: 40 },
+    area: { m2: 12 }, // 12 people on 12 m² = 1.0/m²: level D (3), the default aggregate below
     expiresAt: '2026-05-31',
     registerUrl: `https://register.voorbeeld.nl/sensors/${id}`,
     kFloor: 5,
     windowSeconds: 60,
-    granularity: 5,
+    granularity: 1,
     output: 'level+count',
     ...overrides,
   };
@@ -58,9 +58,17 @@ export function testManifest(id: string, overrides: Record<string, unknown> = {}
   };
 }
 
+/**
+ * A valid aggregate for sensorInfo()'s rules: seq 1 is the window that ends at T0, seq n the (n−1)-th window after
+ * it, so consecutive seqs are consecutive windows on the grid (up to seq 6 within the gateway's 300 s clock skew);
+ * 12 people on 12 m² → level 3.
+ */
 export function aggregate(sensor: string, seq: number, overrides: Partial<Aggregate> = {}): Aggregate {
-  return { v: 1, sensor, seq, from: T0S - 60, to: T0S, level: 3, count: 12, ...overrides };
+  return { v: 1, sensor, seq, from: windowFrom(seq), to: windowFrom(seq) + 60, level: 3, count: 12, ...overrides };
 }
+
+/** Start of the window of seq n in aggregate(): T0 − 60 s for n = 1. */
+export const windowFrom = (seq: number): number => T0S - 60 + 60 * (seq - 1);
 
 export function status(sensor: string, state: Status['state'], overrides: Partial<Status> = {}): Status {
   return { v: 1, sensor, state, expiresAt: '2026-05-31', firmware: '0.1.0', minimiser: 'a'.repeat(64), bundle: 'b'.repeat(64), since: T0S - 120, ...overrides };

@@ -56,8 +56,9 @@ describe('ingest', () => {
     ['sensor-expired', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: Date.parse('2025-06-03T00:00:00Z') / 1000, to: Date.parse('2025-06-03T00:01:00Z') / 1000 }))],
     ['future-window', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S + 3600, to: T0S + 3660 }))],
     ['future-window', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S + 241, to: T0S + 301 }))], // skew is 300 s
-    ['window-too-short', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 9, to: T0S }))],
-    ['window-too-long', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 86_401, to: T0S }))],
+    ['window-length', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 10, to: T0S }))],
+    ['window-length', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 86_400, to: T0S }))],
+    ['window-unaligned', aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 61, to: T0S - 1 }))],
     ['invalid-value', aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), from: T0S, to: T0S })], // to must be after from
     ['invalid-value', aggregateTopic(ID), rawCbor({ ...aggregate(ID, 1), seq: -1 })],
     ['sensor-retired', aggregateTopic('old-sensor'), encodeAggregate(aggregate('old-sensor', 1))],
@@ -73,47 +74,75 @@ describe('ingest', () => {
     expect(history.latestAggregates().size).toBe(0); // nothing reaches the history either
   });
 
-  it('accepts a window of exactly 10 s and of exactly one day', () => {
+  it('accepts exactly the registered window on the grid', () => {
     const { ingest } = setup();
-    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 10, to: T0S })))).toEqual({ ok: true });
-    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: T0S - 86_400, to: T0S })))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S - 60, to: T0S })))).toEqual({ ok: true });
   });
 
   it('counts sequence gaps (lost aggregates) without rejecting, and keeps every accepted aggregate in the history', () => {
     const { ingest, history } = setup();
-    for (const seq of [1, 2, 5, 6, 10]) ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, seq)));
+    // one window per seq: seq n covers [T0 − 3600 + 60 n, +60) — lost aggregates leave windows out
+    const at = (seq: number) => ({ from: T0S - 3600 + 60 * seq, to: T0S - 3540 + 60 * seq });
+    for (const seq of [1, 2, 5, 6, 10]) expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, seq, at(seq))))).toEqual({ ok: true });
     expect(ingest.stats()).toMatchObject({ accepted: { aggregate: 5 }, seqGaps: 2 + 3, rejectedTotal: 0 });
-    expect(history.sensorHistory(ID, T0S - 100, T0S).map((a) => a.seq)).toEqual([1, 2, 5, 6, 10]);
+    expect(history.sensorHistory(ID, T0S - 3600, T0S).map((a) => a.seq)).toEqual([1, 2, 5, 6, 10]);
   });
 
   it('remembers the latest state across a restart: a redelivered aggregate is still a duplicate', () => {
     const { ingest, register, history, clock, logger } = setup();
-    ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 8, { count: 15 })));
+    const a = aggregate(ID, 8, { count: 15, level: 4, from: T0S - 60, to: T0S });
+    ingest.handle(aggregateTopic(ID), encodeAggregate(a));
     ingest.handle(statusTopic(ID), encodeStatus(status(ID, 'registering', { expiresAt: '2025-06-02' })));
     const again = new Ingest({ register, history, clock, logger });
-    expect(again.latest(ID)).toMatchObject({ aggregate: aggregate(ID, 8, { count: 15 }), status: { state: 'registering' }, receivedAt: T0 });
-    expect(again.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 8, { count: 15 })))).toEqual({ ok: false, reason: 'duplicate' });
+    expect(again.latest(ID)).toMatchObject({ aggregate: a, status: { state: 'registering' }, receivedAt: T0 });
+    expect(again.handle(aggregateTopic(ID), encodeAggregate(a))).toEqual({ ok: false, reason: 'duplicate' });
+    // …and the window order survives too: going back after a restart is still going back.
+    expect(again.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 9, { from: T0S - 120, to: T0S - 60 })))).toEqual({ ok: false, reason: 'window-back' });
     expect(register.record(ID)?.lastSeen).toBe(T0);
   });
 
   it('accepts a small clock skew, and windows up to the end of the expiry day (UTC)', () => {
     const { ingest, clock } = setup();
-    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S, to: T0S + 240 })))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { from: T0S + 180, to: T0S + 240 })))).toEqual({ ok: true });
     clock.setWall(Date.parse('2025-06-02T23:59:30Z'));
     const lastWindow = Date.parse('2025-06-02T23:59:00Z') / 1000;
     expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: lastWindow, to: lastWindow + 60 })))).toEqual({ ok: true });
     expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 3, { from: lastWindow + 60, to: lastWindow + 120 })))).toEqual({ ok: false, reason: 'sensor-expired' });
   });
 
-  it('drops duplicates and older sequence numbers, keeps the newest', () => {
-    const { ingest, events } = setup();
-    ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 5, { count: 10 })));
-    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 5, { count: 20 })))).toEqual({ ok: false, reason: 'duplicate' });
-    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 4, { count: 30 })))).toEqual({ ok: false, reason: 'stale-seq' });
-    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 7, { count: 40 })))).toEqual({ ok: true }); // gaps are fine
-    expect(ingest.latest(ID).aggregate?.count).toBe(40);
-    expect(events.map((e) => (e.type === 'aggregate' ? e.aggregate.seq : -1))).toEqual([5, 7]);
-    expect(ingest.stats().rejected).toEqual({ duplicate: 1, 'stale-seq': 1 });
+  it('dedupes on the window start: the same aggregate again is a harmless duplicate; a forged repeat is a violation', () => {
+    const { ingest, events, register } = setup();
+    const a = aggregate(ID, 5, { from: T0S - 60, to: T0S });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(a))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(a))).toEqual({ ok: false, reason: 'duplicate' }); // QoS 1 redelivery
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate({ ...a, seq: 6 }))).toEqual({ ok: false, reason: 'duplicate' }); // same content: says nothing new
+    expect(register.record(ID)?.suspension).toBeNull();
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate({ ...a, seq: 6, count: 13, level: 4 }))).toEqual({ ok: false, reason: 'window-repeated' });
+    expect(register.record(ID)?.suspension).toEqual({ reason: 'window-repeated', at: T0 });
+    expect(ingest.latest(ID).aggregate?.count).toBe(12);
+    expect(events.map((e) => (e.type === 'aggregate' ? e.aggregate.seq : -1))).toEqual([5]);
+    expect(ingest.stats().rejected).toEqual({ duplicate: 2, 'window-repeated': 1 });
+  });
+
+  it('a level-only sensor may only publish levels some publishable count implies on its area (level-unreachable)', () => {
+    const { ingest, register } = setup();
+    // 12 m², k 5, granularity 5: counts 5, 10, 15 … give levels B, D, E, F — never C.
+    register.create(sensorInfo('level-only', { output: 'level', granularity: 5 }));
+    const a = (seq: number, level: 0 | 1 | 2 | 3 | 4 | 5) => encodeAggregate(aggregate('level-only', seq, { count: null, level }));
+    expect(ingest.handle(aggregateTopic('level-only'), a(1, 1))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic('level-only'), a(2, 2))).toEqual({ ok: false, reason: 'level-unreachable' });
+    expect(register.record('level-only')?.suspension?.reason).toBe('level-unreachable');
+  });
+
+  it('a lost seq file (seq restarts at 1) and a first seq of 4294967295 poison nothing', () => {
+    const { ingest, register } = setup();
+    const at = (k: number) => ({ from: T0S - 600 + 60 * k, to: T0S - 540 + 60 * k });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 4_294_967_295, at(0))))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, at(1))))).toEqual({ ok: true }); // restarted
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, at(2))))).toEqual({ ok: true });
+    expect(ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 4, at(4))))).toEqual({ ok: true }); // one lost
+    expect(ingest.stats()).toMatchObject({ accepted: { aggregate: 4 }, rejectedTotal: 0, seqGaps: 1 });
+    expect(register.record(ID)?.suspension).toBeNull();
   });
 
   it('keeps the latest status in arrival order (the last will is older by `since` but newer in fact)', () => {

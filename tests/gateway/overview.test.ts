@@ -11,7 +11,7 @@ import { aggregate, ADMIN_TOKEN, encodeAggregate, encodeStatus, fetchJson, passw
 
 const view = (id: string, over: Partial<SensorView> = {}): SensorView => ({
   info: sensorInfo(id), latest: aggregate(id, 1), state: 'registering', ageSeconds: 10, stale: false, register: 'active', daysLeft: 300,
-  registeredAt: 0, lastSeen: 0, retiredAt: null, retireReason: null, reported: null, alert: null, ...over,
+  registeredAt: 0, lastSeen: 0, retiredAt: null, retireReason: null, suspension: null, reported: null, alert: null, ...over,
 });
 
 describe('overview order', () => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
   ]);
   t.gw.register.retire('tramhalte', 'stop moved');
   t.gw.ingest.handle(statusTopic('dam-noord'), encodeStatus(status('dam-noord', 'registering', { bundle: 'e'.repeat(64) })));
-  t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 15, level: 3 })));
+  t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 15, level: 4 })));
   t.gw.ingest.handle(statusTopic('dam-zuid'), encodeStatus(status('dam-zuid', 'registering', { expiresAt: '2025-06-20' })));
 });
 afterAll(() => t.gw.stop());
@@ -52,7 +52,7 @@ describe('register page', () => {
       'Waarom', 'Crowd safety on the square during events', // why
       'Team Openbare Ruimte, Gemeente Voorbeeld', 'mailto:drukte@voorbeeld.nl', 'tel:+31201234567', // by whom, contact
       'AVG art. 6(1)(e), Gemeentewet art. 172', 'DPIA-2025-017', '2026-05-31', 'actief / active', // legal, until when
-      'meet / measuring', '15 mensen · druk', '15 people · busy', // state and level now
+      'meet / measuring', '15 mensen · erg druk', '15 people · very busy', // state and level now
       HASH, 'de sensor meldt dezelfde / the sensor reports the same', 'e'.repeat(64),
     ]) expect(html, s).toContain(s);
   });
@@ -75,7 +75,7 @@ describe('register page', () => {
     const e = await fetchJson(`${t.base}/api/sensors/dam-noord`);
     expect(e).toMatchObject({
       id: 'dam-noord', purpose: 'Crowd safety on the square during events', legalGround: 'AVG art. 6(1)(e), Gemeentewet art. 172', dpiaRef: 'DPIA-2025-017',
-      expiresAt: '2026-05-31', minimiserHash: HASH, state: 'registering', latest: aggregate('dam-noord', 1, { count: 15, level: 3 }),
+      expiresAt: '2026-05-31', minimiserHash: HASH, state: 'registering', latest: aggregate('dam-noord', 1, { count: 15, level: 4 }),
       register: { status: 'active', daysLeft: 365, registeredAt: '2025-06-01T12:00:00.000Z', lastSeen: '2025-06-01T12:00:00.000Z', retiredAt: null },
       reported: { minimiser: HASH, bundle: 'e'.repeat(64), firmware: '0.1.0' }, ownerHistory: [],
     });

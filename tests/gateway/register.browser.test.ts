@@ -21,7 +21,7 @@ describe.skipIf(!hasChromium())('register pages in Chromium', () => {
       ]),
     ]);
     t.gw.ingest.handle(statusTopic('dam-noord'), encodeStatus(status('dam-noord', 'registering')));
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 20, level: 3 })));
+    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 20, level: 4 })));
   });
 
   afterAll(async () => {
@@ -54,7 +54,7 @@ describe.skipIf(!hasChromium())('register pages in Chromium', () => {
     expect(await page.locator('#owner').textContent()).toBe('Team Openbare Ruimte, Gemeente Voorbeeld');
     expect(await page.locator('#expires').textContent()).toContain('2026-05-31');
     expect(await page.locator('#state').textContent()).toBe('meet / measuring');
-    expect(await page.locator('#latest').textContent()).toContain('20 people · busy');
+    expect(await page.locator('#latest').textContent()).toContain('20 people · very busy');
     expect(await page.locator('#minimiser').textContent()).toContain('a'.repeat(64));
     expect(await page.locator('.not li').allTextContents()).toEqual([
       expect.stringContaining('No images or sound.'),

@@ -11,7 +11,7 @@ import { ManualClock } from '../../shared/clock.ts';
 import { validateManifest } from '../../shared/manifest.ts';
 import { DATABASE_FILE, MIGRATIONS, openDatabase } from '../../gateway/db.ts';
 import { InvalidSensorInfo, RegisterError, registerStatus, sensorInfoFromManifest, SqliteSensorRegister, validateSensorInfo, type SensorRegister } from '../../gateway/register.ts';
-import { aggregate, encodeAggregate, sensorInfo, startTestGateway, T0 } from './helpers.ts';
+import { aggregate, encodeAggregate, sensorInfo, startTestGateway, T0, T0S } from './helpers.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
 
 const dirs: string[] = [];
@@ -116,6 +116,42 @@ describe('SQLite register on disk', () => {
     expect(again.audit('dam-noord').map((a) => a.action)).toEqual(['register', 'transfer']);
   });
 
+  it('keeps a suspension across a restart; only resume() lifts it, both in the append-only audit trail', () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    const r = new SqliteSensorRegister(openDatabase(dir), clock);
+    r.create(sensorInfo('dam-noord'));
+    expect(r.suspend('dam-noord', 'count-below-k')).toBe(true);
+    expect(r.suspend('dam-noord', 'window-back')).toBe(false); // the first reason stays
+    const again = new SqliteSensorRegister(openDatabase(dir), clock);
+    expect(again.record('dam-noord')?.suspension).toEqual({ reason: 'count-below-k', at: T0 });
+    expect(() => again.resume('dam-noord', ' ')).toThrow(/note/);
+    again.resume('dam-noord', 'reflashed');
+    expect(again.record('dam-noord')?.suspension).toBeNull();
+    expect(() => again.resume('dam-noord', 'twice')).toThrow(expect.objectContaining({ code: 'not-suspended' }));
+    expect(again.audit('dam-noord').map((a) => [a.action, a.note])).toEqual([['register', null], ['suspend', 'count-below-k'], ['resume', 'resumed after count-below-k: reflashed']]);
+  });
+
+  it('migrates a version 1 database: windows become the key (a forged repeat keeps the first), the audit trail keeps its rows', () => {
+    const dir = tempDir();
+    const v1 = new Database(join(dir, DATABASE_FILE));
+    v1.exec(MIGRATIONS[0]!);
+    v1.pragma('user_version = 1');
+    new SqliteSensorRegister(v1, new ManualClock(T0)).create(sensorInfo('dam-noord'));
+    const insert = v1.prepare('INSERT INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    insert.run('dam-noord', 1, T0S - 60, T0S, 3, 12, T0);
+    insert.run('dam-noord', 2, T0S - 60, T0S, 0, 1, T0); // three aggregates for one window were all stored before
+    insert.run('dam-noord', 3, T0S - 60, T0S, 0, 2, T0);
+    v1.close();
+    const db = openDatabase(dir);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.prepare('SELECT seq, count FROM aggregates').all()).toEqual([{ seq: 1, count: 12 }]);
+    const r = new SqliteSensorRegister(db, new ManualClock(T0));
+    expect(r.audit('dam-noord').map((a) => a.action)).toEqual(['register']);
+    expect(r.record('dam-noord')?.suspension).toBeNull();
+    expect(() => db.prepare('DELETE FROM register_audit').run()).toThrow(/append-only/);
+  });
+
   it('uses WAL, records its schema version, and refuses a database from a newer gateway', () => {
     const dir = tempDir();
     const db = openDatabase(dir);
@@ -140,7 +176,7 @@ describe('SQLite register on disk', () => {
     const dataDir = tempDir();
     const first = await startTestGateway([sensorInfo('dam-noord')], { dataDir });
     const c = await first.connectSensor('dam-noord');
-    await c.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15 })), { qos: 1 });
+    await c.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15, level: 4 })), { qos: 1 });
     await expect.poll(() => first.gw.ingest.stats().accepted.aggregate).toBe(1);
     await c.endAsync();
     await first.gw.stop();
@@ -148,9 +184,9 @@ describe('SQLite register on disk', () => {
     const second = await startTestGateway([], { dataDir, credentials: [] }); // nothing passed in: all from the file
     try {
       expect(second.gw.register.get('dam-noord')).toEqual(sensorInfo('dam-noord'));
-      expect(((await (await fetch(`${second.base}/api/sensors/dam-noord`)).json()) as { latest: unknown }).latest).toEqual(aggregate('dam-noord', 4, { count: 15 }));
+      expect(((await (await fetch(`${second.base}/api/sensors/dam-noord`)).json()) as { latest: unknown }).latest).toEqual(aggregate('dam-noord', 4, { count: 15, level: 4 }));
       const again = await second.connectSensor('dam-noord'); // the credential came from the file
-      await again.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15 })), { qos: 1 });
+      await again.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 4, { count: 15, level: 4 })), { qos: 1 });
       await expect.poll(() => second.gw.ingest.stats().rejected).toEqual({ duplicate: 1 });
       await again.endAsync();
     } finally {

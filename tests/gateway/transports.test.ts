@@ -103,7 +103,7 @@ describe('MQTT over WebSocket', () => {
     const got = new Promise<any>((resolve) => reader.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()))));
     await reader.subscribeAsync('drukte/v1/areas/#', { qos: 1 });
     const sensor = await connectClient(t.gw.urls.ws!, sensorLogin);
-    await sensor.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 20 })), { qos: 1 });
+    await sensor.publishAsync(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 20, level: 4 })), { qos: 1 });
     expect(await got).toMatchObject({ area: 'dam', count: 20 });
     await expect(connectClient(t.gw.urls.ws!, { clientId: 'sensor-x', username: 'x-sensor', password: 'nope' })).rejects.toMatchObject({ code: 4 });
     await Promise.all([reader.endAsync(), sensor.endAsync()]);

@@ -2,6 +2,8 @@
  * Property tests of the minimisation invariants, over arbitrary frame streams, raw byte streams and manifests.
  * Each property states one promise from docs/AUDIT.md; fast-check searches for a counter-example.
  */
+import { checkRules } from '../../gateway/rules.ts';
+import type { SensorInfo } from '../../gateway/register.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
@@ -91,13 +93,22 @@ describe('minimisation invariants (fast-check)', () => {
     }), RUNS);
   });
 
-  it('the level matches occupancy / area on the declared scheme', () => {
+  it('the level matches the ROUNDED count / area on the declared scheme: a level never says more than the count', () => {
     fc.assert(fc.property(settingsArb, streamArb, (s, stream) => {
       const { results, truth } = run(s, stream);
       for (const r of results) {
-        const occupancy = lowerMedian(truth.get(r.from)!);
-        if (occupancy >= s.kFloor) expect(r.level).toBe(levelFor(occupancy, s.areaM2, FRUIN_WALKWAY));
+        const rounded = Math.floor(lowerMedian(truth.get(r.from)!) / s.granularity) * s.granularity;
+        if (rounded >= s.kFloor) expect(r.level).toBe(levelFor(rounded, s.areaM2, FRUIN_WALKWAY));
+        else expect(r).toEqual({ from: r.from, to: r.to, level: 0, count: null });
+        if (r.count !== null) expect(r.level).toBe(levelFor(r.count, s.areaM2, FRUIN_WALKWAY));
       }
+    }), RUNS);
+  });
+
+  it("every result passes the gateway's check against the registered rules (gateway/rules.ts)", () => {
+    fc.assert(fc.property(settingsArb, streamArb, (s, stream) => {
+      const info = { kFloor: s.kFloor, granularity: s.granularity, windowSeconds: s.windowSeconds, output: s.output, area: { m2: s.areaM2 } } as unknown as SensorInfo;
+      for (const r of run(s, stream).results) expect(checkRules(info, r)).toBeNull();
     }), RUNS);
   });
 
