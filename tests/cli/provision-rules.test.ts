@@ -15,7 +15,12 @@ import { provision } from '../../cli/provision.ts';
 import { exampleManifest, REPO } from '../lifecycle/helpers.ts';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
-const example = () => parseYaml(readFileSync(join(REPO, 'examples', 'sensor.yaml'), 'utf8')) as Record<string, any>;
+// The example leaves the URLs to `provision --gateway`, which fills them in before validating.
+const example = () => ({
+  ...(parseYaml(readFileSync(join(REPO, 'examples', 'sensor.yaml'), 'utf8')) as Record<string, any>),
+  registerUrl: 'https://drukte.voorbeeldstad.nl/sensors/stadhuis-entrance',
+  gatewayUrl: 'mqtts://drukte.voorbeeldstad.nl:8883',
+}) as Record<string, any>;
 const withMin = (minimisation: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...example(), minimisation: { ...example().minimisation, ...minimisation }, ...extra });
 
 describe('minimisation rules at provisioning', () => {

@@ -63,10 +63,10 @@ describe('sensor killed at random moments during its writes', () => {
         if (!fs.dead) expect([null, 'missing']).toContain(storage.seq.problem); // nor a corrupt seq file
         for (let step = 0; step < 30 && !fs.dead; step++) {
           if (rand() < 0.6) {
+            const from = (window += 60); // the window closed; a kill from here on loses its aggregate, not the time
             const seq = storage.seq.next();
             if (fs.dead) break;
-            const from = (window += 60);
-            const bytes = encodeSensorPayload('aggregate', buildAggregate(id, seq, { from, to: from + 60, level: 2, count: 4 }));
+            const bytes = encodeSensorPayload('aggregate', buildAggregate(id, seq, { from, to: from + 60, level: 3, count: 12 }));
             expect(windowOf.has(seq), `seq ${seq} reused`).toBe(false);
             windowOf.set(seq, from);
             storage.queue.push(seq, bytes);

@@ -93,7 +93,7 @@ describe('a steady sensor over a simulated hour (production defaults)', () => {
     const start = Math.ceil(T0 / 60_000) * 60_000;
     t.clock.setWall(start + 60_000);
     const to = start / 1000 + 60;
-    t.gw.ingest.handle(aggregateTopic(m.id), encodeAggregate({ v: 1, sensor: m.id, seq: 1, from: to - 60, to, level: 1, count: 10 }));
+    t.gw.ingest.handle(aggregateTopic(m.id), encodeAggregate({ v: 1, sensor: m.id, seq: 1, from: to - 60, to, level: 0, count: 10 }));
     t.clock.setWall((to + 360) * 1000);
     expect(t.gw.areas.current('plein')).not.toBeNull();
     t.clock.setWall((to + 361) * 1000);

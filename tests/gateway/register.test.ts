@@ -137,7 +137,13 @@ describe('SQLite register on disk', () => {
     const v1 = new Database(join(dir, DATABASE_FILE));
     v1.exec(MIGRATIONS[0]!);
     v1.pragma('user_version = 1');
-    new SqliteSensorRegister(v1, new ManualClock(T0)).create(sensorInfo('dam-noord'));
+    // A v1 register row and its audit entry, as a v1 gateway wrote them (today's register writes later columns).
+    const i = sensorInfo('dam-noord');
+    v1.prepare(`INSERT INTO sensors (id, driver, owner_name, owner_organisation, owner_email, purpose, legal_ground, dpia_ref, lat, lon, location_description,
+      area_m2, expires_at, register_url, k_floor, window_seconds, granularity, output, registered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(i.id, i.driver, i.owner.name, i.owner.organisation, i.owner.email, i.purpose, i.legalGround, i.dpiaRef, i.location.lat, i.location.lon, i.location.description,
+        i.area.m2, i.expiresAt, i.registerUrl, i.kFloor, i.windowSeconds ?? null, i.granularity ?? null, i.output ?? null, T0, T0);
+    v1.prepare("INSERT INTO register_audit (sensor_id, at, action, to_owner) VALUES (?, ?, 'register', ?)").run(i.id, T0, JSON.stringify(i.owner));
     const insert = v1.prepare('INSERT INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     insert.run('dam-noord', 1, T0S - 60, T0S, 3, 12, T0);
     insert.run('dam-noord', 2, T0S - 60, T0S, 0, 1, T0); // three aggregates for one window were all stored before

@@ -107,7 +107,8 @@ describe('tampered-sensor matrix: an authenticated sensor publishing forged aggr
     expect(page).toContain('Geschorst');
     expect(page).toContain('Suspended: this sensor broke its registered rules');
     const display = await (await fetch(`${t.base}/display/${c.id}`)).text();
-    expect(display).toContain('geschorst — gegevens geweigerd / suspended — data refused');
+    expect(display).toContain('<span id="state-nl">GESCHORST</span> <span class="en" lang="en" id="state-en">/ SUSPENDED</span>');
+    expect(display).toContain('class="display mode-suspended"');
     expect(t.logs.lines().some((l) => String(l.msg).startsWith('ALERT: sensor suspended') && l.sensor === c.id && l.reason === c.reason)).toBe(true);
 
     // The forged aggregate reached nothing: latest, history (JSON and CSV), SSE, area density.
@@ -183,7 +184,8 @@ describe('done when: the three-edit tampered bundle (k lowered to 1, hash check 
       expect(stream.events.filter((e) => e.event === 'aggregate')).toEqual([]);
       const display = await (await fetch(`${g.base}/display/${id}`)).text();
       expect(display).not.toMatch(/1 persoon|2 mensen|1 person|2 people/);
-      expect(display).toContain('geschorst — gegevens geweigerd / suspended — data refused');
+      expect(display).toContain('<span id="state-nl">GESCHORST</span> <span class="en" lang="en" id="state-en">/ SUSPENDED</span>');
+    expect(display).toContain('class="display mode-suspended"');
       expect(await (await fetch(`${g.base}/sensors/${id}`)).text()).toContain('Geschorst');
       expect((await fetchJson(`${g.base}/api/areas`))[0].density).toBeNull();
     } finally {

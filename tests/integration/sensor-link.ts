@@ -33,7 +33,8 @@ export function openSensorLink(dataDir: string, id: string, brokerUrl: string, o
 }
 
 /** Window k (60 s windows, an hour before `nowS`): distinct, aligned, never in the future. */
-export const windowK = (nowS: number, k: number): WindowResult => ({ from: nowS - 3600 + 60 * k, to: nowS - 3600 + 60 * (k + 1), level: 2, count: 7 });
+/** Window k of a steady stream an hour before `nowS` (on the 60 s grid when nowS is): 10 people, level D on 10–12 m². */
+export const windowK = (nowS: number, k: number): WindowResult => ({ from: nowS - 3600 + 60 * k, to: nowS - 3600 + 60 * (k + 1), level: 3, count: 10 });
 
 export async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
