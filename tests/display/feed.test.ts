@@ -22,7 +22,7 @@ afterEach(async () => {
 describe('GatewayFeed', () => {
   it('ages on its own clock, ignores the replay on connect, takes new aggregates live', async () => {
     t = await startTestGateway([sensorInfo(ID)]);
-    t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 12, level: 3 })));
+    expect(t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 12, level: 3 })), { qos: 1 })).toEqual({ ok: true });
     t.clock.advance(100_000);
     const clock = new ManualClock(0);
     feed = new GatewayFeed({ base: t.base, sensor: ID, clock, timers: new ManualTimers(clock) });
@@ -38,7 +38,8 @@ describe('GatewayFeed', () => {
     clock.advance(600_000);
     expect(displayMode(feed.snapshot()!)).toBe('offline'); // two more heartbeats without an aggregate
 
-    t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: T0S + 40, to: T0S + 100, count: 25, level: 4 })));
+    // The next window on the grid (T0S … T0S + 60), received now: news, so its age starts at 0 on the client's clock.
+    expect(t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { count: 25, level: 4 })), { qos: 1 })).toEqual({ ok: true });
     await expect.poll(() => feed!.snapshot()!.latest?.count).toBe(25);
     s = feed.snapshot()!;
     expect(s.ageSeconds).toBe(0);

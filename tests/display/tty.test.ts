@@ -31,7 +31,8 @@ describe.skipIf(!HAVE_TMUX)('drukte display --tty in a tmux pseudo-terminal', ()
 
   beforeAll(async () => {
     t = await startTestGateway([sensorInfo(ID)]);
-    t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 12, level: 3 })));
+    // 12 people on the registered 12 m²: level D (3), as the gateway's rules require (gateway/rules.ts).
+    expect(t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 12, level: 3 })), { qos: 1 })).toEqual({ ok: true });
   });
 
   afterAll(async () => {
@@ -52,11 +53,13 @@ describe.skipIf(!HAVE_TMUX)('drukte display --tty in a tmux pseudo-terminal', ()
     expect(first).toContain('Waarom / Why: Crowd safety on the square during events');
     expect(first).toContain('Meet tot en met 31 mei 2026 · measures until 31 May 2026');
     expect(first).toContain('Eigenaar / owner: Gemeente Voorbeeld · drukte@voorbeeld.nl');
-    expect(first).toMatch(/D druk \/ busy\s+≤ 1,08 p\/m²\s+29–43 mensen\/people/);
+    expect(first).toContain('in deze zone van 12 m²');
+    expect(first).toMatch(/D druk \/ busy\s+≤ 1,08 p\/m²\s+9–12 mensen\/people/);
     expect(screen('plain', true)).not.toContain('\x1b['); // NO_COLOR
 
     // A new aggregate: redrawn in place, nothing scrolled into tmux's history.
-    t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: T0S, to: T0S + 60, count: 25, level: 4 })));
+    // The next window on the grid (T0S … T0S + 60); 25 people on 12 m² is level E (4).
+    expect(t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 2, { from: T0S, to: T0S + 60, count: 25, level: 4 })), { qos: 1 })).toEqual({ ok: true });
     await expect.poll(() => screen('plain'), { timeout: 10_000, interval: 100 }).toContain('E  25 MENSEN · ERG DRUK');
     expect(screen('plain').split('\n')[0]).toContain('Drukte hier');
     expect(tmux('display-message', '-p', '-t', 'plain', '#{history_size}').out.trim()).toBe('0');

@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { levelFor } from '../../shared/density.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
 import { displayPage } from '../../gateway/pages/display.ts';
 import { Views } from '../../gateway/views.ts';
@@ -79,14 +80,24 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
       startTestGateway([...ids.map((id) => sensorInfo(id, { area: { m2: 40 } })), sensorInfo('oude-markt', { expiresAt: '2025-05-31' })]),
     ]);
     views = new Views(t.gw.register, t.gw.ingest, t.clock);
-    const ingest = (id: string, seq: number, a: Parameters<typeof aggregate>[2]) => t.gw.ingest.handle(aggregateTopic(id), encodeAggregate(aggregate(id, seq, a)));
-    ingest('dam-stil', 1, { count: 20, level: 3 });
+    // Every aggregate passes the registered rules (gateway/rules.ts): 60 s windows on the grid, the level the count
+    // implies on the registered 40 m² (the legend below).
+    const ingest = (id: string, seq: number, count: number, window: { from: number; to: number } | null = null) => {
+      const r = t.gw.ingest.handle(aggregateTopic(id), encodeAggregate(aggregate(id, seq, { ...window, count, level: levelFor(count, 40) })), { qos: 1 });
+      expect(r, `${id} seq ${seq}`).toEqual({ ok: true });
+    };
+    ingest('dam-stil', 1, 20); // level C (2), the window ending at T0
     t.clock.advance(7 * 60_000); // dam-stil: no aggregate for 7 minutes > heartbeat 300 s + one window of 60 s
     const now = T0S + 420;
-    const curve = [0, 0, 1, 1, 2, 2, 3, 3, 4, 3, 3, 2, 2, 3, 3, 4, 4, 3, 3, 2];
-    curve.forEach((level, k) => ingest('dam-noord', k + 1, { from: now - 3600 + k * 180 - 60, to: now - 3600 + (k + 1) * 180, level: level as 0, count: [5, 5, 15, 15, 25, 25, 35, 35, 50, 35, 35, 25, 25, 35, 35, 50, 50, 35, 35, 12][k]! }));
-    ingest('dam-uit', 1, { from: now - 60, to: now, count: 30, level: 3 });
-    ingest('dam-weg', 1, { from: now - 60, to: now, count: 10, level: 1 });
+    // The last hour of dam-noord: a 60 s window every 180 s (it publishes when its result changes), the last ending
+    // now. Levels A A B B C C D D E D D C C D D E E D D C.
+    const counts = [5, 5, 15, 15, 25, 25, 35, 35, 50, 35, 35, 25, 25, 35, 35, 50, 50, 35, 35, 20];
+    counts.forEach((count, k) => {
+      const to = now - (counts.length - 1 - k) * 180;
+      ingest('dam-noord', k + 1, count, { from: to - 60, to });
+    });
+    ingest('dam-uit', 1, 30, { from: now - 60, to: now }); // level D (3)
+    ingest('dam-weg', 1, 15, { from: now - 60, to: now }); // level B (1)
     t.gw.ingest.handle(statusTopic('dam-uit'), encodeStatus(status('dam-uit', 'offline', { since: now })));
   });
 
@@ -154,8 +165,8 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
           if (size.width === 800) looks.set(state, look);
           // State specifics.
           if (state === 'live') {
-            expect(await page.locator('#big').innerText()).toBe('12');
-            expect(await page.locator('#line-nl').innerText()).toBe('12 mensen · normaal');
+            expect(await page.locator('#big').innerText()).toBe('20');
+            expect(await page.locator('#line-nl').innerText()).toBe('20 mensen · normaal');
             expect(await page.locator('#state').isHidden()).toBe(true);
             expect((await page.locator('#trend-line').getAttribute('points'))!.split(' ').length).toBe(40);
             expect(await page.locator('#legend tr.current').getAttribute('data-level')).toBe('2');
@@ -225,7 +236,8 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
         });
       });
       await page.evaluate(() => (globalThis as unknown as { arm: () => void }).arm());
-      await sensor.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 100, { from: T0S + 420, to: T0S + 480, count: 45, level: 4 })), { qos: 1 });
+      // The window after the curve's last (which ended at T0S + 420), with the next seq; 45 people on 40 m² is E (4).
+      await sensor.publishAsync(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 21, { from: T0S + 420, to: T0S + 480, count: 45, level: 4 })), { qos: 1 });
       const elapsed = await page.evaluate(async () => {
         const w = globalThis as unknown as { changed: Promise<number>; armedAt: number };
         return (await w.changed) - w.armedAt;

@@ -64,9 +64,10 @@ describe('NGSI-LD entities over HTTP', () => {
       sensorInfo('kiosk-level', { areaId: 'kiosk', output: 'level', driver: 'ld2410' }),
       sensorInfo('not-yet-seen'),
     ]);
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 25, level: 4 })));
-    t.gw.ingest.handle(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1, { count: null, level: 0 })));
-    t.gw.ingest.handle(aggregateTopic('kiosk-level'), encodeAggregate(aggregate('kiosk-level', 1, { count: null, level: 2 })));
+    // Each passes the registered rules (gateway/rules.ts): 25 people on 12 m² is level E (4).
+    expect(t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 25, level: 4 })), { qos: 1 })).toEqual({ ok: true });
+    expect(t.gw.ingest.handle(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1, { count: null, level: 0 })), { qos: 1 })).toEqual({ ok: true });
+    expect(t.gw.ingest.handle(aggregateTopic('kiosk-level'), encodeAggregate(aggregate('kiosk-level', 1, { count: null, level: 2 })), { qos: 1 })).toEqual({ ok: true });
   });
   afterAll(async () => {
     await t?.gw.stop();
@@ -153,7 +154,8 @@ describe('push to a context broker', () => {
   it('upserts the sensor and area entities after each aggregate, valid against the schema', async () => {
     const broker = await contextBroker(() => 204);
     t = await startTestGateway([sensorInfo('dam-noord', { areaId: 'dam' })], { ngsiLd: { brokerUrl: broker.url, tenant: 'gemeente' } });
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 10, level: 1 })));
+    // 10 people on 12 m² is level D (3), as the registered rules require.
+    expect(t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 10, level: 3 })), { qos: 1 })).toEqual({ ok: true });
     await expect.poll(() => broker.received.length).toBe(1);
     const [req] = broker.received;
     expect(req).toMatchObject({ path: '/ngsi-ld/v1/entityOperations/upsert', type: 'application/ld+json', tenant: 'gemeente' });
@@ -171,9 +173,10 @@ describe('push to a context broker', () => {
     const pending: Array<() => void> = [];
     const timers = { setTimeout: (fn: () => void) => pending.push(fn), clearTimeout: () => undefined };
     t = await startTestGateway([sensorInfo('dam-noord', { areaId: 'dam' })], { ngsiLd: { brokerUrl: broker.url, timers } });
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 10 })));
+    expect(t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 10, level: 3 })), { qos: 1 })).toEqual({ ok: true });
     await expect.poll(() => t!.gw.ngsiLd!.stats().failed).toBe(1);
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 2, { count: 15, from: T0S, to: T0S + 60 })));
+    // The next window on the grid; 15 people on 12 m² is level E (4).
+    expect(t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 2, { count: 15, level: 4 })), { qos: 1 })).toEqual({ ok: true });
     await expect.poll(() => t!.gw.ngsiLd!.stats().failed).toBe(2);
     expect(t.gw.ngsiLd!.stats().waiting).toBe(2); // one sensor entity, one area entity: the newest of each
     code = 201;

@@ -19,7 +19,7 @@ describe('overview order', () => {
     const rows = sortOverview([
       overviewRow(view('ok-sensor'), null, []),
       overviewRow(view('dupes-only'), null, [{ reason: 'duplicate', count: 4, lastAt: 0 }]),
-      overviewRow(view('refusing'), null, [{ reason: 'window-too-short', count: 1, lastAt: 0 }]),
+      overviewRow(view('refusing'), null, [{ reason: 'future-window', count: 1, lastAt: 0 }]),
       overviewRow(view('expiring-soon', { register: 'expiring', daysLeft: 12 }), null, []),
       overviewRow(view('expiring-sooner', { register: 'expiring', daysLeft: 3 }), null, []),
       overviewRow(view('expired-one', { register: 'expired', daysLeft: -2, state: 'expired' }), null, []),
@@ -51,26 +51,29 @@ describe('refused messages per sensor', () => {
     sensor.publish(aggregateTopic('dam-noord'), rawCbor({ ...aggregate('dam-noord', 1), x: 1 }), { qos: 1 });
     await closed;
     sensor.end(true);
-    // Ingest: a window too short, a duplicate, and a message for a sensor not in the register (not counted).
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1)));
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1)));
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 2, { from: T0S - 5 })));
+    // Ingest: a duplicate, a window from the future (refused, not a violation: the sensor is not suspended and its
+    // alert stays the broker's), and a message for a sensor not in the register (not counted).
+    expect(t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1)), { qos: 1 })).toEqual({ ok: true });
+    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1)), { qos: 1 });
+    const future = T0S + 600; // on the grid, beyond the 300 s clock skew
+    expect(t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 2, { from: future, to: future + 60 })), { qos: 1 })).toEqual({ ok: false, reason: 'future-window' });
     t.gw.ingest.handle(aggregateTopic('made-up-one'), encodeAggregate(aggregate('made-up-one', 1)));
     t.gw.ingest.handle(statusTopic('dam-zuid'), encodeStatus(status('dam-zuid', 'registering')));
-    t.gw.ingest.handle(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1)));
+    expect(t.gw.ingest.handle(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1)), { qos: 1 })).toEqual({ ok: true });
 
     const body = await fetchJson(`${t.base}/api/overview`);
     const noord = body.sensors.find((s: { id: string }) => s.id === 'dam-noord');
-    expect(noord.refused.map((r: { reason: string; count: number }) => [r.reason, r.count])).toEqual([['duplicate', 1], ['unexpected-key', 1], ['window-too-short', 1]]);
+    expect(noord.refused.map((r: { reason: string; count: number }) => [r.reason, r.count])).toEqual([['duplicate', 1], ['future-window', 1], ['unexpected-key', 1]]);
     expect(noord.refusedTotal).toBe(3);
     expect(noord.alert).toMatchObject({ reason: 'unexpected-key' });
     expect(noord.attention[0]).toBe('alert');
+    expect(noord.suspension).toBeNull();
     expect(body.sensors.map((s: { id: string }) => s.id)).toEqual(['dam-noord', 'dam-zuid']);
     expect(body.sensors.find((s: { id: string }) => s.id === 'dam-zuid').attention).toEqual(['ok']);
     expect(body.sensors.some((s: { id: string }) => s.id === 'made-up-one')).toBe(false);
 
     const page = await (await fetch(`${t.base}/health`)).text();
-    expect(page).toContain('window-too-short');
+    expect(page).toContain('future-window');
     for (const secret of [ADMIN_TOKEN, passwordOf('dam-noord'), '127.0.0.1', 'scrypt']) {
       expect(page).not.toContain(secret);
       expect(JSON.stringify(body)).not.toContain(secret);

@@ -7,6 +7,7 @@
  * The tests read the service as a generic client does: from the service root, by following the links it returns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { levelFor } from '../../shared/density.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { encodeAggregate, sensorInfo, startTestGateway, T0, T0S, type TestGateway } from './helpers.ts';
 
@@ -40,17 +41,21 @@ beforeAll(async () => {
     sensorInfo('dam-noord', { areaId: 'dam', kFloor: 5 }),
     sensorInfo('kiosk-level', { output: 'level', driver: 'ld2410', location: { lat: 52.379, lon: 4.9, description: 'Above the kiosk' } }),
   ]);
-  // dam-noord: N windows of 60 s ending at T0S - (N-1-i)·60; every 5th below the k floor.
+  // dam-noord: N windows of 60 s on the grid ending at T0S - (N-1-i)·60; every 5th below the k floor. Each must pass
+  // the registered rules (gateway/rules.ts): the level is the one the count implies on the registered 12 m².
   for (let i = 0; i < N; i++) {
     const to = T0S - (N - 1 - i) * 60;
-    const below = i % 5 === 0;
+    const count = i % 5 === 0 ? null : 10 + i;
     t.clock.setWall(to * 1000);
-    t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate({ v: 1, sensor: 'dam-noord', seq: i + 1, from: to - 60, to, level: below ? 0 : 2, count: below ? null : 10 + i }));
+    const r = t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate({ v: 1, sensor: 'dam-noord', seq: i + 1, from: to - 60, to, level: count === null ? 0 : levelFor(count, 12), count }), { qos: 1 });
+    expect(r, `dam-noord window ${i}`).toEqual({ ok: true });
   }
+  // kiosk-level (level only): levels 1..3 are all reachable from some count ≥ k on 12 m².
   for (let i = 0; i < 3; i++) {
     const to = T0S - (2 - i) * 600;
     t.clock.setWall(to * 1000);
-    t.gw.ingest.handle(aggregateTopic('kiosk-level'), encodeAggregate({ v: 1, sensor: 'kiosk-level', seq: i + 1, from: to - 60, to, level: (i + 1) as 1, count: null }));
+    const r = t.gw.ingest.handle(aggregateTopic('kiosk-level'), encodeAggregate({ v: 1, sensor: 'kiosk-level', seq: i + 1, from: to - 60, to, level: (i + 1) as 1, count: null }), { qos: 1 });
+    expect(r, `kiosk-level window ${i}`).toEqual({ ok: true });
   }
   t.clock.setWall(T0);
   root = `${t.base}/sta/v1.1`;
