@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import { formatManifestErrors, validateManifest } from '../shared/manifest.ts';
-import { isValidId } from '../shared/topics.ts';
+import { isHex64, isValidId } from '../shared/patterns.ts';
 import type { AuditEntryJson, MqttCredential, SensorCredentialResponse, Whereabouts } from './admin-contract.ts';
 import { generateSecret, hashSecret, isStoredHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from './credentials.ts';
 import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from './http-kit.ts';
@@ -128,7 +128,7 @@ export class AdminApi {
     for (const key of ['minimiserHash', 'bundleHash'] as const) {
       const v = body[key];
       if (v === undefined) continue;
-      if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw new HttpError(422, 'invalid request', [`${key} must be a sha256 hex digest`]);
+      if (typeof v !== 'string' || !isHex64(v)) throw new HttpError(422, 'invalid request', [`${key} must be a sha256 hex digest`]);
       hashes[key] = v;
     }
     return sensorInfoFromManifest(result.manifest, hashes);

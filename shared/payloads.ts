@@ -6,7 +6,7 @@
  * written to the wire, and by the gateway before anything is passed on.
  */
 import { isLevel, type Level } from './density.ts';
-import { isValidId } from './topics.ts';
+import { HEX64_PATTERN as HEX64, isIsoDate, isValidId, VERSION_PATTERN } from './patterns.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -108,14 +108,7 @@ function isUnixSeconds(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= MIN_TIME && x <= MAX_TIME;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function isIsoDate(x: unknown): x is string {
-  if (typeof x !== 'string' || !DATE.test(x)) return false;
-  const d = new Date(`${x}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === x;
-}
+export { isIsoDate } from './patterns.ts';
 
 function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], required: readonly string[], errors: string[]): void {
   for (const key of Object.keys(obj)) {
@@ -150,7 +143,7 @@ export function validateStatus(x: unknown): Validation<Status> {
   if ('sensor' in x && !isValidId(x.sensor)) errors.push(`'sensor' must be a sensor id`);
   if ('state' in x && !(SENSOR_STATES as readonly unknown[]).includes(x.state)) errors.push(`'state' must be one of ${SENSOR_STATES.join(', ')}`);
   if ('expiresAt' in x && !isIsoDate(x.expiresAt)) errors.push(`'expiresAt' must be a date YYYY-MM-DD`);
-  if ('firmware' in x && !(typeof x.firmware === 'string' && /^[0-9A-Za-z.+-]{1,32}$/.test(x.firmware))) errors.push(`'firmware' must be a version string`);
+  if ('firmware' in x && !(typeof x.firmware === 'string' && VERSION_PATTERN.test(x.firmware))) errors.push(`'firmware' must be a version string`);
   if ('minimiser' in x && !(typeof x.minimiser === 'string' && HEX64.test(x.minimiser))) errors.push(`'minimiser' must be a sha256 hex digest`);
   if ('bundle' in x && !(typeof x.bundle === 'string' && HEX64.test(x.bundle))) errors.push(`'bundle' must be a sha256 hex digest`);
   if ('since' in x && !isUnixSeconds(x.since)) errors.push(`'since' must be integer Unix seconds`);
@@ -160,7 +153,7 @@ export function validateStatus(x: unknown): Validation<Status> {
   if ('radar' in x) {
     const r = x.radar;
     const ok = isPlainObject(r) && Object.keys(r).length === 3
-      && typeof r.firmware === 'string' && /^[0-9A-Za-z.+-]{1,32}$/.test(r.firmware)
+      && typeof r.firmware === 'string' && VERSION_PATTERN.test(r.firmware)
       && (r.bluetooth === 'off' || r.bluetooth === 'on') && (r.zoneFilter === 'inside' || r.zoneFilter === 'off');
     if (!ok) errors.push(`'radar' must be exactly { firmware, bluetooth: off|on, zoneFilter: inside|off }`);
   }
