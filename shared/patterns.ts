@@ -35,3 +35,9 @@ export function isIsoDate(x: unknown): x is string {
   const d = new Date(`${x}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === x;
 }
+
+/**
+ * The shape of a stored scrypt hash (`scrypt$N=…,r=…,p=…$salt$hash`, base64url); gateway/credentials.ts
+ * parseStoredHash also checks the parameters' bounds.
+ */
+export const SCRYPT_HASH_PATTERN = /^scrypt\$N=\d{1,8},r=\d{1,2},p=\d{1,2}\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/;

@@ -27,7 +27,9 @@ export interface Aggregate {
 
 export const AGGREGATE_KEYS = ['v', 'sensor', 'seq', 'from', 'to', 'level', 'count'] as const;
 
-export const SENSOR_STATES = ['starting', 'registering', 'expiring', 'expired', 'fault', 'offline'] as const;
+import { MAX_COUNT, MAX_REASON_LENGTH, SENSOR_STATES, UINT32_MAX, UNIX_SECONDS } from './schema/rules.ts';
+
+export { MAX_REASON_LENGTH, SENSOR_STATES, UINT32_MAX } from './schema/rules.ts';
 export type SensorState = (typeof SENSOR_STATES)[number];
 
 /** Retained sensor status; also the MQTT last will (state "offline"). */
@@ -86,11 +88,8 @@ export interface SensorPayloads {
 }
 export type SensorPayloadKind = keyof SensorPayloads;
 
-export const UINT32_MAX = 0xffff_ffff;
-export const MAX_REASON_LENGTH = 160;
-/** Unix seconds bounds we accept at all: 2020-01-01 … 2100-01-01. */
-const MIN_TIME = 1_577_836_800;
-const MAX_TIME = 4_102_444_800;
+const MIN_TIME = UNIX_SECONDS.min;
+const MAX_TIME = UNIX_SECONDS.max;
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
@@ -130,7 +129,7 @@ export function validateAggregate(x: unknown): Validation<Aggregate> {
   if ('to' in x && !isUnixSeconds(x.to)) errors.push(`'to' must be integer Unix seconds`);
   if (isUnixSeconds(x.from) && isUnixSeconds(x.to) && x.to <= x.from) errors.push(`'to' must be after 'from'`);
   if ('level' in x && !isLevel(x.level)) errors.push(`'level' must be an integer 0–5`);
-  if ('count' in x && x.count !== null && !isUint(x.count, 1_000_000)) errors.push(`'count' must be null or an integer 0–1000000`);
+  if ('count' in x && x.count !== null && !isUint(x.count, MAX_COUNT)) errors.push(`'count' must be null or an integer 0–${MAX_COUNT}`);
   return errors.length ? { ok: false, errors } : { ok: true, value: x as unknown as Aggregate };
 }
 

@@ -24,8 +24,6 @@ export const TEXT = {
   dpiaRef: { min: 2, max: 200 },
   locationDescription: { min: 3, max: 300 },
   boardModel: { min: 1, max: 200 },
-  /** Notes and reasons given to the admin API (transfer, retire, resume): kept in the audit log, cut to this. */
-  auditNote: { min: 1, max: 500 },
 } as const satisfies Record<string, TextBounds>;
 
 export const LATITUDE = { min: -90, max: 90 } as const;
@@ -58,6 +56,7 @@ export const MAX_HEARTBEAT_SECONDS = 3600;
 export const URL_SCHEMES = ['http', 'https', 'mqtt', 'mqtts', 'ws', 'wss'] as const;
 
 /** Payload bounds (protocol v1). */
+export const SENSOR_STATES = ['starting', 'registering', 'expiring', 'expired', 'fault', 'offline'] as const;
 export const UINT32_MAX = 0xffff_ffff;
 export const MAX_COUNT = 1_000_000;
 export const MAX_REASON_LENGTH = 160;
