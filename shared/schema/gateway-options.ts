@@ -35,6 +35,6 @@ export const GatewayOptionsSchema = Type.Object({
   loginLimits: Type.Optional(Type.Record(Type.String(), Type.Integer({ exclusiveMinimum: 0 }))),
   ngsiLd: Type.Optional(Type.Object({ brokerUrl: HttpUrl, tenant: Type.Optional(Type.String()), retryMs: Type.Optional(Type.Integer({ exclusiveMinimum: 0 })) })),
   publicUrls: Type.Optional(Type.Object({ http: Type.Optional(HttpUrl), mqtt: Type.Optional(Type.String({ format: 'uri' })), mqtts: Type.Optional(Type.String({ format: 'uri' })) }, { additionalProperties: false })),
-}, { $id: 'https://drukte.example/schemas/gateway-options.json', title: 'drukte gateway options (the data part; `drukte gateway` builds them from its flags)' });
+}, { title: 'drukte gateway options (the data part; `drukte gateway` builds them from its flags)' });
 
 export type GatewayOptionsJson = Static<typeof GatewayOptionsSchema>;

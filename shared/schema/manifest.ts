@@ -58,14 +58,15 @@ export const ManifestSchema = Type.Object({
   dpiaRef: DpiaRef,
   location: LocationSchema,
   area: Type.Object({ m2: AreaM2, zone: Type.Optional(Type.Array(Point, { minItems: ZONE.minPoints, maxItems: ZONE.maxPoints, description: "the zone polygon in the sensor's coordinates, mm (required for ld2450 and ti-people)" })) }, closed),
-  levelScheme: Type.Optional(Type.Union(Object.keys(LEVEL_SCHEMES).map((s) => Type.Literal(s)), { default: 'fruin-walkway' })),
-  minimisation: Type.Optional(MinimisationSchema),
+  // null: an empty YAML section (`minimisation:`), read as the defaults.
+  levelScheme: Type.Optional(Type.Union([...Object.keys(LEVEL_SCHEMES).map((s) => Type.Literal(s)), Type.Null()], { default: 'fruin-walkway' })),
+  minimisation: Type.Optional(Type.Union([MinimisationSchema, Type.Null()])),
   heartbeatSeconds: Type.Optional(HeartbeatSeconds),
   expiresAt: ExpiresAt,
   registerUrl: Url({ description: 'the public register URL printed under the sensor' }),
   gatewayUrl: Url({ description: 'the gateway broker URL, e.g. mqtts://gateway.example.nl:8883' }),
   board: Type.Optional(Type.Object({ arch: Type.Union(ARCHES.map((a) => Type.Literal(a))), model: Type.Optional(Text(TEXT.boardModel)) }, closed)),
-}, { ...closed, $id: 'https://drukte.example/schemas/manifest.json', title: 'drukte sensor manifest' });
+}, { ...closed, title: 'drukte sensor manifest' });
 
 /** What the register holds per sensor: the public parts of the manifest, its minimisation flattened, the hashes. */
 export const SensorInfoSchema = Type.Object({
@@ -87,7 +88,7 @@ export const SensorInfoSchema = Type.Object({
   output: Type.Optional(Output),
   minimiserHash: Type.Optional(Hex64({ description: 'sha256 (hex) of the minimiser sources in the bundle' })),
   bundleHash: Type.Optional(Hex64({ description: 'sha256 (hex) of the bundle' })),
-}, { ...closed, $id: 'https://drukte.example/schemas/sensor-info.json', title: 'drukte register entry (GET /api/sensors)' });
+}, { ...closed, title: 'drukte register entry (GET /api/sensors)' });
 
 export type OwnerJson = Static<typeof OwnerSchema>;
 export type SensorInfoJson = Static<typeof SensorInfoSchema>;

@@ -20,7 +20,7 @@ export const AggregateSchema = Type.Object({
   to: UnixSeconds('window end (exclusive), after from'),
   level: IntIn({ min: 0, max: 5 }, { description: 'density level 0–5 (A–F; 0 below the k floor)' }),
   count: Type.Union([Type.Null(), IntIn({ min: 0, max: MAX_COUNT })], { description: "occupancy rounded down to the sensor's granularity; null below the k floor or for level-only sensors" }),
-}, { ...closed, $id: 'https://drukte.example/schemas/aggregate.json', title: 'drukte aggregate (drukte/v1/sensors/{id}/aggregate, CBOR)' });
+}, { ...closed, title: 'drukte aggregate (drukte/v1/sensors/{id}/aggregate, CBOR)' });
 
 const Sha256 = (description: string) => Type.String({ pattern: HEX64_PATTERN.source, description });
 const Version = (description: string) => Type.String({ pattern: VERSION_PATTERN.source, description });
@@ -41,7 +41,7 @@ export const StatusSchema = Type.Object({
     zoneFilter: Type.Union([Type.Literal('inside'), Type.Literal('off')]),
   }, closed)),
   corrupt: Type.Optional(IntIn({ min: 0, max: UINT32_MAX }, { description: 'persisted entries found corrupt and set aside' })),
-}, { ...closed, $id: 'https://drukte.example/schemas/status.json', title: 'drukte status (drukte/v1/sensors/{id}/status, CBOR, retained)' });
+}, { ...closed, title: 'drukte status (drukte/v1/sensors/{id}/status, CBOR, retained)' });
 
 export type AggregateJson = Static<typeof AggregateSchema>;
 export type StatusJson = Static<typeof StatusSchema>;
