@@ -13,7 +13,7 @@ import { validateManifest } from '../../shared/manifest.ts';
 import { validateAggregate, validateStatus } from '../../shared/payloads.ts';
 import { SCHEMA_NAMES, schemaJson } from '../../shared/schema/index.ts';
 import { validateSensorInfo } from '../../gateway/register.ts';
-import { aggregate, sensorInfo, startTestGateway, status, T0, testManifest, type TestGateway } from '../gateway/helpers.ts';
+import { ADMIN_TOKEN, aggregate, sensorInfo, startTestGateway, status, T0, testManifest, type TestGateway } from '../gateway/helpers.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'docs', 'schemas');
 const ajv = new (Ajv as unknown as typeof Ajv.default)({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -132,5 +132,19 @@ describe('GET /schemas/{name}.json', () => {
     expect(list.schemas).toContain('/schemas/aggregate.json');
     expect((await fetch(`${t.base}/schemas/nope.json`)).status).toBe(404);
     expect((await fetch(`${t.base}/schemas/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  it('the admin API checks every body against its schema: no unchecked owner, unknown keys named only when printable', async () => {
+    t = await startTestGateway();
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${t!.base}/api/admin/sensors/dam-noord/${path}`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await post('transfer', { owner: 'Gemeente Y' })).toEqual({ status: 422, body: { error: 'invalid request', errors: ['owner needs a name and an organisation'] } });
+    expect(await post('transfer', { owner: { name: 'Team X', organisation: 'Gemeente Y', email: 'x@y.nl', extra: 1 } })).toMatchObject({ status: 422, body: { errors: ["owner: unknown key 'extra'"] } });
+    expect(await post('retire', { reason: 'gone', 'raw\u0000key': 1 })).toMatchObject({ status: 422, body: { errors: ['unexpected key (unprintable)'] } });
+    expect(await post('resume', {})).toMatchObject({ status: 422, body: { errors: ['a note saying why the sensor may publish again is required'] } });
+    expect(await post('credentials', { credential: 'plain' })).toMatchObject({ status: 422, body: { errors: [expect.stringMatching(/^credential must be a stored scrypt hash/)] } });
+    expect(t.gw.register.get('dam-noord')?.owner.organisation).toBe(sensorInfo('dam-noord').owner.organisation);
   });
 });
