@@ -14,6 +14,7 @@ import { compileModule } from '../firmware/bundle/build.ts';
 import { hashBundle } from '../firmware/bundle/hash.ts';
 import { BundleError, IDENTITY_MODULE, MINIMISER_SOURCE_DIR, readDescriptor } from '../firmware/bundle/identity.ts';
 import { hashSources, MINIMISER_SOURCES } from '../firmware/minimiser-hash.ts';
+import { isHex64 } from '../shared/patterns.ts';
 
 export interface BundleAudit {
   /** 0: every check holds and the hash is this checkout's; 1: a check fails; 3: the bundle cannot be read. */
@@ -24,7 +25,7 @@ export interface BundleAudit {
   shipped: string | null;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
+
 
 /** The minimiser hash the compiled identity module claims, read as text (never imported). */
 function identityClaim(dir: string): string | null {
@@ -75,7 +76,7 @@ export function auditBundle(dir: string, source: string): BundleAudit {
     `the compiled code differs from what the shipped sources compile to: ${differing.join(', ')} (changed after the build, or built with another esbuild than package-lock.json pins)`);
 
   const claimed = identityClaim(dir);
-  check(HEX64.test(descriptor.minimiser) && descriptor.minimiser === shipped && claimed === shipped,
+  check(isHex64(descriptor.minimiser) && descriptor.minimiser === shipped && claimed === shipped,
     'bundle.json and the compiled-in identity claim this same hash (the sensor reports the compiled-in one)',
     `the claims disagree with the shipped sources: bundle.json ${descriptor.minimiser}, compiled-in identity ${claimed ?? 'unreadable'}`);
 

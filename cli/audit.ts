@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { decodeSensorPayload } from '../shared/codec.ts';
 import { statusTopic } from '../shared/topics.ts';
+import { isHex64 } from '../shared/patterns.ts';
 import { REPO_ROOT } from '../firmware/identity.ts';
 import { MINIMISER_SOURCES, minimiserHash } from '../firmware/minimiser-hash.ts';
 import { CliError, parse } from './args.ts';
@@ -74,7 +75,7 @@ export async function registerEntry(gatewayUrl: string, sensor: string, timeoutM
   const verdict: GatewayVerdict = { state: String(body.state), suspension: (body.suspension as GatewayVerdict['suspension']) ?? null };
   // What the live sensor itself reported in its last Status (not what was registered at provisioning).
   const h = (body.reported as Record<string, unknown> | null | undefined)?.minimiser;
-  if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) throw new AuditUnreadable(`the register entry of '${sensor}' shows no minimiser hash reported by the sensor (has it sent its status yet?)`);
+  if (typeof h !== 'string' || !isHex64(h)) throw new AuditUnreadable(`the register entry of '${sensor}' shows no minimiser hash reported by the sensor (has it sent its status yet?)`);
   return { minimiser: h, verdict };
 }
 

@@ -16,6 +16,7 @@
  * Errors: { error: string, errors?: string[] } with 400 (bad JSON), 401 (no or wrong credential, always before
  * anything else), 404, 409 (exists / retired / owner change outside a transfer), 413, 415, 422 (invalid), 429.
  */
+import type { CredentialRequestJson, ReaderRequestJson, ResumeRequestJson, RetireRequestJson, TransferRequestJson } from '../shared/schema/admin.ts';
 import type { AuditAction, Owner, SensorInfo } from './register.ts';
 
 export const ADMIN_PREFIX = '/api/admin/';
@@ -67,10 +68,8 @@ export interface SensorResponse {
   lifecycle: 'active' | 'retired';
 }
 
-export interface TransferRequest {
-  owner: Owner;
-  note?: string;
-}
+/** Request bodies are the schemas' types (shared/schema/admin.ts, published as docs/schemas/admin-*.json). */
+export type TransferRequest = TransferRequestJson;
 
 export interface AuditEntryJson {
   seq: number;
@@ -85,14 +84,10 @@ export interface TransferResponse {
   transfer: AuditEntryJson;
 }
 
-export interface RetireRequest {
-  reason: string;
-}
+export type RetireRequest = RetireRequestJson;
 
 /** Lift a suspension (the sensor broke its registered rules); the note is kept in the audit log. */
-export interface ResumeRequest {
-  note: string;
-}
+export type ResumeRequest = ResumeRequestJson;
 
 export interface ResumeResponse {
   sensor: string;
@@ -100,19 +95,14 @@ export interface ResumeResponse {
   resume: AuditEntryJson;
 }
 
-export interface CredentialRequest {
-  credential?: string;
-}
+export type CredentialRequest = CredentialRequestJson;
 
 export interface AuditResponse {
   sensor: string;
   entries: AuditEntryJson[];
 }
 
-export interface ReaderRequest {
-  username: string;
-  credential?: string;
-}
+export type ReaderRequest = ReaderRequestJson;
 
 export interface ReaderCredentialResponse {
   mqtt: MqttCredential;

@@ -10,12 +10,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import { formatManifestErrors, validateManifest } from '../shared/manifest.ts';
-import { isValidId } from '../shared/topics.ts';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { CredentialRequestSchema, ReaderRequestSchema, RegisterSensorEnvelope, ResumeRequestSchema, RetireRequestSchema, TransferRequestSchema, UpdateSensorEnvelope } from '../shared/schema/admin.ts';
+import { Contract } from '../shared/schema/kit.ts';
 import type { AuditEntryJson, MqttCredential, SensorCredentialResponse, Whereabouts } from './admin-contract.ts';
 import { generateSecret, hashSecret, isStoredHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from './credentials.ts';
 import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from './http-kit.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { InvalidSensorInfo, RegisterError, sensorInfoFromManifest, type AuditEntry, type SensorInfo, type SensorRegister } from './register.ts';
+import { InvalidSensorInfo, RegisterError, sensorInfoFromManifest, validateOwner, type AuditEntry, type SensorInfo, type SensorRegister } from './register.ts';
 
 export interface AdminOptions {
   /** Stored scrypt hash of the admin token; null = no admin credential (every request gets 401). */
@@ -39,7 +41,36 @@ export interface AdminOptions {
 const NO_CORS = {}; // the admin API is not open data: no Access-Control-Allow-Origin
 const reply = (status: number, value: unknown): Reply => jsonReply(status, value, NO_CORS);
 const auditJson = (e: AuditEntry): AuditEntryJson => ({ seq: e.seq, at: new Date(e.at).toISOString(), action: e.action, from: e.fromOwner, to: e.toOwner, note: e.note });
-const obj = (x: unknown): Record<string, unknown> => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+const REGISTER = new Contract('register-sensor-request', RegisterSensorEnvelope);
+const UPDATE = new Contract('update-sensor-request', UpdateSensorEnvelope);
+const TRANSFER = new Contract('transfer-request', TransferRequestSchema);
+const RETIRE = new Contract('retire-request', RetireRequestSchema);
+const RESUME = new Contract('resume-request', ResumeRequestSchema);
+const CREDENTIAL = new Contract('credential-request', CredentialRequestSchema);
+const READER = new Contract('reader-request', ReaderRequestSchema);
+/** Notes and reasons are kept in the audit log, trimmed, this long at most. */
+const AUDIT_NOTE_KEPT = 500;
+
+/**
+ * The body as its contract (shared/schema/admin.ts) says, or 422 naming every problem. Unknown keys are named only
+ * when short and printable; a wrong owner is described in the register's words (gateway/register.ts validateOwner).
+ */
+function bodyAs<T extends TSchema>(contract: Contract<T>, raw: unknown): Static<T> {
+  if (contract.check(raw)) return raw as Static<T>;
+  const errors: string[] = [];
+  let owner = false;
+  for (const p of contract.problems(raw)) {
+    if (p.path === '') errors.push('the body must be a JSON object');
+    else if (p.path.startsWith('owner')) {
+      if (!owner) validateOwner((raw as Record<string, unknown>).owner, (m) => errors.push(m));
+      owner = true;
+    } else if (p.kind === 'unknown-key') errors.push(`unexpected key ${/^[A-Za-z_]{1,24}$/.test(p.path) ? `'${p.path}'` : '(unprintable)'}`);
+    else if (p.kind === 'missing' && !p.message.endsWith('required')) errors.push(`${p.path} is required`);
+    else errors.push(p.message.endsWith('required') ? p.message : `${p.path} ${p.message}`);
+  }
+  throw new HttpError(422, 'invalid request', errors);
+}
+const note = (s: string | undefined) => (s?.trim() ? s.trim().slice(0, AUDIT_NOTE_KEPT) : undefined);
 
 /** The secret from `Authorization: Bearer <token>` or `Basic base64(admin:<token>)`; undefined if neither. */
 export function adminSecret(header: string | undefined): string | undefined {
@@ -121,21 +152,15 @@ export class AdminApi {
   }
 
   /** The manifest (validated as `drukte provision` does) and declared hashes, as a register entry. */
-  private sensorFrom(body: Record<string, unknown>): SensorInfo {
+  private sensorFrom(body: Static<typeof UpdateSensorEnvelope>): SensorInfo {
     const result = validateManifest(body.manifest, this.o.clock.now());
     if (!result.ok) throw new HttpError(422, 'invalid manifest', formatManifestErrors(result.errors).split('\n').map((l) => l.replace(/^\s*✗ /, '')));
-    const hashes: { minimiserHash?: string; bundleHash?: string } = {};
-    for (const key of ['minimiserHash', 'bundleHash'] as const) {
-      const v = body[key];
-      if (v === undefined) continue;
-      if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw new HttpError(422, 'invalid request', [`${key} must be a sha256 hex digest`]);
-      hashes[key] = v;
-    }
-    return sensorInfoFromManifest(result.manifest, hashes);
+    const { minimiserHash, bundleHash } = body;
+    return sensorInfoFromManifest(result.manifest, { ...(minimiserHash ? { minimiserHash } : {}), ...(bundleHash ? { bundleHash } : {}) });
   }
 
   /** The supplied hash, or a new password and its hash. */
-  private async credentialFrom(body: Record<string, unknown>): Promise<{ hash: string; password?: string }> {
+  private async credentialFrom(body: { credential?: string }): Promise<{ hash: string; password?: string }> {
     if (body.credential !== undefined) {
       if (!isStoredHash(body.credential)) throw new HttpError(422, 'invalid request', ['credential must be a stored scrypt hash: scrypt$N=…,r=…,p=…$salt$hash (N 2^10–2^20)']);
       return { hash: body.credential };
@@ -145,7 +170,7 @@ export class AdminApi {
   }
 
   private async registerSensor(raw: unknown): Promise<Reply> {
-    const body = obj(raw);
+    const body = bodyAs(REGISTER, raw);
     const info = this.sensorFrom(body);
     const cred = await this.credentialFrom(body);
     this.o.atomically(() => {
@@ -165,7 +190,7 @@ export class AdminApi {
   }
 
   private updateSensor(id: string, raw: unknown): Reply {
-    const info = this.sensorFrom(obj(raw));
+    const info = this.sensorFrom(bodyAs(UPDATE, raw));
     if (info.id !== id) throw new HttpError(422, 'invalid request', [`manifest.id ${info.id} is not the sensor in the path (${id})`]);
     this.o.register.update(info, 'updated through the admin API');
     this.o.onRegisterChanged?.();
@@ -174,17 +199,16 @@ export class AdminApi {
   }
 
   private transfer(id: string, raw: unknown): Reply {
-    const body = obj(raw);
-    const note = typeof body.note === 'string' && body.note.trim() ? body.note.trim().slice(0, 500) : undefined;
-    const entry = this.o.register.transfer(id, body.owner as SensorInfo['owner'], note);
+    const body = bodyAs(TRANSFER, raw);
+    const entry = this.o.register.transfer(id, body.owner, note(body.note));
     this.log.info({ sensor: id, to: entry.toOwner?.organisation }, 'admin: owner transferred');
     return reply(200, { transfer: auditJson(entry) });
   }
 
   private retire(id: string, raw: unknown): Reply {
-    const reason = obj(raw).reason;
+    const reason = note(bodyAs(RETIRE, raw).reason) ?? '';
     this.o.atomically(() => {
-      this.o.register.retire(id, typeof reason === 'string' ? reason.trim().slice(0, 500) : '');
+      this.o.register.retire(id, reason);
       this.o.credentials.delete(id);
     });
     this.o.disconnect((clientId) => clientId === `sensor-${id}`);
@@ -197,8 +221,7 @@ export class AdminApi {
    * publish again. The note is required and kept, with the reason, in the append-only audit log.
    */
   private resume(id: string, raw: unknown): Reply {
-    const note = obj(raw).note;
-    const entry = this.o.register.resume(id, typeof note === 'string' ? note.trim().slice(0, 500) : '');
+    const entry = this.o.register.resume(id, note(bodyAs(RESUME, raw).note) ?? '');
     this.log.warn({ sensor: id }, 'admin: sensor suspension lifted');
     return reply(200, { sensor: id, state: 'resumed', resume: auditJson(entry) });
   }
@@ -207,7 +230,7 @@ export class AdminApi {
     const record = this.o.register.record(id);
     if (!record) throw new HttpError(404, 'unknown sensor');
     if (record.lifecycle === 'retired') throw new HttpError(409, `sensor ${id} is retired`);
-    const cred = await this.credentialFrom(obj(raw));
+    const cred = await this.credentialFrom(bodyAs(CREDENTIAL, raw));
     this.o.atomically(() => {
       this.o.credentials.set(id, 'sensor', cred.hash, this.o.clock.now());
       this.o.register.note(id, 'credential', cred.password ? 'new password generated by the gateway' : 'new password hash supplied');
@@ -223,9 +246,8 @@ export class AdminApi {
   }
 
   private async createReader(raw: unknown): Promise<Reply> {
-    const body = obj(raw);
+    const body = bodyAs(READER, raw);
     const username = body.username;
-    if (!isValidId(username)) throw new HttpError(422, 'invalid request', ["username must be 3–63 of a-z, 0-9 and '-'"]);
     const cred = await this.credentialFrom(body);
     this.o.atomically(() => {
       if (this.o.credentials.get(username) || this.o.register.record(username)) throw new HttpError(409, `the name ${username} is already taken`);

@@ -9,6 +9,9 @@ import type Database from 'better-sqlite3';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import { isValidId } from '../shared/topics.ts';
+import { GatewayOptionsSchema } from '../shared/schema/gateway-options.ts';
+import { Contract } from '../shared/schema/kit.ts';
+import { ADMIN_TOKEN } from '../shared/schema/rules.ts';
 import { AdminApi } from './admin.ts';
 import type { Whereabouts } from './admin-contract.ts';
 import { AreaFeed } from './areas.ts';
@@ -127,17 +130,19 @@ export class GatewayConfigError extends Error {
 }
 
 /** An admin token must be at least this long (it is the only thing between the internet and the register). */
-export const MIN_ADMIN_TOKEN_LENGTH = 16;
+export const MIN_ADMIN_TOKEN_LENGTH = ADMIN_TOKEN.min;
+
+const OPTIONS = new Contract('gateway-options', GatewayOptionsSchema);
 
 function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMaterial | null; limits: BrokerLimits; clientCertificates: ClientCertificates | null } {
   const errors: string[] = [];
-  const port = (name: string, p: unknown) => {
-    if (p !== undefined && !(Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535)) errors.push(`${name} must be a port number 0–65535 (0 = any free port)`);
+  // The data rules (shared/schema/gateway-options.ts): ports, the admin token's length, the external broker's URL.
+  const byPath = new Map(OPTIONS.check(opts) ? [] : OPTIONS.problems(opts).map((p) => [p.path, `${p.path} ${p.message}`]));
+  const schemaRule = (path: string) => {
+    const e = byPath.get(path);
+    if (e) errors.push(e);
   };
-  port('mqtt.port', opts.mqtt?.port);
-  port('http.port', opts.http?.port);
-  port('mqtts.port', opts.mqtts?.port);
-  port('ws.port', opts.ws?.port);
+  for (const path of ['mqtt.port', 'http.port', 'mqtts.port', 'ws.port']) schemaRule(path);
   if (opts.ngsiLd) {
     let url: URL | null = null;
     try {
@@ -149,11 +154,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     else if (url.username || url.password) errors.push('NGSI-LD broker URL must not hold credentials');
   }
   if (opts.externalBroker) {
-    let ok = false;
-    try {
-      ok = ['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(new URL(opts.externalBroker.url).protocol);
-    } catch { /* reported below */ }
-    if (!ok) errors.push('externalBroker.url must be an mqtt://, mqtts://, ws:// or wss:// URL');
+    schemaRule('externalBroker.url');
     if (opts.ws) errors.push('ws: the WebSocket listener belongs to the embedded broker; with an external broker configure WebSockets there');
     if (opts.externalBroker.caFile) {
       try {
@@ -186,7 +187,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
   if (opts.http?.tls && !opts.mqtts) errors.push('http.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
   const a = opts.admin;
   if (a?.token !== undefined && a.tokenHash !== undefined) errors.push('admin: give the token or its hash, not both');
-  if (a?.token !== undefined && (a.token.length < MIN_ADMIN_TOKEN_LENGTH || a.token.length > 256 || /\s/.test(a.token))) errors.push(`admin.token must be ${MIN_ADMIN_TOKEN_LENGTH}–256 characters without spaces`);
+  schemaRule('admin.token');
   if (a?.tokenHash !== undefined && !isStoredHash(a.tokenHash)) errors.push('admin.tokenHash must be a stored scrypt hash (scrypt$N=…,r=…,p=…$salt$hash)');
   for (const c of opts.credentials ?? []) {
     if (!isValidId(c.username) || (c.role !== 'sensor' && c.role !== 'reader') || !isStoredHash(c.hash)) errors.push(`credential ${isValidId(c.username) ? c.username : '(bad username)'}: needs an id as username, role sensor or reader, and a stored scrypt hash`);

@@ -26,6 +26,7 @@ import { notFoundPage } from './pages/layout.ts';
 import { sensorPage } from './pages/sensor.ts';
 import { DISPLAY_JS, ICON_SVG, STYLE_CSS } from './pages/static.ts';
 import { extraRoutes, requestOrigin } from './routes.ts';
+import { schemaReply } from './schemas.ts';
 import type { SensorHealth } from './sensor-health.ts';
 import { realTimers, SseHub, type SseEvent, type Timers } from './sse.ts';
 
@@ -231,6 +232,7 @@ export class HttpServer {
       const lastHour = to === undefined ? [] : this.opts.history.sensorHistory(view.info.id, to - 3600, to, 720);
       return send(res, { status: 200, type: HTML, body: displayPage(view, lastHour) });
     }
+    if (first === 'schemas' && third === undefined) return send(res, schemaReply(second));
     const extra = extraRoutes(this.opts, req, url, requestOrigin(req, `${this.opts.tls ? 'https' : 'http'}://${this.host}:${this.port}`));
     if (extra) return send(res, extra);
     if (path === '/api/stream') return this.stream(req, res, url.searchParams.get('sensor'));

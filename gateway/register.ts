@@ -10,8 +10,11 @@
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
 import type { Clock } from '../shared/clock.ts';
-import { isIsoDate } from '../shared/payloads.ts';
-import { DEFAULT_HEARTBEAT_SECONDS, DRIVERS, MAX_HEARTBEAT_SECONDS, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
+import { DAY_MS, EXPIRING_DAYS, expiryEndSeconds as endOfExpiryDaySeconds } from '../shared/expiry.ts';
+import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MINIMISATION, DRIVERS, MAX_HEARTBEAT_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
+import { Contract } from '../shared/schema/kit.ts';
+import { OwnerSchema, SensorInfoSchema } from '../shared/schema/manifest.ts';
+import { AREA_M2_MAX, GRANULARITY, isIntIn, K_FLOOR, LATITUDE, LONGITUDE, TEXT, WINDOW_SECONDS, type TextBounds } from '../shared/schema/rules.ts';
 import { isValidId } from '../shared/topics.ts';
 
 /** A sensor as the register holds it: the public parts of its manifest, plus the hashes declared at provisioning. */
@@ -114,43 +117,77 @@ export class RegisterError extends Error {
   }
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const HEX64 = /^[0-9a-f]{64}$/;
 const text = (x: unknown): x is string => typeof x === 'string' && x.trim().length > 0;
 
+const OWNER = new Contract('owner', OwnerSchema);
+const SENSOR_INFO = new Contract('sensor-info', SensorInfoSchema);
+const range = (b: { min: number; max: number }) => `${b.min}–${b.max}`;
+const chars = (b: TextBounds) => `${b.min}–${b.max} characters`;
+
+/**
+ * The register's words for a problem with a top-level field (the rule itself is the manifest's schema, shared by
+ * `drukte provision`, the admin API and this register: shared/schema/manifest.ts).
+ */
+const FIELD_MESSAGES: Record<string, (v: unknown) => string> = {
+  id: (v) => `id ${JSON.stringify(v)} must be 3–63 of a-z, 0-9 and '-'`,
+  areaId: () => `areaId must be 3–63 of a-z, 0-9 and '-'`,
+  driver: () => `driver must be one of ${DRIVERS.join(', ')}`,
+  purpose: (v) => (text(v) ? `purpose must be ${chars(TEXT.purpose)}` : 'purpose is required'),
+  legalGround: (v) => (text(v) ? `legalGround must be ${chars(TEXT.legalGround)}` : 'legalGround is required'),
+  dpiaRef: (v) => (text(v) ? `dpiaRef must be ${chars(TEXT.dpiaRef)}` : 'dpiaRef is required'),
+  location: () => `location needs lat (${range(LATITUDE)}), lon (${range(LONGITUDE)}) and a description (${chars(TEXT.locationDescription)})`,
+  area: () => `area.m2 must be > 0 and ≤ ${AREA_M2_MAX}`,
+  expiresAt: () => 'expiresAt must be a date YYYY-MM-DD',
+  registerUrl: (v) => (text(v) ? 'registerUrl must be an http(s) URL' : 'registerUrl is required'),
+  kFloor: () => `kFloor must be an integer from ${range(K_FLOOR)}`,
+  windowSeconds: () => `windowSeconds must be an integer from ${range(WINDOW_SECONDS)}`,
+  heartbeatSeconds: () => `heartbeatSeconds must be an integer from the window to ${MAX_HEARTBEAT_SECONDS}`,
+  granularity: () => `granularity must be an integer from ${range(GRANULARITY)}`,
+  output: () => "output must be 'level' or 'level+count'",
+  minimiserHash: () => 'minimiserHash must be a sha256 hex digest',
+  bundleHash: () => 'bundleHash must be a sha256 hex digest',
+};
+
+/** The first problem with an owner, in the register's words (the rules: shared/schema/manifest.ts OwnerSchema). */
 export function validateOwner(o: unknown, err: (m: string) => void): void {
-  const owner = o as Partial<Owner> | undefined;
-  if (!owner || typeof owner !== 'object' || !text(owner.name) || !text(owner.organisation)) err('owner needs a name and an organisation');
-  else if (!(typeof owner.email === 'string' && EMAIL.test(owner.email))) err('owner needs a reachable e-mail address');
-  else if (owner.phone !== undefined && !text(owner.phone)) err('owner.phone must be text when given');
+  if (OWNER.check(o)) return;
+  const first = OWNER.problems(o)[0]!;
+  if (first.path === '' || first.path === 'name' || first.path === 'organisation') err('owner needs a name and an organisation');
+  else if (first.path === 'email') err('owner needs a reachable e-mail address');
+  else if (first.path === 'phone') err('owner.phone must be a phone number like +31 20 123 4567');
+  else err(`owner: unknown key ${printableKey(first.path)}`);
 }
 
-/** Every problem with a SensorInfo at once (empty list = fine). Mandatory per principles II and V. */
+/** An unknown key is named only when it is short and printable: it could itself carry raw data. */
+function printableKey(key: string): string {
+  return /^[A-Za-z_]{1,24}$/.test(key) ? `'${key}'` : '(unprintable)';
+}
+
+/**
+ * Every problem with a SensorInfo at once (empty list = fine). Mandatory per principles II and V. The rules are the
+ * manifest's (SensorInfoSchema is built from ManifestSchema's fields), so the register cannot accept what
+ * `drukte provision` refuses; the heartbeat's lower bound (the window) is the one cross-field rule.
+ */
 export function validateSensorInfo(info: SensorInfo): string[] {
   const errors: string[] = [];
   const i = info as Partial<SensorInfo> & Record<string, unknown>;
   const at = isValidId(i.id) ? `${i.id}: ` : '';
   const err = (m: string) => errors.push(at + m);
-  if (!isValidId(i.id)) err(`id ${JSON.stringify(i.id)} must be 3–63 of a-z, 0-9 and '-'`);
-  if (i.areaId !== undefined && !isValidId(i.areaId)) err(`areaId must be 3–63 of a-z, 0-9 and '-'`);
-  if (!(DRIVERS as readonly unknown[]).includes(i.driver)) err(`driver must be one of ${DRIVERS.join(', ')}`);
-  validateOwner(i.owner, err);
-  if (!text(i.purpose)) err('purpose is required');
-  if (!text(i.legalGround)) err('legalGround is required');
-  if (!text(i.dpiaRef)) err('dpiaRef is required');
-  if (!i.location || typeof i.location.lat !== 'number' || typeof i.location.lon !== 'number' || !text(i.location.description)) err('location needs lat, lon and a description');
-  if (!i.area || !(typeof i.area.m2 === 'number' && i.area.m2 > 0)) err('area.m2 must be > 0');
-  if (!isIsoDate(i.expiresAt)) err('expiresAt must be a date YYYY-MM-DD');
-  if (!(Number.isInteger(i.kFloor) && (i.kFloor as number) >= MIN_K_FLOOR)) err(`kFloor must be an integer ≥ ${MIN_K_FLOOR}`);
-  if (i.windowSeconds !== undefined && !(Number.isInteger(i.windowSeconds) && i.windowSeconds >= MIN_WINDOW_SECONDS)) err(`windowSeconds must be an integer ≥ ${MIN_WINDOW_SECONDS}`);
-  if (i.heartbeatSeconds !== undefined && !(Number.isInteger(i.heartbeatSeconds) && i.heartbeatSeconds >= (i.windowSeconds ?? 60) && i.heartbeatSeconds <= MAX_HEARTBEAT_SECONDS)) {
-    err(`heartbeatSeconds must be an integer from the window to ${MAX_HEARTBEAT_SECONDS}`);
+  if (!SENSOR_INFO.check(info)) {
+    const fields = new Set<string>();
+    for (const p of SENSOR_INFO.problems(info)) {
+      const field = p.path.split(/[.[]/)[0]!;
+      if (fields.has(field)) continue;
+      fields.add(field);
+      if (p.path === '' && p.kind === 'invalid') err('a sensor must be a map of keys');
+      else if (field === 'owner') validateOwner(i.owner, err);
+      else if (FIELD_MESSAGES[field] && !(p.kind === 'unknown-key' && p.path === field)) err(FIELD_MESSAGES[field]!(i[field]));
+      else err(`unknown key ${printableKey(field)}`);
+    }
   }
-  if (i.granularity !== undefined && !(Number.isInteger(i.granularity) && i.granularity >= MIN_GRANULARITY)) err(`granularity must be an integer ≥ ${MIN_GRANULARITY}`);
-  if (i.output !== undefined && i.output !== 'level' && i.output !== 'level+count') err("output must be 'level' or 'level+count'");
-  if (!text(i.registerUrl)) err('registerUrl is required');
-  if (i.minimiserHash !== undefined && !(typeof i.minimiserHash === 'string' && HEX64.test(i.minimiserHash))) err('minimiserHash must be a sha256 hex digest');
-  if (i.bundleHash !== undefined && !(typeof i.bundleHash === 'string' && HEX64.test(i.bundleHash))) err('bundleHash must be a sha256 hex digest');
+  if (isIntIn(i.heartbeatSeconds, { min: 0, max: MAX_HEARTBEAT_SECONDS }) && i.heartbeatSeconds < (isIntIn(i.windowSeconds, WINDOW_SECONDS) ? i.windowSeconds : DEFAULT_MINIMISATION.windowSeconds)) {
+    err(FIELD_MESSAGES.heartbeatSeconds!(i.heartbeatSeconds));
+  }
   return errors;
 }
 
@@ -178,13 +215,10 @@ export function sensorInfoFromManifest(m: Manifest, hashes: { minimiserHash?: st
   };
 }
 
-/** First Unix second after the expiry day (UTC): the sensor stops at the end of `expiresAt`. */
+/** First Unix second after the expiry day (UTC): the sensor stops at the end of `expiresAt` (shared/expiry.ts). */
 export function expiryEndSeconds(info: Pick<SensorInfo, 'expiresAt'>): number {
-  return Date.parse(`${info.expiresAt}T00:00:00Z`) / 1000 + 86_400;
+  return endOfExpiryDaySeconds(info.expiresAt);
 }
-
-/** Expiring = at most this many days left. */
-export const EXPIRING_DAYS = 30;
 export type RegisterStatus = 'active' | 'expiring' | 'expired' | 'retired';
 
 /** A sensor's place in its lifecycle at `nowMs`, as the public register shows it. */
@@ -192,7 +226,7 @@ export function registerStatus(r: Pick<SensorRecord, 'info' | 'lifecycle'>, nowM
   if (r.lifecycle === 'retired') return 'retired';
   const end = expiryEndSeconds(r.info) * 1000;
   if (nowMs >= end) return 'expired';
-  return end - nowMs <= EXPIRING_DAYS * 86_400_000 ? 'expiring' : 'active';
+  return end - nowMs <= EXPIRING_DAYS * DAY_MS ? 'expiring' : 'active';
 }
 
 type Row = Record<string, string | number | null>;

@@ -4,27 +4,19 @@
  */
 import { LEVEL_LETTERS, LEVEL_SCHEMES } from './density.ts';
 import { levelBandWidths } from './level-bands.ts';
-import { isIsoDate } from './payloads.ts';
-import { isValidId } from './topics.ts';
-import { DEFAULT_MINIMISATION, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Minimisation, type PointMm } from './minimisation.ts';
+import { ARCHES, AREA_M2_MAX, DEFAULT_HEARTBEAT_SECONDS, DRIVERS, GRANULARITY, isIntIn, isText, isUrl, K_FLOOR, LATITUDE, LONGITUDE, MAX_HEARTBEAT_SECONDS, TEXT, WINDOW_SECONDS, ZONE } from './schema/rules.ts';
+import { EMAIL_PATTERN as EMAIL, isIsoDate, isValidId, PHONE_PATTERN } from './patterns.ts';
+import { DEFAULT_MINIMISATION, type Minimisation, type PointMm } from './minimisation.ts';
 
 export { DEFAULT_MINIMISATION, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Minimisation, type OutputMode, type PointMm } from './minimisation.ts';
 
-export const DRIVERS = ['ld2450', 'ti-people', 'ld2410', 'beam'] as const;
 export type DriverName = (typeof DRIVERS)[number];
 /** Drivers that report positions and therefore need a zone polygon. */
 export const POSITION_DRIVERS: readonly DriverName[] = ['ld2450', 'ti-people'];
 
 export const MAX_EXPIRY_DAYS = 731; // "at most 2 years after provisioning", leap day included
 
-/**
- * The firmware's heartbeat when the manifest names none: an unchanged result is re-published at least every 5
- * minutes (never more often than once per window). The register holds the value too, because the gateway's
- * freshness rule follows it: a sensor is fresh for its heartbeat plus one window (shared/freshness.ts).
- */
-export const DEFAULT_HEARTBEAT_SECONDS = 300;
-/** The longest heartbeat a manifest may set: a silent sensor must show as stale within the hour. */
-export const MAX_HEARTBEAT_SECONDS = 3600;
+export { ARCHES, DEFAULT_HEARTBEAT_SECONDS, DRIVERS, MAX_HEARTBEAT_SECONDS } from './schema/rules.ts';
 
 export interface Manifest {
   id: string;
@@ -47,8 +39,6 @@ export interface Manifest {
   board?: Board;
 }
 
-/** Targets a bundle can be built for (`drukte provision --arch`): Node's process.arch x64 / arm64 / arm (ARMv7). */
-export const ARCHES = ['arm64', 'armv7', 'x64'] as const;
 export type Arch = (typeof ARCHES)[number];
 export interface Board {
   arch: Arch;
@@ -72,25 +62,10 @@ const RETIRED_KEYS: Record<string, string> = {
   positions: 'publishing positions is not possible in drukte; remove this key',
 };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 function isObj(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
-function isText(x: unknown, min = 1, max = 500): x is string {
-  return typeof x === 'string' && x.trim().length >= min && x.length <= max;
-}
-
-function isUrl(x: unknown): x is string {
-  if (typeof x !== 'string') return false;
-  try {
-    const u = new URL(x);
-    return ['http:', 'https:', 'mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Validate a parsed manifest. `provisionedAt` (ms) bounds the expiry: not in the past, at most 2 years ahead.
@@ -115,36 +90,36 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
   if (!isObj(owner)) err('owner', 'required: the one reachable owner (name, organisation, email, optional phone)');
   else {
     for (const k of Object.keys(owner)) if (!['name', 'organisation', 'email', 'phone'].includes(k)) err(`owner.${k}`, 'unknown key');
-    if (!isText(owner.name, 2, 200)) err('owner.name', 'required: the name of the responsible person or department');
-    if (!isText(owner.organisation, 2, 200)) err('owner.organisation', 'required: the organisation that owns the sensor');
+    if (!isText(owner.name, TEXT.ownerName)) err('owner.name', 'required: the name of the responsible person or department');
+    if (!isText(owner.organisation, TEXT.organisation)) err('owner.organisation', 'required: the organisation that owns the sensor');
     if (!(typeof owner.email === 'string' && EMAIL.test(owner.email))) err('owner.email', 'required: a reachable e-mail address');
-    if (owner.phone !== undefined && !(typeof owner.phone === 'string' && /^\+?[0-9 ()-]{6,20}$/.test(owner.phone))) err('owner.phone', 'must be a phone number like +31 20 123 4567');
+    if (owner.phone !== undefined && !(typeof owner.phone === 'string' && PHONE_PATTERN.test(owner.phone))) err('owner.phone', 'must be a phone number like +31 20 123 4567');
   }
-  if (!isText(input.purpose, 10, 1000)) err('purpose', 'required: why this sensor measures (at least 10 characters), e.g. "crowd safety on the square during events"');
-  if (!isText(input.legalGround, 3, 500)) err('legalGround', 'required: the legal ground (e.g. "AVG art. 6(1)(e), Gemeentewet art. 172")');
-  if (!isText(input.dpiaRef, 2, 200)) err('dpiaRef', 'required: the reference of the DPIA that covers this sensor');
+  if (!isText(input.purpose, TEXT.purpose)) err('purpose', 'required: why this sensor measures (at least 10 characters), e.g. "crowd safety on the square during events"');
+  if (!isText(input.legalGround, TEXT.legalGround)) err('legalGround', 'required: the legal ground (e.g. "AVG art. 6(1)(e), Gemeentewet art. 172")');
+  if (!isText(input.dpiaRef, TEXT.dpiaRef)) err('dpiaRef', 'required: the reference of the DPIA that covers this sensor');
 
   const loc = input.location;
   if (!isObj(loc)) err('location', 'required: lat, lon and a description');
   else {
-    if (!(typeof loc.lat === 'number' && loc.lat >= -90 && loc.lat <= 90)) err('location.lat', 'required: latitude in degrees (−90…90)');
-    if (!(typeof loc.lon === 'number' && loc.lon >= -180 && loc.lon <= 180)) err('location.lon', 'required: longitude in degrees (−180…180)');
-    if (!isText(loc.description, 3, 300)) err('location.description', 'required: where the sensor hangs, in words');
+    if (!(typeof loc.lat === 'number' && loc.lat >= LATITUDE.min && loc.lat <= LATITUDE.max)) err('location.lat', 'required: latitude in degrees (−90…90)');
+    if (!(typeof loc.lon === 'number' && loc.lon >= LONGITUDE.min && loc.lon <= LONGITUDE.max)) err('location.lon', 'required: longitude in degrees (−180…180)');
+    if (!isText(loc.description, TEXT.locationDescription)) err('location.description', 'required: where the sensor hangs, in words');
   }
 
   const area = input.area;
   let zone: PointMm[] | undefined;
   if (!isObj(area)) err('area', 'required: the monitored area (m2, and for radars the zone polygon in mm)');
   else {
-    if (!(typeof area.m2 === 'number' && area.m2 > 0 && area.m2 <= 1_000_000)) err('area.m2', 'required: monitored area in square metres (> 0)');
+    if (!(typeof area.m2 === 'number' && area.m2 > 0 && area.m2 <= AREA_M2_MAX)) err('area.m2', 'required: monitored area in square metres (> 0)');
     if (area.zone !== undefined || POSITION_DRIVERS.includes(driver as DriverName)) {
-      if (!Array.isArray(area.zone) || area.zone.length < 3 || area.zone.length > 32) {
+      if (!Array.isArray(area.zone) || area.zone.length < ZONE.minPoints || area.zone.length > ZONE.maxPoints) {
         err('area.zone', `${POSITION_DRIVERS.includes(driver as DriverName) ? 'required for this radar: ' : ''}a polygon of 3–32 [x, y] points in the sensor's coordinates, mm`);
       } else {
         zone = [];
         area.zone.forEach((p: unknown, i: number) => {
-          if (Array.isArray(p) && p.length === 2 && p.every((c) => typeof c === 'number' && Number.isFinite(c) && Math.abs(c) <= 100_000)) zone!.push([p[0], p[1]]);
-          else err(`area.zone[${i}]`, 'must be [x, y] in mm (|value| ≤ 100000)');
+          if (Array.isArray(p) && p.length === 2 && p.every((c) => typeof c === 'number' && Number.isFinite(c) && Math.abs(c) <= ZONE.maxAbsMm)) zone!.push([p[0], p[1]]);
+          else err(`area.zone[${i}]`, `must be [x, y] in mm (|value| ≤ ${ZONE.maxAbsMm})`);
         });
       }
     }
@@ -158,15 +133,15 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
   if (!isObj(min)) err('minimisation', 'must be a map (windowSeconds, kFloor, granularity, output)');
   else {
     for (const k of Object.keys(min)) if (!['windowSeconds', 'kFloor', 'granularity', 'output'].includes(k)) err(`minimisation.${k}`, 'unknown key');
-    const intAtLeast = (key: 'windowSeconds' | 'kFloor' | 'granularity', lo: number, hi: number) => {
+    const intIn = (key: 'windowSeconds' | 'kFloor' | 'granularity', b: { min: number; max: number }) => {
       const v = min[key];
       if (v === undefined) return;
-      if (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi) minimisation[key] = v;
-      else err(`minimisation.${key}`, `must be an integer from ${lo} to ${hi}`);
+      if (isIntIn(v, b)) minimisation[key] = v;
+      else err(`minimisation.${key}`, `must be an integer from ${b.min} to ${b.max}`);
     };
-    intAtLeast('windowSeconds', MIN_WINDOW_SECONDS, 3600);
-    intAtLeast('kFloor', MIN_K_FLOOR, 1000);
-    intAtLeast('granularity', MIN_GRANULARITY, 1000);
+    intIn('windowSeconds', WINDOW_SECONDS);
+    intIn('kFloor', K_FLOOR);
+    intIn('granularity', GRANULARITY);
     if (min.output !== undefined) {
       if (min.output === 'level' || min.output === 'level+count') minimisation.output = min.output;
       else err('minimisation.output', "must be 'level' or 'level+count'");
@@ -174,7 +149,7 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
   }
   if (driver === 'ld2410') minimisation.output = 'level'; // presence radar: level only (hardware minimisation)
   const hb = input.heartbeatSeconds;
-  if (hb !== undefined && !(typeof hb === 'number' && Number.isInteger(hb) && hb >= minimisation.windowSeconds && hb <= MAX_HEARTBEAT_SECONDS)) {
+  if (hb !== undefined && !(isIntIn(hb, { min: minimisation.windowSeconds, max: MAX_HEARTBEAT_SECONDS }))) {
     err('heartbeatSeconds', `must be an integer from the window (${minimisation.windowSeconds}) to ${MAX_HEARTBEAT_SECONDS}; leave it out for the default ${DEFAULT_HEARTBEAT_SECONDS}`);
   }
   if (isObj(min) && !errors.some((e) => e.path.startsWith('minimisation'))) {
@@ -195,7 +170,7 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
   if (board !== undefined) {
     if (!isObj(board) || !ARCHES.includes(board.arch as Arch)) err('board.arch', `must be one of ${ARCHES.join(', ')} (arm64: 64-bit Raspberry Pi OS; armv7: 32-bit)`);
     else if (Object.keys(board).some((k) => k !== 'arch' && k !== 'model')) err('board', "only 'arch' and 'model' are allowed");
-    else if (board.model !== undefined && !isText(board.model, 1, 200)) err('board.model', 'must be a short text');
+    else if (board.model !== undefined && !isText(board.model, TEXT.boardModel)) err('board.model', 'must be a short text');
   }
 
   if (errors.length) return { ok: false, errors };

@@ -6,7 +6,7 @@
  * written to the wire, and by the gateway before anything is passed on.
  */
 import { isLevel, type Level } from './density.ts';
-import { isValidId } from './topics.ts';
+import { HEX64_PATTERN as HEX64, isIsoDate, isValidId, VERSION_PATTERN } from './patterns.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -27,7 +27,9 @@ export interface Aggregate {
 
 export const AGGREGATE_KEYS = ['v', 'sensor', 'seq', 'from', 'to', 'level', 'count'] as const;
 
-export const SENSOR_STATES = ['starting', 'registering', 'expiring', 'expired', 'fault', 'offline'] as const;
+import { MAX_COUNT, MAX_REASON_LENGTH, SENSOR_STATES, UINT32_MAX, UNIX_SECONDS } from './schema/rules.ts';
+
+export { MAX_REASON_LENGTH, SENSOR_STATES, UINT32_MAX } from './schema/rules.ts';
 export type SensorState = (typeof SENSOR_STATES)[number];
 
 /** Retained sensor status; also the MQTT last will (state "offline"). */
@@ -86,11 +88,8 @@ export interface SensorPayloads {
 }
 export type SensorPayloadKind = keyof SensorPayloads;
 
-export const UINT32_MAX = 0xffff_ffff;
-export const MAX_REASON_LENGTH = 160;
-/** Unix seconds bounds we accept at all: 2020-01-01 … 2100-01-01. */
-const MIN_TIME = 1_577_836_800;
-const MAX_TIME = 4_102_444_800;
+const MIN_TIME = UNIX_SECONDS.min;
+const MAX_TIME = UNIX_SECONDS.max;
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
@@ -108,14 +107,7 @@ function isUnixSeconds(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= MIN_TIME && x <= MAX_TIME;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function isIsoDate(x: unknown): x is string {
-  if (typeof x !== 'string' || !DATE.test(x)) return false;
-  const d = new Date(`${x}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === x;
-}
+export { isIsoDate } from './patterns.ts';
 
 function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], required: readonly string[], errors: string[]): void {
   for (const key of Object.keys(obj)) {
@@ -137,7 +129,7 @@ export function validateAggregate(x: unknown): Validation<Aggregate> {
   if ('to' in x && !isUnixSeconds(x.to)) errors.push(`'to' must be integer Unix seconds`);
   if (isUnixSeconds(x.from) && isUnixSeconds(x.to) && x.to <= x.from) errors.push(`'to' must be after 'from'`);
   if ('level' in x && !isLevel(x.level)) errors.push(`'level' must be an integer 0–5`);
-  if ('count' in x && x.count !== null && !isUint(x.count, 1_000_000)) errors.push(`'count' must be null or an integer 0–1000000`);
+  if ('count' in x && x.count !== null && !isUint(x.count, MAX_COUNT)) errors.push(`'count' must be null or an integer 0–${MAX_COUNT}`);
   return errors.length ? { ok: false, errors } : { ok: true, value: x as unknown as Aggregate };
 }
 
@@ -150,7 +142,7 @@ export function validateStatus(x: unknown): Validation<Status> {
   if ('sensor' in x && !isValidId(x.sensor)) errors.push(`'sensor' must be a sensor id`);
   if ('state' in x && !(SENSOR_STATES as readonly unknown[]).includes(x.state)) errors.push(`'state' must be one of ${SENSOR_STATES.join(', ')}`);
   if ('expiresAt' in x && !isIsoDate(x.expiresAt)) errors.push(`'expiresAt' must be a date YYYY-MM-DD`);
-  if ('firmware' in x && !(typeof x.firmware === 'string' && /^[0-9A-Za-z.+-]{1,32}$/.test(x.firmware))) errors.push(`'firmware' must be a version string`);
+  if ('firmware' in x && !(typeof x.firmware === 'string' && VERSION_PATTERN.test(x.firmware))) errors.push(`'firmware' must be a version string`);
   if ('minimiser' in x && !(typeof x.minimiser === 'string' && HEX64.test(x.minimiser))) errors.push(`'minimiser' must be a sha256 hex digest`);
   if ('bundle' in x && !(typeof x.bundle === 'string' && HEX64.test(x.bundle))) errors.push(`'bundle' must be a sha256 hex digest`);
   if ('since' in x && !isUnixSeconds(x.since)) errors.push(`'since' must be integer Unix seconds`);
@@ -160,7 +152,7 @@ export function validateStatus(x: unknown): Validation<Status> {
   if ('radar' in x) {
     const r = x.radar;
     const ok = isPlainObject(r) && Object.keys(r).length === 3
-      && typeof r.firmware === 'string' && /^[0-9A-Za-z.+-]{1,32}$/.test(r.firmware)
+      && typeof r.firmware === 'string' && VERSION_PATTERN.test(r.firmware)
       && (r.bluetooth === 'off' || r.bluetooth === 'on') && (r.zoneFilter === 'inside' || r.zoneFilter === 'off');
     if (!ok) errors.push(`'radar' must be exactly { firmware, bluetooth: off|on, zoneFilter: inside|off }`);
   }

@@ -6,14 +6,12 @@
  *   drukte/v1/areas/{areaId}/density         gateway → feeds    QoS 1, retained, JSON
  */
 
-/** Sensor and area ids: lower-case letters, digits and dashes, 3–63 characters, not starting with a dash. */
-export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,62}$/;
+import { isValidId } from './patterns.ts';
+
+/** Sensor and area ids (shared/patterns.ts): lower-case letters, digits and dashes, 3–63, not starting with a dash. */
+export { ID_PATTERN, isValidId } from './patterns.ts';
 
 export const TOPIC_ROOT = 'drukte/v1';
-
-export function isValidId(id: unknown): id is string {
-  return typeof id === 'string' && ID_PATTERN.test(id);
-}
 
 function assertId(id: string, what: string): void {
   if (!isValidId(id)) {

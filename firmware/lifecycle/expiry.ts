@@ -1,29 +1,17 @@
 /**
- * The expiry rule, pure (no IO, no clock reads: time is passed in). Shared by the firmware's lifecycle, `drukte
- * provision` and `drukte doctor`, and the same rule as the gateway's `expiryEndSeconds` (gateway/register.ts; a test
- * checks they agree):
- *
- *   expiresAt = "2027-03-31"  ─►  the sensor works through 2027-03-31 23:59:59.999 UTC and is expired from
- *                                  2027-04-01T00:00:00Z (the end of the expiry day, UTC) on.
+ * The sensor's view of the expiry rule. The rule itself (end of the expiry day, UTC; expiring for the last 30 days)
+ * lives once in shared/expiry.ts, used by the gateway too; this adds the phase, the days left and the build-time
+ * bound. Pure: no IO, no clock reads (time is passed in).
  *
  *   ── active ──────────────┬── expiring (last 30 days) ──┬── expired (for ever) ──►  effective time
  *                      end − 30 d                        end
  */
+import { DAY_MS, EXPIRING_DAYS, expiryEndMs } from '../../shared/expiry.ts';
 import { MAX_EXPIRY_DAYS } from '../../shared/manifest.ts';
-import { isIsoDate } from '../../shared/payloads.ts';
+
+export { DAY_MS, EXPIRING_DAYS, expiryEndMs } from '../../shared/expiry.ts';
 
 export type LifecyclePhase = 'active' | 'expiring' | 'expired';
-
-export const DAY_MS = 86_400_000;
-/** From this many days before the end of the expiry day, the sensor's status is `expiring`. */
-export const EXPIRING_DAYS = 30;
-
-/** First millisecond after the expiry day (UTC). Throws on anything that is not a real YYYY-MM-DD date. */
-export function expiryEndMs(expiresAt: string): number {
-  if (!isIsoDate(expiresAt)) throw new RangeError(`expiresAt must be a date YYYY-MM-DD, got ${JSON.stringify(expiresAt)}`);
-  return Date.parse(`${expiresAt}T00:00:00Z`) + DAY_MS;
-}
-
 /** The phase at effective time `effectiveMs`. */
 export function phaseAt(effectiveMs: number, expiresAt: string): LifecyclePhase {
   const end = expiryEndMs(expiresAt);

@@ -1,0 +1,94 @@
+/**
+ * The sensor manifest and the register's sensor info, as schemas. Sensor info is built from the manifest's own field
+ * schemas, so the register can never accept what `drukte provision` refuses (issue 12: it used to skip the lat/lon
+ * ranges, the owner-name length, area.m2 ≤ 1e6, windowSeconds ≤ 3600 and kFloor ≤ 1000).
+ *
+ * Cross-field rules are not JSON Schema: the zone polygon required for position radars, heartbeat ≥ window,
+ * granularity ≤ k floor, level bands wide enough (shared/manifest.ts minimisationProblems) and the expiry bound.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { LEVEL_SCHEMES } from '../density.ts';
+import { PHONE_PATTERN } from '../patterns.ts';
+import { Email, Hex64, Id, IntIn, IsoDate, Text, Url } from './kit.ts';
+import { ARCHES, AREA_M2_MAX, DRIVERS, GRANULARITY, MAX_HEARTBEAT_SECONDS, K_FLOOR, LATITUDE, LONGITUDE, OUTPUT_MODES, TEXT, WINDOW_SECONDS, ZONE } from './rules.ts';
+
+
+const closed = { additionalProperties: false } as const;
+
+export const OwnerSchema = Type.Object({
+  name: Text(TEXT.ownerName, { description: 'the name of the responsible person or department' }),
+  organisation: Text(TEXT.organisation, { description: 'the organisation that owns the sensor' }),
+  email: Email({ description: 'a reachable e-mail address' }),
+  phone: Type.Optional(Type.String({ pattern: PHONE_PATTERN.source, description: 'a phone number like +31 20 123 4567' })),
+}, { ...closed, description: 'the one reachable owner' });
+
+export const LocationSchema = Type.Object({
+  lat: Type.Number({ minimum: LATITUDE.min, maximum: LATITUDE.max, description: 'latitude in degrees (−90…90)' }),
+  lon: Type.Number({ minimum: LONGITUDE.min, maximum: LONGITUDE.max, description: 'longitude in degrees (−180…180)' }),
+  description: Text(TEXT.locationDescription, { description: 'where the sensor hangs, in words' }),
+}, closed);
+
+const AreaM2 = Type.Number({ exclusiveMinimum: 0, maximum: AREA_M2_MAX, description: 'monitored area in square metres (> 0)' });
+const Point = Type.Array(Type.Number({ minimum: -ZONE.maxAbsMm, maximum: ZONE.maxAbsMm }), { minItems: 2, maxItems: 2, description: `[x, y] in mm (|value| ≤ ${ZONE.maxAbsMm})` });
+const WindowSeconds = IntIn(WINDOW_SECONDS, { description: 'aggregation window, seconds' });
+const KFloor = IntIn(K_FLOOR, { description: 'below this many people only level 0 and no count are published' });
+const Granularity = IntIn(GRANULARITY, { description: 'counts are rounded down to multiples of this' });
+const Output = Type.Union(OUTPUT_MODES.map((m) => Type.Literal(m)), { description: "'level' or 'level+count'" });
+const HeartbeatSeconds = Type.Integer({ minimum: WINDOW_SECONDS.min, maximum: MAX_HEARTBEAT_SECONDS, description: 'an unchanged result is re-published at least this often (≥ the window), seconds' });
+const Driver = Type.Union(DRIVERS.map((d) => Type.Literal(d)), { description: `one of ${DRIVERS.join(', ')}` });
+const Purpose = Text(TEXT.purpose, { description: 'why this sensor measures' });
+const LegalGround = Text(TEXT.legalGround, { description: 'the legal ground' });
+const DpiaRef = Text(TEXT.dpiaRef, { description: 'the reference of the DPIA that covers this sensor' });
+const ExpiresAt = IsoDate({ description: 'the date after which the sensor stops, YYYY-MM-DD (at most 2 years after provisioning)' });
+
+export const MinimisationSchema = Type.Object({
+  windowSeconds: Type.Optional(WindowSeconds),
+  kFloor: Type.Optional(KFloor),
+  granularity: Type.Optional(Granularity),
+  output: Type.Optional(Output),
+}, closed);
+
+export const ManifestSchema = Type.Object({
+  id: Id({ description: 'the sensor id: 3–63 characters of a-z, 0-9 and -' }),
+  areaId: Type.Optional(Id({ description: 'the area this sensor counts for' })),
+  driver: Driver,
+  owner: OwnerSchema,
+  purpose: Purpose,
+  legalGround: LegalGround,
+  dpiaRef: DpiaRef,
+  location: LocationSchema,
+  area: Type.Object({ m2: AreaM2, zone: Type.Optional(Type.Array(Point, { minItems: ZONE.minPoints, maxItems: ZONE.maxPoints, description: "the zone polygon in the sensor's coordinates, mm (required for ld2450 and ti-people)" })) }, closed),
+  // null: an empty YAML section (`minimisation:`), read as the defaults.
+  levelScheme: Type.Optional(Type.Union([...Object.keys(LEVEL_SCHEMES).map((s) => Type.Literal(s)), Type.Null()], { default: 'fruin-walkway' })),
+  minimisation: Type.Optional(Type.Union([MinimisationSchema, Type.Null()])),
+  heartbeatSeconds: Type.Optional(HeartbeatSeconds),
+  expiresAt: ExpiresAt,
+  registerUrl: Url({ description: 'the public register URL printed under the sensor' }),
+  gatewayUrl: Url({ description: 'the gateway broker URL, e.g. mqtts://gateway.example.nl:8883' }),
+  board: Type.Optional(Type.Object({ arch: Type.Union(ARCHES.map((a) => Type.Literal(a))), model: Type.Optional(Text(TEXT.boardModel)) }, closed)),
+}, { ...closed, title: 'drukte sensor manifest' });
+
+/** What the register holds per sensor: the public parts of the manifest, its minimisation flattened, the hashes. */
+export const SensorInfoSchema = Type.Object({
+  id: ManifestSchema.properties.id,
+  areaId: ManifestSchema.properties.areaId,
+  driver: Driver,
+  owner: OwnerSchema,
+  purpose: Purpose,
+  legalGround: LegalGround,
+  dpiaRef: DpiaRef,
+  location: LocationSchema,
+  area: Type.Object({ m2: AreaM2 }, closed),
+  expiresAt: ExpiresAt,
+  registerUrl: ManifestSchema.properties.registerUrl,
+  kFloor: KFloor,
+  windowSeconds: Type.Optional(WindowSeconds),
+  heartbeatSeconds: Type.Optional(HeartbeatSeconds),
+  granularity: Type.Optional(Granularity),
+  output: Type.Optional(Output),
+  minimiserHash: Type.Optional(Hex64({ description: 'sha256 (hex) of the minimiser sources in the bundle' })),
+  bundleHash: Type.Optional(Hex64({ description: 'sha256 (hex) of the bundle' })),
+}, { ...closed, title: 'drukte register entry (GET /api/sensors)' });
+
+export type OwnerJson = Static<typeof OwnerSchema>;
+export type SensorInfoJson = Static<typeof SensorInfoSchema>;
