@@ -15,7 +15,7 @@ import { decodeSensorPayload } from '../shared/codec.ts';
 import { statusTopic } from '../shared/topics.ts';
 import { REPO_ROOT } from '../firmware/identity.ts';
 import { MINIMISER_SOURCES, minimiserHash } from '../firmware/minimiser-hash.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 import { auditBundle } from './audit-bundle.ts';
 
 const HELP = `usage: drukte audit [--bundle DIR | --broker URL --sensor ID | --gateway URL --sensor ID]

@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../shared/clock.ts';
 import type { Level } from '../shared/density.ts';
-import type { TimerHandle, Timers } from '../hardware/bindings/timers.ts';
+import type { TimerHandle, Timers } from '../shared/timers.ts';
 import type { DisplayInput, DisplaySensor, ReportedState } from './content.ts';
 
 export interface FeedSnapshot extends DisplayInput {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { BeamCounterSource, type BeamConfig } from '../hardware/beam/source.ts';
 import { SYSFS_GPIO_ROOT } from '../hardware/bindings/gpio-chip.ts';
 import type { GpioBinding } from '../hardware/bindings/gpio.ts';
-import { systemTimers } from '../hardware/bindings/timers.ts';
+import { systemTimers } from '../shared/timers.ts';
 import { ReconnectingDevice, type LifecycleDeps } from './device.ts';
 
 /** onoff, loaded on first use (it loads epoll, which serial-only sensors never need). */

@@ -21,7 +21,7 @@ import type { RawFrame } from '../hardware/frame.ts';
 import type { BeamConfig, BeamInfo } from '../hardware/beam/source.ts';
 import type { GpioBinding } from '../hardware/bindings/gpio.ts';
 import type { SerialBinding } from '../hardware/bindings/serial.ts';
-import { systemTimers, type TimerHandle, type Timers } from '../hardware/bindings/timers.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../shared/timers.ts';
 import type { Ld2410Info } from '../hardware/ld2410/driver.ts';
 import type { Ld2450Info } from '../hardware/ld2450/driver.ts';
 

@@ -14,7 +14,7 @@ import { LEVEL_SCHEMES } from '../../shared/density.ts';
 import { silentLogger } from '../../shared/log.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
-import { ManualTimers, settle } from '../../hardware/bindings/timers.ts';
+import { ManualTimers, settle } from '../../shared/timers.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import { EntranceScenario } from '../../simulator/beam-scenario.ts';
 import { startSimulatedBeamCounter, type SimulatedBeamCounter } from '../../simulator/beam.ts';

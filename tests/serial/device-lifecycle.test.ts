@@ -11,7 +11,7 @@ import { ManualClock } from '../../shared/clock.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { fakeSerialBinding, type FakeSerialHub } from '../../hardware/bindings/serial-fake.ts';
-import { ManualTimers, settle } from '../../hardware/bindings/timers.ts';
+import { ManualTimers, settle } from '../../shared/timers.ts';
 import type { DeviceInfo } from '../../firmware/device.ts';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../firmware/device.ts';
 import { serialDevice } from '../../firmware/serial-device.ts';
