@@ -18,7 +18,7 @@ import { ManualTimers, settle } from '../../shared/timers.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import { EntranceScenario } from '../../simulator/beam-scenario.ts';
 import { startSimulatedBeamCounter, type SimulatedBeamCounter } from '../../simulator/beam.ts';
-import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+import { startBareBroker, type BareBroker } from '../../simulator/bare-broker.ts';
 import { until } from '../serial/helpers.ts';
 
 const T0 = Date.parse('2026-06-01T18:00:00Z');
