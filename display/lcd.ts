@@ -5,7 +5,7 @@
  * for the previous one (an LCD write is ~1 ms per character).
  */
 import type { TimerHandle, Timers } from '../shared/timers.ts';
-import type { DisplayInput } from './content.ts';
+import type { DisplayInput } from '../shared/display-content.ts';
 import { lcdScreens, type Grid } from './screens.ts';
 
 export interface LcdSurface {

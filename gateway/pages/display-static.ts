@@ -6,7 +6,7 @@
  * purple.
  */
 import { LEVEL_LABELS, LEVEL_LETTERS } from '../../shared/density.ts';
-import { DISPLAY_TIME_ZONE, MODE_TEXT } from '../../display/content.ts';
+import { DISPLAY_TIME_ZONE, MODE_TEXT } from '../../shared/display-content.ts';
 import { TREND } from './display-trend.ts';
 
 /** Level colours (white text on each has a contrast ratio ≥ 4.5:1); the letter carries the meaning too. */

@@ -11,7 +11,7 @@
  * stream; without JavaScript a <noscript> meta refresh reloads it. Laid out for landscape screens from 800×480 to
  * 1920×1080 (two columns, sizes in viewport units, nothing scrolls).
  */
-import { describeReading, displayMode, legend, MODE_TEXT, decimalNl, timeWithZone, untilDate, staleAfter, offlineAfter } from '../../display/content.ts';
+import { describeReading, displayMode, legend, MODE_TEXT, decimalNl, timeWithZone, untilDate, staleAfter, offlineAfter } from '../../shared/display-content.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { trendSvg } from './display-trend.ts';
 import type { SensorView } from './format.ts';
