@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { systemClock } from '../shared/clock.ts';
 import { createLogger } from '../shared/log.ts';
-import type { DeviceSpec } from '../firmware/device.ts';
+import type { DeviceSpec } from '../firmware/device/index.ts';
 import { sourceIdentity } from '../firmware/identity.ts';
 import { startSensor } from '../firmware/sensor.ts';
 import { settingsFromManifest } from '../firmware/settings.ts';

@@ -8,7 +8,7 @@
 import { systemClock } from '../shared/clock.ts';
 import { realSerialBinding, type SerialPortLike } from '../hardware/bindings/serial.ts';
 import { systemTimers } from '../shared/timers.ts';
-import { DEFAULT_BAUD } from '../firmware/serial-device.ts';
+import { DEFAULT_BAUD } from '../firmware/device/serial.ts';
 import { portWire, RADAR_DRIVERS, SimulatedRadar, type RadarDriver, type RadarWire } from '../simulator/pty.ts';
 import { CrowdScenario } from '../simulator/scenario.ts';
 import { CliError, parse } from '../shared/args.ts';

@@ -11,7 +11,7 @@ import type { Logger } from '../shared/log.ts';
 import type { DriverName } from '../shared/manifest.ts';
 import { MAX_REASON_LENGTH, type Aggregate, type RadarFacts, type SensorState, type Status } from '../shared/payloads.ts';
 import { systemTimers, type Timers } from '../shared/timers.ts';
-import { createDevice, streamDevice, type BackoffOptions, type DeviceInfo, type DeviceSpec, type SensorDevice } from './device.ts';
+import { createDevice, streamDevice, type BackoffOptions, type DeviceInfo, type DeviceSpec, type SensorDevice } from './device/index.ts';
 import { Egress, redactUrl } from './egress/egress.ts';
 import { describeFsError, type FsLayer } from './egress/atomic-file.ts';
 import { PersistentQueue } from './egress/queue.ts';

@@ -15,8 +15,8 @@ import { systemTimers, type TimerHandle, type Timers } from '../../shared/timers
 import { createLogger, type Logger } from '../../shared/log.ts';
 import { DataDirMismatch, Lifecycle, LifecycleRefused } from '../lifecycle/lifecycle.ts';
 import { FileLifecycleStore } from '../lifecycle/store.ts';
-import type { DeviceSpec, SensorDevice } from '../device.ts';
-import { DEFAULT_BAUD } from '../serial-device.ts';
+import type { DeviceSpec, SensorDevice } from '../device/index.ts';
+import { DEFAULT_BAUD } from '../device/serial.ts';
 import { startSensor, type RunningSensor } from '../sensor.ts';
 import { settingsFromManifest } from '../settings.ts';
 import { BUNDLE_IDENTITY } from '../generated/identity.ts';
