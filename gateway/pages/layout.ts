@@ -3,7 +3,7 @@
  * with the `html` tag, which escapes interpolations unless they are already `Html` (built by `html` itself).
  */
 
-import { html, Html } from '../../shared/html.ts';
+import { html, type Html } from '../../shared/html.ts';
 
 // The tag lives in shared/html.ts (the sign page uses it too); re-exported for the pages that import it from here.
 export { esc, html, Html } from '../../shared/html.ts';
