@@ -40,14 +40,13 @@ export const NOISE_ZERO_RUN_REASON = 'long run of 0x00 bytes: wrong baud rate? t
 const ABSENT = RawFrame.fromOccupancy(0);
 const PRESENT = RawFrame.fromOccupancy(1);
 
-export class Ld2410Decoder {
-  readonly #framer: HiLinkFramer<Ld2410Event>;
-  #reports = 0;
-  #engineeringReports = 0;
-  #acks = 0;
+/** The LD2410's table on the Hi-Link framer: push(), end(), pendingBytes are the framer's. */
+export class Ld2410Decoder extends HiLinkFramer<Ld2410Event> {
+  readonly #counts: { reports: number; engineeringReports: number; acks: number };
 
   constructor({ maxAckLength = 64, zeroRunBytes = 64 }: Ld2410DecoderOptions = {}) {
     checkHiLinkOptions(maxAckLength, zeroRunBytes, 31);
+    const counts = { reports: 0, engineeringReports: 0, acks: 0 };
     const report: HiLinkFrameKind<Ld2410Event> = {
       header: REPORT_HEADER,
       peekBytes: 7, // header, length, type
@@ -55,33 +54,19 @@ export class Ld2410Decoder {
       decode: (buf, at) => {
         const state = reportState(buf, at);
         if (state < 0) return null;
-        this.#reports++;
-        if (buf[at + 6] === REPORT_TYPE_ENGINEERING) this.#engineeringReports++;
+        counts.reports++;
+        if (buf[at + 6] === REPORT_TYPE_ENGINEERING) counts.engineeringReports++;
         return { type: 'report', frame: state !== 0 ? PRESENT : ABSENT };
       },
     };
-    const ack = hiLinkAckKind(maxAckLength, () => this.#acks++);
-    this.#framer = new HiLinkFramer([report, ack], { zeroRunBytes, noise: () => ({ type: 'noise', reason: NOISE_ZERO_RUN_REASON }) });
+    const ack = hiLinkAckKind(maxAckLength, () => counts.acks++);
+    super([report, ack], { zeroRunBytes, noise: () => ({ type: 'noise', reason: NOISE_ZERO_RUN_REASON }) });
+    this.#counts = counts;
   }
 
   /** A snapshot of the counters. */
-  get stats(): Ld2410Stats {
-    return { reports: this.#reports, engineeringReports: this.#engineeringReports, acks: this.#acks, ...this.#framer.stats };
-  }
-
-  /** Bytes currently held as an incomplete candidate frame. */
-  get pendingBytes(): number {
-    return this.#framer.pendingBytes;
-  }
-
-  /** Feed one chunk; returns the events it completes, in stream order. */
-  push(chunk: Uint8Array): Ld2410Event[] {
-    return this.#framer.push(chunk);
-  }
-
-  /** End of input: an incomplete candidate is a truncated frame; frames starting inside it are still found. */
-  end(): Ld2410Event[] {
-    return this.#framer.end();
+  override get stats(): Ld2410Stats {
+    return { ...this.#counts, ...super.stats };
   }
 }
 

@@ -32,13 +32,13 @@ export interface Ld2450DecoderOptions {
 
 export const NOISE_ZERO_RUN_REASON = 'long run of 0x00 bytes: wrong baud rate? the LD2450 runs at 256000 baud';
 
-export class Ld2450Decoder {
-  readonly #framer: HiLinkFramer<Ld2450Event>;
-  #reports = 0;
-  #acks = 0;
+/** The LD2450's table on the Hi-Link framer: push(), end(), pendingBytes are the framer's. */
+export class Ld2450Decoder extends HiLinkFramer<Ld2450Event> {
+  readonly #counts: { reports: number; acks: number };
 
   constructor({ maxAckLength = 64, zeroRunBytes = 64 }: Ld2450DecoderOptions = {}) {
     checkHiLinkOptions(maxAckLength, zeroRunBytes, 25);
+    const counts = { reports: 0, acks: 0 };
     const report: HiLinkFrameKind<Ld2450Event> = {
       header: REPORT_HEADER,
       peekBytes: REPORT_HEADER.length,
@@ -46,31 +46,17 @@ export class Ld2450Decoder {
       decode: (buf, at) => {
         const frame = decodeReport(buf, at);
         if (!frame) return null;
-        this.#reports++;
+        counts.reports++;
         return { type: 'report', frame };
       },
     };
-    const ack = hiLinkAckKind(maxAckLength, () => this.#acks++);
-    this.#framer = new HiLinkFramer([report, ack], { zeroRunBytes, noise: () => ({ type: 'noise', reason: NOISE_ZERO_RUN_REASON }) });
+    const ack = hiLinkAckKind(maxAckLength, () => counts.acks++);
+    super([report, ack], { zeroRunBytes, noise: () => ({ type: 'noise', reason: NOISE_ZERO_RUN_REASON }) });
+    this.#counts = counts;
   }
 
   /** A snapshot of the counters. */
-  get stats(): Ld2450Stats {
-    return { reports: this.#reports, acks: this.#acks, ...this.#framer.stats };
-  }
-
-  /** Bytes currently held as an incomplete candidate frame. */
-  get pendingBytes(): number {
-    return this.#framer.pendingBytes;
-  }
-
-  /** Feed one chunk; returns the events it completes, in stream order. */
-  push(chunk: Uint8Array): Ld2450Event[] {
-    return this.#framer.push(chunk);
-  }
-
-  /** End of input: an incomplete candidate is a truncated frame; frames starting inside it are still found. */
-  end(): Ld2450Event[] {
-    return this.#framer.end();
+  override get stats(): Ld2450Stats {
+    return { ...this.#counts, ...super.stats };
   }
 }
