@@ -5,7 +5,7 @@
  * until when it measures, who owns it and how to reach them, and the register URL in large type (a URL, not a QR
  * code).
  *
- * The state (display/content.ts displayMode: live, waiting, stale, offline, expired, suspended, retired) sets a class
+ * The state (shared/display-content.ts displayMode: live, waiting, stale, offline, expired, suspended, retired) sets a class
  * on the whole page, so each looks different from across the street: not only a banner, the background, the big
  * figure and the words change. Rendered complete on the server; /static/display.js keeps it live over the event
  * stream; without JavaScript a <noscript> meta refresh reloads it. Laid out for landscape screens from 800×480 to
