@@ -15,7 +15,7 @@ import { silentLogger } from '../shared/log.ts';
 import { aggregateTopic } from '../shared/topics.ts';
 import { hashSecret } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/gateway.ts';
-import { startBareBroker } from '../tests/helpers/aedes.ts';
+import { startBareBroker } from '../simulator/bare-broker.ts';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' } } });
 const N = Number(values.messages);

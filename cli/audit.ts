@@ -16,7 +16,7 @@ import { statusTopic } from '../shared/topics.ts';
 import { isHex64 } from '../shared/patterns.ts';
 import { REPO_ROOT } from '../firmware/identity.ts';
 import { MINIMISER_SOURCES, minimiserHash } from '../firmware/minimiser-hash.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 import { auditBundle } from './audit-bundle.ts';
 
 const HELP = `usage: drukte audit [--bundle DIR | --broker URL --sensor ID | --gateway URL --sensor ID]

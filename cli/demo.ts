@@ -15,7 +15,7 @@ import { generateSecret } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import { ListenError } from '../gateway/listen.ts';
 import type { SensorDeps } from '../firmware/sensor.ts';
-import { systemTimers } from '../hardware/bindings/timers.ts';
+import { systemTimers } from '../shared/timers.ts';
 import { startSimulatedBeamCounter } from '../simulator/beam.ts';
 import { EntranceScenario } from '../simulator/beam-scenario.ts';
 import { ld2450Bytes } from '../simulator/ld2450-stream.ts';
@@ -23,7 +23,7 @@ import { LiveByteSource } from '../simulator/live-source.ts';
 import { CrowdScenario } from '../simulator/scenario.ts';
 import { tiPeopleBytes } from '../simulator/ti-people-stream.ts';
 import { AdminClient } from './admin-client.ts';
-import { CliError, parse, port } from './args.ts';
+import { CliError, parse, port } from '../shared/args.ts';
 import { demoSensors, type DemoSensor } from './demo-sensors.ts';
 
 const HELP = `usage: drukte demo [--http-port N] [--mqtt-port N] [--host ADDRESS] [--data-dir DIR]

@@ -7,12 +7,12 @@
 import { systemClock } from '../shared/clock.ts';
 import { GpioUnavailable } from '../hardware/bindings/gpio-chip.ts';
 import { onoffGpioOutputBinding } from '../hardware/bindings/gpio-output.ts';
-import { systemTimers } from '../hardware/bindings/timers.ts';
+import { systemTimers } from '../shared/timers.ts';
 import { DEFAULT_PINS, Hd44780, Hd44780Error, parsePins, pinsText } from '../hardware/hd44780/driver.ts';
 import { GatewayFeed } from '../display/feed.ts';
 import { DEFAULT_PAGE_MS, LcdRotation } from '../display/lcd.ts';
 import { TtyRenderer } from '../display/tty.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 
 const HELP = `usage: drukte display --gateway URL --sensor ID (--tty | --lcd hd44780 [LCD options])
 

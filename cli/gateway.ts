@@ -12,7 +12,7 @@ import { GatewayConfigError, startGateway, type GatewayOptions } from '../gatewa
 import { ExternalBrokerError } from '../gateway/external-broker.ts';
 import { ListenError } from '../gateway/listen.ts';
 import { sensorInfoFromManifest, type SensorInfo } from '../gateway/register.ts';
-import { CliError, parse, port } from './args.ts';
+import { CliError, parse, port } from '../shared/args.ts';
 import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-port N] [--mqtt-port N] [--host ADDRESS] [--mqtt-host ADDRESS]

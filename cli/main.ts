@@ -3,7 +3,7 @@
  * "CLI contract"). Each verb lives in its own module and is loaded only when used, so `drukte sensor` on a Pi does
  * not load the gateway.
  */
-import { CliError } from './args.ts';
+import { CliError } from '../shared/args.ts';
 
 // `drukte provision … | head`, `drukte simulate … | xxd | head`: when the reader goes away, stop quietly, as Unix
 // tools do, instead of dying with an unhandled EPIPE. Any other stdout error is still reported.
@@ -22,7 +22,7 @@ const VERBS: Record<string, { summary: string; load: () => Promise<{ run(argv: s
   audit: { summary: 'recompute the minimiser hash from source and compare it with a bundle or a live sensor', load: () => import('./audit.ts') },
   replay: { summary: 'decode a raw capture and print frame counts and the aggregates that would be published', load: () => import('./replay.ts') },
   provision: { summary: 'technician: validate a manifest, create credentials, build the sensor bundle, register it', load: () => import('./provision.ts') },
-  doctor: { summary: 'installer: check serial device, radar, Bluetooth, zone filter, clock, broker, days to expiry', load: () => import('./doctor.ts') },
+  doctor: { summary: 'installer: check serial device, radar, Bluetooth, zone filter, clock, broker, days to expiry', load: () => import('../firmware/doctor/doctor.ts') },
   display: { summary: 'a public display for one sensor on a terminal or a character LCD, fed by the gateway', load: () => import('./display.ts') },
   sign: { summary: 'the printable sign for the pole (A4/A5 HTML, PDF with Chromium), Dutch and English', load: () => import('./sign.ts') },
   owner: { summary: 'hand a sensor over to a new owner (recorded in the gateway\'s audit log), or show its history', load: () => import('./owner.ts') },

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { formatManifestErrors, validateManifest, type Manifest } from '../shared/manifest.ts';
-import { CliError } from './args.ts';
+import { CliError } from '../shared/args.ts';
 
 /** `prepare` may complete the raw data before validation (provision --gateway fills in the gateway's URLs). */
 export function loadManifest(path: string, provisionedAt: number | null, prepare?: (data: unknown) => unknown): Manifest {

@@ -10,7 +10,7 @@
  */
 import type { AuditEntryJson } from '../gateway/admin-contract.ts';
 import type { Owner } from '../gateway/register.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 import { gatewayFromFlags } from './provision-gateway.ts';
 
 const HELP = `usage: drukte owner transfer --sensor ID --to-name NAME --to-org ORGANISATION --to-email EMAIL [--to-phone PHONE] [--note TEXT] GATEWAY

@@ -17,7 +17,7 @@ import { CredentialStore } from '../gateway/credentials.ts';
 import { DATABASE_FILE, openDatabase } from '../gateway/db.ts';
 import { InvalidSensorInfo, RegisterError, SqliteSensorRegister, sensorInfoFromManifest, type AuditEntry, type Owner } from '../gateway/register.ts';
 import { AdminApiError, AdminClient } from './admin-client.ts';
-import { CliError } from './args.ts';
+import { CliError } from '../shared/args.ts';
 
 export interface Registration {
   manifest: Manifest;

@@ -5,7 +5,7 @@
  * with the fix, because the sign and the display would point people at the wrong register.
  */
 import type { Whereabouts } from '../gateway/admin-contract.ts';
-import { CliError } from './args.ts';
+import { CliError } from '../shared/args.ts';
 
 const same = (a: string, b: string): boolean => {
   try {

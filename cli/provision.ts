@@ -21,7 +21,7 @@ import { signSensorFromManifest, signText as sharedSignText } from '../shared/si
 import { BundleError, CREDENTIALS_FILE, SIGN_FILE, TLS_DIR, type BundleDescriptor } from '../firmware/bundle/identity.ts';
 import { GatewayCa } from '../gateway/ca.ts';
 import { daysLeft } from '../firmware/lifecycle/expiry.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 import { loadManifest } from './manifest-file.ts';
 import { applyWhereabouts } from './provision-whereabouts.ts';
 import { gatewayFromFlags, type GatewayAdmin } from './provision-gateway.ts';

@@ -21,7 +21,7 @@ import { MemorySeqStore } from '../firmware/egress/seq-store.ts';
 import type { MinimiserSettings } from '../firmware/minimiser/minimiser.ts';
 import { createPipeline } from '../firmware/pipeline.ts';
 import { settingsFromManifest } from '../firmware/settings.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte replay --driver ${DRIVERS.join('|')} --input FILE|- [--manifest sensor.yaml] [--start ISO-DATE] [--fps N]

@@ -9,11 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { systemClock } from '../shared/clock.ts';
 import { createLogger } from '../shared/log.ts';
-import type { DeviceSpec } from '../firmware/device.ts';
+import type { DeviceSpec } from '../firmware/device/index.ts';
 import { sourceIdentity } from '../firmware/identity.ts';
 import { startSensor } from '../firmware/sensor.ts';
 import { settingsFromManifest } from '../firmware/settings.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte sensor --manifest FILE --device PATH|gpio:A,B --data-dir DIR [--broker URL]

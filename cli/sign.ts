@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { signSensorFromManifest, signSensorFromRegister, signText, type SignSensor } from '../shared/sign-text.ts';
 import { signPage, type SignSize } from '../display/sign-page.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 import { loadManifest } from './manifest-file.ts';
 
 const HELP = `usage: drukte sign --sensor ID [--gateway URL | --manifest FILE] [--size a4|a5] [--out DIR] [--no-pdf]

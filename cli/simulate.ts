@@ -7,11 +7,11 @@
  */
 import { systemClock } from '../shared/clock.ts';
 import { realSerialBinding, type SerialPortLike } from '../hardware/bindings/serial.ts';
-import { systemTimers } from '../hardware/bindings/timers.ts';
-import { DEFAULT_BAUD } from '../firmware/serial-device.ts';
+import { systemTimers } from '../shared/timers.ts';
+import { DEFAULT_BAUD } from '../firmware/device/serial.ts';
 import { portWire, RADAR_DRIVERS, SimulatedRadar, type RadarDriver, type RadarWire } from '../simulator/pty.ts';
 import { CrowdScenario } from '../simulator/scenario.ts';
-import { CliError, parse } from './args.ts';
+import { CliError, parse } from '../shared/args.ts';
 
 const HELP = `usage: drukte simulate --driver ${RADAR_DRIVERS.join('|')} [--pty PATH] [--seed N] [--peak N] [--cycle SECONDS]
 

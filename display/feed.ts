@@ -10,8 +10,8 @@
  */
 import type { Clock } from '../shared/clock.ts';
 import type { Level } from '../shared/density.ts';
-import type { TimerHandle, Timers } from '../hardware/bindings/timers.ts';
-import type { DisplayInput, DisplaySensor, ReportedState } from './content.ts';
+import type { TimerHandle, Timers } from '../shared/timers.ts';
+import type { DisplayInput, DisplaySensor, ReportedState } from '../shared/display-content.ts';
 
 export interface FeedSnapshot extends DisplayInput {
   /** Levels of the last hour, oldest first (for a trend). */

@@ -4,8 +4,8 @@
  * redraws the current screen at once; the driver writes only the cells that changed. Draws never overlap: each waits
  * for the previous one (an LCD write is ~1 ms per character).
  */
-import type { TimerHandle, Timers } from '../hardware/bindings/timers.ts';
-import type { DisplayInput } from './content.ts';
+import type { TimerHandle, Timers } from '../shared/timers.ts';
+import type { DisplayInput } from '../shared/display-content.ts';
 import { lcdScreens, type Grid } from './screens.ts';
 
 export interface LcdSurface {

@@ -10,7 +10,7 @@
  */
 import { BAR_GLYPHS } from '../hardware/hd44780/charset.ts';
 import { LEVEL_LABELS } from '../shared/density.ts';
-import { chunk, describeReading, displayMode, MODE_TEXT, timeWithZone, untilDate, wrap, type DisplayInput } from './content.ts';
+import { chunk, describeReading, displayMode, MODE_TEXT, timeWithZone, untilDate, wrap, type DisplayInput } from '../shared/display-content.ts';
 
 export interface Grid {
   cols: number;

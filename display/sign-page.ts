@@ -4,7 +4,7 @@
  * SIGN.txt). Printed to PDF by Chromium in `drukte sign`.
  */
 import { signSections, type SignSensor } from '../shared/sign-text.ts';
-import { html } from '../gateway/pages/layout.ts';
+import { html } from '../shared/html.ts';
 
 export type SignSize = 'a4' | 'a5';
 

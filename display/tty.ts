@@ -9,7 +9,7 @@
  *     state is in words too, so nothing depends on colour.
  */
 import { LEVEL_LABELS } from '../shared/density.ts';
-import { describeReading, displayMode, legend, MODE_TEXT, timeWithZone, untilDate, wrap, decimalNl, type DisplayMode } from './content.ts';
+import { describeReading, displayMode, legend, MODE_TEXT, timeWithZone, untilDate, wrap, decimalNl, type DisplayMode } from '../shared/display-content.ts';
 import type { FeedSnapshot } from './feed.ts';
 import { levelBar } from './screens.ts';
 

@@ -10,8 +10,8 @@ import { unixSeconds, type Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import type { DriverName } from '../shared/manifest.ts';
 import { MAX_REASON_LENGTH, type Aggregate, type RadarFacts, type SensorState, type Status } from '../shared/payloads.ts';
-import type { Timers } from '../hardware/bindings/timers.ts';
-import { createDevice, streamDevice, type BackoffOptions, type DeviceInfo, type DeviceSpec, type SensorDevice } from './device.ts';
+import { systemTimers, type Timers } from '../shared/timers.ts';
+import { createDevice, streamDevice, type BackoffOptions, type DeviceInfo, type DeviceSpec, type SensorDevice } from './device/index.ts';
 import { Egress, redactUrl } from './egress/egress.ts';
 import { describeFsError, type FsLayer } from './egress/atomic-file.ts';
 import { PersistentQueue } from './egress/queue.ts';
@@ -235,12 +235,13 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     announceDue();
   };
   const tickMs = deps.tickMs === undefined ? 1000 : deps.tickMs;
-  const timer = tickMs && !halted ? setInterval(tick, tickMs) : null;
+  const timers = deps.timers ?? systemTimers;
+  const timer = tickMs && !halted ? timers.setInterval(tick, tickMs) : null;
   lifecycle?.onPhase(async (phase) => {
     if (phase === 'expiring' && state === 'registering') setState('expiring');
     if (phase !== 'expired' || halted) return;
     halted = true;
-    if (timer) clearInterval(timer);
+    timers.clearInterval(timer);
     await device.stop().catch(() => undefined); // the driver's stop: radar, port, GPIO
     pipeline.reset(); // drop every bit of in-memory raw state
     setState('expired', EXPIRED_REASON); // final, retained (re-sent on reconnect)
@@ -264,7 +265,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (timer) clearInterval(timer);
+      timers.clearInterval(timer);
       await device.stop();
       pipeline.reset();
       if (state !== 'expired') [state, since, reason] = ['offline', unixSeconds(clock.now()), 'stopped'];

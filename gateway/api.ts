@@ -14,9 +14,11 @@ import { LEVEL_LETTERS, type Level } from '../shared/density.ts';
 import type { AreaFeed } from './areas.ts';
 import { amsterdamExport, sensrnetExport } from './exports.ts';
 import type { History } from './history.ts';
+import type { Ingest } from './ingest.ts';
 import { decodeId, jsonReply, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
 import type { SensorView } from './pages/format.ts';
 import type { SensorRegister } from './register.ts';
+import type { SensorHealth } from './sensor-health.ts';
 import type { Views } from './views.ts';
 
 /** The longest history range per request. */
@@ -29,6 +31,12 @@ export interface PublicApiDeps {
   history: History;
   clock: Clock;
   health: () => Record<string, unknown>;
+}
+
+/** What the routes beyond the public API need (routes.ts, ngsi-ld.ts, sta/routes.ts). */
+export interface RouteDeps extends PublicApiDeps {
+  ingest: Ingest;
+  sensorHealth: SensorHealth;
 }
 
 /** GET /api/sensors entry: exactly the contract fields. */

@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
-import type { TimerHandle, Timers } from '../hardware/bindings/timers.ts';
+import type { TimerHandle, Timers } from '../shared/timers.ts';
 import { expiryEndSeconds, type SensorRegister } from './register.ts';
 
 /** Longest single wait; the watch re-reads the clock at least this often. */

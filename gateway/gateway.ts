@@ -26,7 +26,7 @@ import { NgsiLdPush, type RetryTimers } from './ngsi-ld-push.ts';
 import { SensorHealth } from './sensor-health.ts';
 import { ExpiryWatch } from './expiry-watch.ts';
 import { isViolation } from './rules.ts';
-import { systemTimers, type Timers as GatewayTimers } from '../hardware/bindings/timers.ts';
+import { systemTimers, type Timers as GatewayTimers } from '../shared/timers.ts';
 import { urlHost } from './listen.ts';
 import { createPolicy } from './policy.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './rate-limit.ts';

@@ -80,3 +80,24 @@ export function safePath(url: string | undefined): string {
 export function remoteAddress(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
+
+export interface HttpLimits {
+  /** Open HTTP connections, all clients together. */
+  maxConnections: number;
+  /** Open HTTP connections per remote address. */
+  maxConnectionsPerAddress: number;
+  /** Open event streams (/api/stream), all clients together. */
+  maxStreams: number;
+  /** Open event streams per remote address. */
+  maxStreamsPerAddress: number;
+  /** Time allowed for a request's headers, ms (slow-loris). */
+  headersTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
+  maxConnections: 512,
+  maxConnectionsPerAddress: 64,
+  maxStreams: 256,
+  maxStreamsPerAddress: 8,
+  headersTimeoutMs: 10_000,
+};

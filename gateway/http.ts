@@ -17,7 +17,7 @@ import type { Logger } from '../shared/log.ts';
 import type { AdminApi } from './admin.ts';
 import { ADMIN_PREFIX } from './admin-contract.ts';
 import { publicApi, type PublicApiDeps } from './api.ts';
-import { decodeId, HTML, jsonReply, OPEN_DATA_HEADERS, safePath, SECURITY_HEADERS, send, TEXT } from './http-kit.ts';
+import { decodeId, DEFAULT_HTTP_LIMITS, HTML, jsonReply, OPEN_DATA_HEADERS, safePath, SECURITY_HEADERS, send, TEXT, type HttpLimits } from './http-kit.ts';
 import type { Ingest } from './ingest.ts';
 import { closeServer, listen } from './listen.ts';
 import { displayPage } from './pages/display.ts';
@@ -40,26 +40,8 @@ export const DEFAULT_HTTP_HOST = '127.0.0.1';
  * memory the MQTT ingest needs. Beyond a per-address cap the answer is 429 (that client's doing), beyond a global cap
  * 503 (the gateway is busy), each with Retry-After and a one-line reason; over TLS the connection is just closed.
  */
-export interface HttpLimits {
-  /** Open HTTP connections, all clients together. */
-  maxConnections: number;
-  /** Open HTTP connections per remote address. */
-  maxConnectionsPerAddress: number;
-  /** Open event streams (/api/stream), all clients together. */
-  maxStreams: number;
-  /** Open event streams per remote address. */
-  maxStreamsPerAddress: number;
-  /** Time allowed for a request's headers, ms (slow-loris). */
-  headersTimeoutMs: number;
-}
-
-export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
-  maxConnections: 512,
-  maxConnectionsPerAddress: 64,
-  maxStreams: 256,
-  maxStreamsPerAddress: 8,
-  headersTimeoutMs: 10_000,
-};
+// HttpLimits lives in http-kit.ts (the health section reads it without importing this file).
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-kit.ts';
 
 export const RETRY_AFTER_SECONDS = 10;
 

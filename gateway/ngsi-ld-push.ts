@@ -10,19 +10,19 @@
  * count, never the broker's credentials or answer body.
  */
 import type { Logger } from '../shared/log.ts';
+import { systemTimers, type Timers } from '../shared/timers.ts';
 import type { AreaFeed } from './areas.ts';
 import type { Ingest } from './ingest.ts';
 import { areaEntity, CONTEXT, normalize, sensorEntity, type KeyValues } from './ngsi-ld.ts';
 import type { SensorRegister } from './register.ts';
 
-export interface RetryTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The part of shared/timers.ts `Timers` the retries use. */
+export type RetryTimers = Pick<Timers, 'setTimeout' | 'clearTimeout'>;
 
+// A pending retry must not keep the process alive: the real timer is unref'd.
 const realRetryTimers: RetryTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => (systemTimers.setTimeout(fn, ms) as NodeJS.Timeout).unref(),
+  clearTimeout: systemTimers.clearTimeout,
 };
 
 export interface NgsiLdPushOptions {

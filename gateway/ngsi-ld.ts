@@ -24,7 +24,7 @@
 import { LEVEL_LETTERS } from '../shared/density.ts';
 import type { Aggregate, AreaDensity } from '../shared/payloads.ts';
 import { JSON_TYPE, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
-import type { RouteDeps } from './routes.ts';
+import type { RouteDeps } from './api.ts';
 import type { SensorInfo } from './register.ts';
 
 export const NGSI_LD_CORE_CONTEXT = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.6.jsonld';

@@ -11,23 +11,19 @@
  *   GET /ngsi-ld/v1/entities…             NGSI-LD CrowdFlowObserved entities (ngsi-ld.ts)
  */
 import type { IncomingMessage } from 'node:http';
-import type { PublicApiDeps } from './api.ts';
+import type { RouteDeps } from './api.ts';
 import { areaChart, parseChartRange, sensorChart } from './charts.ts';
 import { decodeId, HTML, jsonReply, type Reply } from './http-kit.ts';
-import type { Ingest } from './ingest.ts';
 import { ngsiLdRoutes } from './ngsi-ld.ts';
 import { overview } from './overview.ts';
 import { areaPage, areasIndexPage, type AreaSummary } from './pages/areas.ts';
 import { CHARTS_JS, PAGES_CSS, uplotAssets } from './pages/charts.ts';
 import { healthPage } from './pages/health.ts';
 import { notFoundPage } from './pages/layout.ts';
-import type { SensorHealth } from './sensor-health.ts';
 import { staRoutes } from './sta/routes.ts';
 
-export interface RouteDeps extends PublicApiDeps {
-  ingest: Ingest;
-  sensorHealth: SensorHealth;
-}
+// RouteDeps lives in api.ts beside PublicApiDeps, so ngsi-ld.ts and sta/routes.ts need not import this file.
+export type { RouteDeps } from './api.ts';
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';

@@ -9,6 +9,7 @@
  * fall too far behind (a stalled reader must not grow the gateway's memory).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { systemTimers, type Timers as SharedTimers } from '../shared/timers.ts';
 
 export const HEARTBEAT_MS = 15_000;
 /** Browsers wait this long before reconnecting (the `retry:` field). */
@@ -16,15 +17,10 @@ export const RETRY_MS = 3_000;
 /** A client with more unsent bytes than this is disconnected. */
 export const MAX_BUFFERED_BYTES = 256 * 1024;
 
-export interface Timers {
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
+/** The part of shared/timers.ts `Timers` the hub uses. */
+export type Timers = Pick<SharedTimers, 'setInterval' | 'clearInterval'>;
 
-export const realTimers: Timers = {
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-};
+export const realTimers: Timers = systemTimers;
 
 export interface SseEvent {
   event: 'aggregate' | 'status';

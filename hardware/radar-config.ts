@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../shared/log.ts';
 import type { SerialPortLike } from './bindings/serial.ts';
-import { systemTimers, type TimerHandle, type Timers } from './bindings/timers.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../shared/timers.ts';
 
 /** What a radar decoder's push() yields (Ld2450Event and Ld2410Event both fit). */
 export type RadarConfigEvent =

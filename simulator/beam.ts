@@ -15,7 +15,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { BeamConfig } from '../hardware/beam/source.ts';
 import { FakeGpioChip, fakeGpioBinding } from '../hardware/bindings/gpio-fake.ts';
 import type { GpioBinding } from '../hardware/bindings/gpio.ts';
-import type { TimerHandle, Timers } from '../hardware/bindings/timers.ts';
+import type { TimerHandle, Timers } from '../shared/timers.ts';
 import type { BeamEvent, EntranceScenario } from './beam-scenario.ts';
 
 export interface SimulatedBeamOptions {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Clock } from '../shared/clock.ts';
 import type { DriverName } from '../shared/manifest.ts';
 import type { SerialPortLike } from '../hardware/bindings/serial.ts';
-import type { TimerHandle, Timers } from '../hardware/bindings/timers.ts';
+import type { TimerHandle, Timers } from '../shared/timers.ts';
 import { FakeLd2410, type FakeLd2410Options } from './ld2410-device.ts';
 import { FakeLd2450, type FakeLd2450Options } from './ld2450-device.ts';
 import { ld2410Bytes } from './ld2410-stream.ts';

@@ -11,8 +11,8 @@
  * esbuild is a run-time dependency (pinned), so provisioning works after `npm ci --omit=dev`; type-checking the tree
  * is CI's job (`npm run typecheck`). The generated identity replaces firmware/generated/identity.ts only inside the
  * build (a virtual file): the repository keeps its placeholder, and nothing is written outside `outDir`. Only
- * firmware/, hardware/, shared/ and the device's CLI entries (ALLOWED_CLI) may end up in dist/; anything else (the
- * gateway, the simulator) is a build error.
+ * firmware/ (its CLI entry and `drukte doctor` included), hardware/ and shared/ may end up in dist/; anything else (the
+ * gateway, the simulator, cli/) is a build error.
  *
  * Native addons: a package's prebuilds/ keeps only the target's folder (linux-arm64, linux-arm, linux-x64); a
  * platform package for another machine (package.json `cpu`/`os`, e.g. @cbor-extract/cbor-extract-linux-x64) is left
@@ -35,7 +35,6 @@ import { foreignNativeFiles, hostArch, machineName, nativeFiles, NODE_ARCH } fro
 export const ENTRY = 'firmware/bundle/cli.ts';
 export const GENERATED_IDENTITY = 'firmware/generated/identity.ts';
 const ALLOWED_TOPS = ['firmware/', 'hardware/', 'shared/'];
-const ALLOWED_CLI = ['cli/args.ts', 'cli/doctor.ts', 'cli/doctor-checks.ts'];
 /** Deployment files that travel with the bundle (into install/): the Pi install script, its unit, the wiring notes. */
 const PI_FILES = ['install.sh', 'drukte-sensor@.service', 'README.md'];
 
@@ -120,7 +119,7 @@ async function moduleGraph(root: string, identitySource: string): Promise<{ file
 function compile(root: string, distDir: string, files: readonly string[], identitySource: string): string[] {
   const emitted: string[] = [];
   for (const rel of files) {
-    if (!ALLOWED_TOPS.some((t) => rel.startsWith(t)) && !ALLOWED_CLI.includes(rel)) throw new BundleError(`the sensor bundle would include ${rel}; only firmware/, hardware/, shared/ and ${ALLOWED_CLI.join(', ')} may go on a sensor`);
+    if (!ALLOWED_TOPS.some((t) => rel.startsWith(t))) throw new BundleError(`the sensor bundle would include ${rel}; only firmware/, hardware/ and shared/ may go on a sensor`);
     if (!rel.endsWith('.ts')) throw new BundleError(`the sensor bundle would include ${rel}; only TypeScript modules are compiled into it`);
     const text = rel === GENERATED_IDENTITY ? identitySource : readFileSync(join(root, rel), 'utf8');
     const target = join(distDir, rel.replace(/\.ts$/, '.js'));

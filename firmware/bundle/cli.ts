@@ -2,14 +2,14 @@
  * `drukte` inside a sensor bundle (bin/drukte.js): only what a device needs.
  *
  *   drukte sensor [--data-dir DIR] [--device PATH] [--baud N] [--broker URL]   the sensor firmware (systemd runs this)
- *   drukte doctor [--device PATH] [--broker URL] …                  the installer's checks (cli/doctor.ts)
+ *   drukte doctor [--device PATH] [--broker URL] …                  the installer's checks (firmware/doctor/)
  *
  * Identity, purpose, expiry and minimisation are compiled in (firmware/generated/identity.ts); the flags only say
  * where this device keeps its data, where its radar is plugged in, and (--broker) where a moved gateway's broker now is.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError, parse } from '../../cli/args.ts';
+import { CliError, parse } from '../../shared/args.ts';
 import { BUNDLE_IDENTITY } from '../generated/identity.ts';
 import { BundleRefused, DEFAULT_BAUD, runBundle } from './main.ts';
 
@@ -67,7 +67,7 @@ async function sensor(argv: string[]): Promise<number> {
 
 const VERBS: Record<string, (argv: string[]) => Promise<number>> = {
   sensor,
-  doctor: async (argv) => (await import('../../cli/doctor.ts')).run(argv),
+  doctor: async (argv) => (await import('../doctor/doctor.ts')).run(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

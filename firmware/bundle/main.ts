@@ -11,11 +11,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../shared/clock.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../../shared/timers.ts';
 import { createLogger, type Logger } from '../../shared/log.ts';
 import { DataDirMismatch, Lifecycle, LifecycleRefused } from '../lifecycle/lifecycle.ts';
 import { FileLifecycleStore } from '../lifecycle/store.ts';
-import type { DeviceSpec, SensorDevice } from '../device.ts';
-import { DEFAULT_BAUD } from '../serial-device.ts';
+import type { DeviceSpec, SensorDevice } from '../device/index.ts';
+import { DEFAULT_BAUD } from '../device/serial.ts';
 import { startSensor, type RunningSensor } from '../sensor.ts';
 import { settingsFromManifest } from '../settings.ts';
 import { BUNDLE_IDENTITY } from '../generated/identity.ts';
@@ -39,6 +40,8 @@ export interface RunBundleOptions {
   device: DeviceSpec | SensorDevice;
   /** The system clock; tests inject a manual one. The sensor itself runs on the lifecycle's effective clock. */
   clock?: Clock;
+  /** The system timers; tests inject manual ones (the sensor's ticks, the expiry announcement's poll). */
+  timers?: Timers;
   logger?: Logger;
   tickMs?: number | null;
   /** Default: the compiled-in identity. */
@@ -128,18 +131,21 @@ export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> 
     clock: lifecycle.clock,
     logger,
     ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+    ...(opts.timers ? { timers: opts.timers } : {}),
     lifecycle, // expired at start: startSensor never opens the device
   });
 
-  let poll: NodeJS.Timeout | null = null;
+  const timers = opts.timers ?? systemTimers;
+  const clock = opts.clock ?? systemClock;
+  let poll: TimerHandle | null = null;
   const finished = new Promise<void>((resolve) => {
     const finish = () => {
       // Announce `expired` (retained) once the broker is reachable, then disconnect cleanly (no last will).
-      const deadline = Date.now() + (opts.announceTimeoutMs ?? 60_000);
-      poll ??= setInterval(() => {
+      const deadline = clock.monotonic() + (opts.announceTimeoutMs ?? 60_000);
+      poll ??= timers.setInterval(() => {
         const connected = sensor.egress.connected;
-        if (!connected && Date.now() < deadline) return;
-        clearInterval(poll!);
+        if (!connected && clock.monotonic() < deadline) return;
+        timers.clearInterval(poll);
         if (!connected) logger.warn('expired, but the broker could not be reached to announce it; the gateway shows the expiry from its register');
         void sensor.stop().then(() => resolve());
       }, 100);
@@ -153,7 +159,7 @@ export async function runBundle(opts: RunBundleOptions): Promise<RunningBundle> 
     lifecycle,
     finished,
     async stop() {
-      if (poll) clearInterval(poll);
+      timers.clearInterval(poll);
       lifecycle.persist();
       await sensor.stop();
     },

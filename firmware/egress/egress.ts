@@ -19,7 +19,7 @@
  * unreachable (with the socket error); tls-error (with the certificate problem); closed by the broker.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { systemTimers, type TimerHandle, type Timers } from '../../hardware/bindings/timers.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../../shared/timers.ts';
 import type { Logger } from '../../shared/log.ts';
 import { encodeSensorPayload } from '../../shared/codec.ts';
 import type { Aggregate, SensorPayloadKind, SensorPayloads, Status } from '../../shared/payloads.ts';
@@ -263,9 +263,9 @@ export class Egress {
     if (finalStatus && client.connected) {
       this.lastStatus = finalStatus;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 2000);
+        const t = this.timers.setTimeout(resolve, 2000);
         this.send('status', finalStatus, () => {
-          clearTimeout(t);
+          this.timers.clearTimeout(t);
           resolve();
         });
       });

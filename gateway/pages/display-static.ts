@@ -6,7 +6,7 @@
  * purple.
  */
 import { LEVEL_LABELS, LEVEL_LETTERS } from '../../shared/density.ts';
-import { DISPLAY_TIME_ZONE, MODE_TEXT } from '../../display/content.ts';
+import { DISPLAY_TIME_ZONE, MODE_TEXT } from '../../shared/display-content.ts';
 import { TREND } from './display-trend.ts';
 
 /** Level colours (white text on each has a contrast ratio ≥ 4.5:1); the letter carries the meaning too. */
@@ -77,7 +77,7 @@ body.kiosk.mode-suspended{background:#1f0a2b}
 
 /**
  * Live updates: EventSource on /api/stream?sensor=…, reconnecting with back-off. The state word follows the same
- * rules as display/content.ts displayMode; age is measured on the kiosk's monotonic clock since the gateway's own
+ * rules as shared/display-content.ts displayMode; age is measured on the kiosk's monotonic clock since the gateway's own
  * age at page load, so a wrong wall clock cannot hide a stale sensor. The first events after (re)connecting replay
  * the latest aggregate: an aggregate no newer than the one shown is not news.
  */

@@ -5,13 +5,13 @@
  * until when it measures, who owns it and how to reach them, and the register URL in large type (a URL, not a QR
  * code).
  *
- * The state (display/content.ts displayMode: live, waiting, stale, offline, expired, suspended, retired) sets a class
+ * The state (shared/display-content.ts displayMode: live, waiting, stale, offline, expired, suspended, retired) sets a class
  * on the whole page, so each looks different from across the street: not only a banner, the background, the big
  * figure and the words change. Rendered complete on the server; /static/display.js keeps it live over the event
  * stream; without JavaScript a <noscript> meta refresh reloads it. Laid out for landscape screens from 800×480 to
  * 1920×1080 (two columns, sizes in viewport units, nothing scrolls).
  */
-import { describeReading, displayMode, legend, MODE_TEXT, decimalNl, timeWithZone, untilDate, staleAfter, offlineAfter } from '../../display/content.ts';
+import { describeReading, displayMode, legend, MODE_TEXT, decimalNl, timeWithZone, untilDate, staleAfter, offlineAfter } from '../../shared/display-content.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { trendSvg } from './display-trend.ts';
 import type { SensorView } from './format.ts';

@@ -13,7 +13,7 @@
  * at most MAX_PAGE per response). Write methods are refused by http.ts (405): this service is read-only.
  */
 import { jsonReply, OPEN_DATA_HEADERS, TEXT, type Reply } from '../http-kit.ts';
-import type { RouteDeps } from '../routes.ts';
+import type { RouteDeps } from '../api.ts';
 import type { SensorRecord } from '../register.ts';
 import {
   datastream, ENTITY_SETS, featureOfInterest, historicalLocation, kindsOf, location, NAVIGATION, OBSERVED_PROPERTIES, observation, ObservationStore,

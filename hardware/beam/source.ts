@@ -14,7 +14,7 @@ import type { Logger } from '../../shared/log.ts';
 import { RawFrame } from '../frame.ts';
 import { resolveGpioLines } from '../bindings/gpio-chip.ts';
 import type { GpioBinding, GpioLine, Level, Pull } from '../bindings/gpio.ts';
-import type { TimerHandle, Timers } from '../bindings/timers.ts';
+import type { TimerHandle, Timers } from '../../shared/timers.ts';
 import { BeamCounter, type Beam, type BeamCounterOptions, type BeamCounterStats } from './counter.ts';
 
 export interface BeamConfig extends BeamCounterOptions {

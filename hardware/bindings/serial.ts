@@ -40,6 +40,7 @@ export interface SerialPortLike {
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   on(event: 'close', listener: (info: SerialCloseInfo) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the listener types differ per event
   off(event: 'data' | 'close' | 'error', listener: (...args: any[]) => void): this;
 }
 

@@ -17,7 +17,7 @@
 import { resolveGpioLines } from '../bindings/gpio-chip.ts';
 import type { GpioOutputBinding, GpioOutputLine } from '../bindings/gpio-output.ts';
 import type { Level } from '../bindings/gpio.ts';
-import type { Timers } from '../bindings/timers.ts';
+import type { Timers } from '../../shared/timers.ts';
 import { barBitmap, BAR_GLYPHS, encodeLine } from './charset.ts';
 
 export interface Hd44780Pins {

@@ -9,39 +9,19 @@
  *                                                     RawFrame.fromOccupancy(state ≠ 0 ? 1 : 0)
  *   { type: 'ack', command, status, data: Buffer }   one per valid ACK frame (LD2450 envelope, §2 / §1.2)
  *   { type: 'noise', reason }                        once per long run of discarded 0x00 (wrong baud rate, §5)
- * Framing, resync and bounds are in decoder.ts. The parser never throws on input; `stats` counts what it saw.
+ * Framing, resync and bounds are in decoder.ts (on hardware/hilink/framer.ts). The parser never throws on input;
+ * `stats` counts what it saw: reports, engineeringReports, acks, discardedBytes, badFrames, noiseRuns.
  */
-import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
+import { definedOptions, HiLinkParser, type HiLinkStreamOptions } from '../hilink/parser.ts';
 import { Ld2410Decoder, type Ld2410DecoderOptions, type Ld2410Event, type Ld2410Stats } from './decoder.ts';
 
 export type { Ld2410Event, Ld2410Stats } from './decoder.ts';
 
-export type Ld2410ParserOptions = Ld2410DecoderOptions & Omit<TransformOptions, 'readableObjectMode' | 'writableObjectMode' | 'objectMode'>;
+export type Ld2410ParserOptions = Ld2410DecoderOptions & HiLinkStreamOptions;
 
-export class Ld2410Parser extends Transform {
-  readonly #decoder: Ld2410Decoder;
-
+export class Ld2410Parser extends HiLinkParser<Ld2410Event, Ld2410Stats> {
   /** Throws RangeError on invalid options (checked here, once, not per chunk). */
   constructor({ maxAckLength, zeroRunBytes, ...options }: Ld2410ParserOptions = {}) {
-    super({ ...options, decodeStrings: true, readableObjectMode: true, writableObjectMode: false });
-    this.#decoder = new Ld2410Decoder({
-      ...(maxAckLength !== undefined ? { maxAckLength } : {}),
-      ...(zeroRunBytes !== undefined ? { zeroRunBytes } : {}),
-    });
-  }
-
-  /** Counters: reports, engineeringReports, acks, discardedBytes, badFrames, noiseRuns (a snapshot). */
-  get stats(): Ld2410Stats {
-    return this.#decoder.stats;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    for (const event of this.#decoder.push(chunk)) this.push(event satisfies Ld2410Event);
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    for (const event of this.#decoder.end()) this.push(event);
-    callback();
+    super(new Ld2410Decoder(definedOptions({ maxAckLength, zeroRunBytes })), options);
   }
 }

@@ -8,39 +8,19 @@
  *   { type: 'report', frame: RawFrame }                       one per valid 30-byte report frame (§1.1)
  *   { type: 'ack', command, status, data: Buffer }            one per valid ACK frame (§1.2)
  *   { type: 'noise', reason }                                  once per long run of 0x00 (wrong baud rate, §5)
- * Framing, resync and bounds are in decoder.ts. The parser never throws on input; `stats` counts what it saw.
+ * Framing, resync and bounds are in decoder.ts (on hardware/hilink/framer.ts). The parser never throws on input;
+ * `stats` counts what it saw: reports, acks, discardedBytes, badFrames, noiseRuns.
  */
-import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
+import { definedOptions, HiLinkParser, type HiLinkStreamOptions } from '../hilink/parser.ts';
 import { Ld2450Decoder, type Ld2450DecoderOptions, type Ld2450Event, type Ld2450Stats } from './decoder.ts';
 
 export type { Ld2450Event, Ld2450Stats } from './decoder.ts';
 
-export type Ld2450ParserOptions = Ld2450DecoderOptions & Omit<TransformOptions, 'readableObjectMode' | 'writableObjectMode' | 'objectMode'>;
+export type Ld2450ParserOptions = Ld2450DecoderOptions & HiLinkStreamOptions;
 
-export class Ld2450Parser extends Transform {
-  readonly #decoder: Ld2450Decoder;
-
+export class Ld2450Parser extends HiLinkParser<Ld2450Event, Ld2450Stats> {
   /** Throws RangeError on invalid options (checked here, once, not per chunk). */
   constructor({ maxAckLength, zeroRunBytes, ...options }: Ld2450ParserOptions = {}) {
-    super({ ...options, decodeStrings: true, readableObjectMode: true, writableObjectMode: false });
-    this.#decoder = new Ld2450Decoder({
-      ...(maxAckLength !== undefined ? { maxAckLength } : {}),
-      ...(zeroRunBytes !== undefined ? { zeroRunBytes } : {}),
-    });
-  }
-
-  /** Counters: reports, acks, discardedBytes, badFrames, noiseRuns (a snapshot). */
-  get stats(): Ld2450Stats {
-    return this.#decoder.stats;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    for (const event of this.#decoder.push(chunk)) this.push(event satisfies Ld2450Event);
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    for (const event of this.#decoder.end()) this.push(event);
-    callback();
+    super(new Ld2450Decoder(definedOptions({ maxAckLength, zeroRunBytes })), options);
   }
 }

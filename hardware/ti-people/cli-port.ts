@@ -11,11 +11,12 @@
  *   radar ◄─ "mmwDemo:/>boundaryBox -3 3 0.5 7.5 0 3\r\n" "Done\r\n" "mmwDemo:/>"         (echo, answer, prompt)
  *
  * Rules: one line in flight; the answer counts only after the echo of that line (a stale `Done` cannot confirm it);
- * each line has its own timeout (timers injected, so tests need no sleeping: hardware/bindings/timers.ts `Timers`,
+ * each line has its own timeout (timers injected, so tests need no sleeping: shared/timers.ts `Timers`,
  * e.g. systemTimers or ManualTimers, fits CliTimers); the port is injected: any node Duplex (serialport, PTY, fake) or
  * a hardware/bindings SerialPortLike fits CliPort. Errors name the cfg line number and command word only — never the
  * arguments or the device's text — so a log line cannot carry the site's geometry.
  */
+import { systemTimers, type Timers } from '../../shared/timers.ts';
 
 /** What sendConfig needs of the CLI UART. `write` may return a Promise (SerialPortLike) or a boolean (Duplex). */
 export interface CliPort {
@@ -27,15 +28,13 @@ export interface CliPort {
   off(event: 'data' | 'close' | 'error', listener: (...args: any[]) => void): unknown;
 }
 
-export interface CliTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The part of shared/timers.ts `Timers` sendConfig uses. */
+export type CliTimers = Pick<Timers, 'setTimeout' | 'clearTimeout'>;
 
 export interface SendConfigOptions {
   /** Longest wait for echo + Done per line. Default 3000 ms (sensorStart calibrates before it answers). */
   lineTimeoutMs?: number;
-  /** Default: the global setTimeout / clearTimeout. */
+  /** Default: systemTimers (shared/timers.ts). */
   timers?: CliTimers;
   signal?: AbortSignal;
   /** Wait for the echo before accepting the answer. Default true (the demo firmware always echoes). */
@@ -96,7 +95,7 @@ const stripPrompt = (s: string): string => {
  * abort (nothing after the failing line is sent). Throws RangeError before sending anything if the cfg is malformed.
  */
 export async function sendConfig(port: CliPort, config: string | readonly string[], options: SendConfigOptions = {}): Promise<number> {
-  const { lineTimeoutMs = 3000, timers = { setTimeout, clearTimeout } as unknown as CliTimers, signal, requireEcho = true } = options;
+  const { lineTimeoutMs = 3000, timers = systemTimers, signal, requireEcho = true } = options;
   if (!(Number.isFinite(lineTimeoutMs) && lineTimeoutMs > 0)) throw new RangeError('"lineTimeoutMs" must be a positive number');
   const lines = parseCfg(config);
   let partial = '';

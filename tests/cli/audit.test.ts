@@ -14,7 +14,7 @@ import { statusTopic } from '../../shared/topics.ts';
 import { REPO_ROOT } from '../../firmware/identity.ts';
 import { minimiserHash } from '../../firmware/minimiser-hash.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
-import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+import { startBareBroker, type BareBroker } from '../../simulator/bare-broker.ts';
 import { passwordOf, READER, sensorInfo, startTestGateway } from '../gateway/helpers.ts';
 
 const exec = promisify(execFile);

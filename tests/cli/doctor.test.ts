@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
-import { formatResults, runChecks, type CheckResult, type DoctorEnv, type DoctorTarget } from '../../cli/doctor-checks.ts';
+import { formatResults, runChecks, type CheckResult, type DoctorEnv, type DoctorTarget } from '../../firmware/doctor/checks.ts';
 import { provision } from '../../cli/provision.ts';
 import { DataDirGateway } from '../../cli/provision-gateway.ts';
 import { loadBundleIdentity, readCredentials, readDescriptor } from '../../firmware/bundle/identity.ts';

@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
-import { ManualTimers } from '../../hardware/bindings/timers.ts';
-import { displayMode } from '../../display/content.ts';
+import { ManualTimers } from '../../shared/timers.ts';
+import { displayMode } from '../../shared/display-content.ts';
 import { GatewayFeed } from '../../display/feed.ts';
 import { aggregate, encodeAggregate, encodeStatus, sensorInfo, startTestGateway, status, T0S, type TestGateway } from '../gateway/helpers.ts';
 

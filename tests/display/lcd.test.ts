@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { FakeGpioChip, fakeGpioOutputBinding } from '../../hardware/bindings/gpio-fake.ts';
-import { ManualTimers } from '../../hardware/bindings/timers.ts';
+import { ManualTimers } from '../../shared/timers.ts';
 import { DEFAULT_PINS, Hd44780, PIN_NAMES, type Geometry } from '../../hardware/hd44780/driver.ts';
 import { Hd44780Model } from '../../hardware/hd44780/fake.ts';
-import type { DisplayInput } from '../../display/content.ts';
+import type { DisplayInput } from '../../shared/display-content.ts';
 import { LcdRotation } from '../../display/lcd.ts';
 
 const BASE = 571; // Pi 5, Bookworm (pinctrl-rp1)

@@ -14,7 +14,6 @@ import { createLogger, memorySink } from '../../shared/log.ts';
 import { validateStatus } from '../../shared/payloads.ts';
 import { buildAggregate } from '../../firmware/egress/egress.ts';
 import { PersistentQueue } from '../../firmware/egress/queue.ts';
-import { FileSeqStore } from '../../firmware/egress/seq-store.ts';
 import { DAY_MS } from '../../firmware/lifecycle/expiry.ts';
 import { Lifecycle } from '../../firmware/lifecycle/lifecycle.ts';
 import { FileLifecycleStore, LIFECYCLE_FILE, TOMBSTONE_FILE } from '../../firmware/lifecycle/store.ts';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
-import { ManualTimers } from '../../hardware/bindings/timers.ts';
+import { ManualTimers } from '../../shared/timers.ts';
 import { aggregate, encodeAggregate, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';

@@ -14,11 +14,11 @@ import { LEVEL_SCHEMES } from '../../shared/density.ts';
 import { silentLogger } from '../../shared/log.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
-import { ManualTimers, settle } from '../../hardware/bindings/timers.ts';
+import { ManualTimers, settle } from '../../shared/timers.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import { EntranceScenario } from '../../simulator/beam-scenario.ts';
 import { startSimulatedBeamCounter, type SimulatedBeamCounter } from '../../simulator/beam.ts';
-import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+import { startBareBroker, type BareBroker } from '../../simulator/bare-broker.ts';
 import { until } from '../serial/helpers.ts';
 
 const T0 = Date.parse('2026-06-01T18:00:00Z');

@@ -11,7 +11,7 @@ import { BeamFrameParser, BEAM_BAD_INPUT_REASON } from '../../hardware/beam/pars
 import { RawFrame } from '../../hardware/frame.ts';
 import { FakeGpioChip, fakeGpioBinding } from '../../hardware/bindings/gpio-fake.ts';
 import { GpioUnavailable } from '../../hardware/bindings/gpio-chip.ts';
-import { ManualTimers } from '../../hardware/bindings/timers.ts';
+import { ManualTimers } from '../../shared/timers.ts';
 import { EntranceScenario } from '../../simulator/beam-scenario.ts';
 import { startSimulatedBeamCounter } from '../../simulator/beam.ts';
 import { tempDir } from '../serial/helpers.ts';

@@ -10,7 +10,7 @@ import { ManualClock } from '../../shared/clock.ts';
 import { FakeGpioChip, fakeGpioOutputBinding } from '../../hardware/bindings/gpio-fake.ts';
 import type { GpioOutputLine } from '../../hardware/bindings/gpio-output.ts';
 import type { Level } from '../../hardware/bindings/gpio.ts';
-import { ManualTimers } from '../../hardware/bindings/timers.ts';
+import { ManualTimers } from '../../shared/timers.ts';
 import { encodeText } from '../../hardware/hd44780/charset.ts';
 import { DEFAULT_PINS, Hd44780, parsePins, PIN_NAMES, type Geometry } from '../../hardware/hd44780/driver.ts';
 import { Hd44780Model } from '../../hardware/hd44780/fake.ts';

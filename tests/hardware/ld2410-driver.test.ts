@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { fakeSerialBinding } from '../../hardware/bindings/serial-fake.ts';
-import { ManualTimers } from '../../hardware/bindings/timers.ts';
+import { ManualTimers } from '../../shared/timers.ts';
 import { configureLd2410, Ld2410ConfigError, type Ld2410Info } from '../../hardware/ld2410/driver.ts';
 import { RadarConfigError } from '../../hardware/radar-config.ts';
 import { encodeLd2410Report } from '../../simulator/encoders/ld2410.ts';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { fakeSerialBinding } from '../../hardware/bindings/serial-fake.ts';
-import { ManualTimers } from '../../hardware/bindings/timers.ts';
+import { ManualTimers } from '../../shared/timers.ts';
 import { configureLd2450, encodeZoneFilter, Ld2450ConfigError, zoneFilterRect, type Ld2450Info } from '../../hardware/ld2450/driver.ts';
 import { encodeLd2450Report } from '../../simulator/encoders/ld2450.ts';
 import { FakeLd2450, type FakeLd2450Options } from '../../simulator/ld2450-device.ts';

@@ -16,9 +16,9 @@ import { createLogger, memorySink } from '../../shared/log.ts';
 import type { Status } from '../../shared/payloads.ts';
 import { statusTopic } from '../../shared/topics.ts';
 import { FakeGpioChip, fakeGpioBinding } from '../../hardware/bindings/gpio-fake.ts';
-import { ManualTimers, settle } from '../../hardware/bindings/timers.ts';
+import { ManualTimers, settle } from '../../shared/timers.ts';
 import { SCENE_FAULT_REASON, startSensor, type RunningSensor } from '../../firmware/sensor.ts';
-import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+import { startBareBroker, type BareBroker } from '../../simulator/bare-broker.ts';
 import { until } from '../serial/helpers.ts';
 
 const W = 60;

@@ -1,5 +1,5 @@
 /** Advance manual timers until a promise that waits on them settles (device-configuration tests). */
-import type { ManualTimers } from '../../hardware/bindings/timers.ts';
+import type { ManualTimers } from '../../shared/timers.ts';
 
 export async function drive<T>(promise: Promise<T>, timers: ManualTimers, stepMs = 100, maxSteps = 200): Promise<T> {
   let settled = false;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditBundle } from '../../cli/audit-bundle.ts';
-import { checkNative } from '../../cli/doctor-checks.ts';
+import { checkNative } from '../../firmware/doctor/checks.ts';
 import { buildBundle } from '../../firmware/bundle/build.ts';
 import { hashBundle } from '../../firmware/bundle/hash.ts';
 import { readDescriptor } from '../../firmware/bundle/identity.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliError } from '../../cli/args.ts';
+import { CliError } from '../../shared/args.ts';
 import { provision, type ProvisionResult } from '../../cli/provision.ts';
 import { DataDirGateway, type Registration } from '../../cli/provision-gateway.ts';
 import { firmwareSources } from '../../firmware/identity.ts';
@@ -92,8 +92,8 @@ describe('a provisioned bundle', () => {
   it('holds compiled firmware only, with identity, purpose and expiry compiled in; both hashes recorded and registered', async () => {
     const b = result.bundleDir;
     const dist = (dir: string): string[] => readdirSync(join(b, 'dist', dir), { recursive: true }).map(String);
-    expect(readdirSync(join(b, 'dist')).sort()).toEqual(['cli', 'firmware', 'hardware', 'shared']);
-    expect(dist('cli').sort()).toEqual(['args.js', 'doctor-checks.js', 'doctor.js']);
+    expect(readdirSync(join(b, 'dist')).sort()).toEqual(['firmware', 'hardware', 'shared']);
+    expect(dist('firmware/doctor').sort()).toEqual(['checks.js', 'doctor.js']);
     expect(readdirSync(join(b, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))).toEqual([]);
     expect(identity.manifest).toMatchObject({ id: 'stadhuis-entrance', purpose: result.manifest.purpose, expiresAt: dayAfter(NOW, 20), gatewayUrl: broker.url });
     expect(identity.builtAtMs).toBe(NOW);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { validateManifest, type Manifest } from '../../shared/manifest.ts';
-import type { DeviceSink, SensorDevice } from '../../firmware/device.ts';
+import type { DeviceSink, SensorDevice } from '../../firmware/device/index.ts';
 import { DAY_MS } from '../../firmware/lifecycle/expiry.ts';
 import { EXPIRED_REASON, Lifecycle } from '../../firmware/lifecycle/lifecycle.ts';
 import { FileLifecycleStore } from '../../firmware/lifecycle/store.ts';

@@ -16,7 +16,7 @@ import type { Status } from '../../shared/payloads.ts';
 import { Egress, buildAggregate } from '../../firmware/egress/egress.ts';
 import { PersistentQueue } from '../../firmware/egress/queue.ts';
 import { MemorySeqStore } from '../../firmware/egress/seq-store.ts';
-import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+import { startBareBroker, type BareBroker } from '../../simulator/bare-broker.ts';
 
 const status: Status = { v: 1, sensor: 'guard-test', state: 'registering', expiresAt: '2027-06-30', firmware: '0.1.0', minimiser: 'a'.repeat(64), bundle: 'b'.repeat(64), since: 1_767_225_600 };
 const window = { from: 1_767_225_600, to: 1_767_225_610, level: 2 as Level, count: 5 };

@@ -16,7 +16,7 @@ import { createReportParser, type DriverEvent } from '../../hardware/drivers.ts'
 import { realSerialBinding } from '../../hardware/bindings/serial.ts';
 import { configureLd2450 } from '../../hardware/ld2450/driver.ts';
 import { openPtyPair, type PtyPair, type RadarDriver } from '../../simulator/pty.ts';
-import { startBareBroker } from '../helpers/aedes.ts';
+import { startBareBroker } from '../../simulator/bare-broker.ts';
 import { HAVE_SOCAT, tempDir, until } from './helpers.ts';
 
 const children: ChildProcess[] = [];

@@ -1,5 +1,5 @@
 /**
- * The device lifecycle (firmware/device.ts, serial-device.ts) on the fake serial binding with ManualTimers:
+ * The device lifecycle (firmware/device/: reconnect.ts, serial.ts) on the fake serial binding with ManualTimers:
  * open → configure → data; a missing or vanished port → fault with a clear reason → exponential back-off → reopen;
  * and, through startSensor, that no data from before a gap is mixed into the window after it.
  */
@@ -11,10 +11,10 @@ import { ManualClock } from '../../shared/clock.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { fakeSerialBinding, type FakeSerialHub } from '../../hardware/bindings/serial-fake.ts';
-import { ManualTimers, settle } from '../../hardware/bindings/timers.ts';
-import type { DeviceInfo } from '../../firmware/device.ts';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../firmware/device.ts';
-import { serialDevice } from '../../firmware/serial-device.ts';
+import { ManualTimers, settle } from '../../shared/timers.ts';
+import type { DeviceInfo } from '../../firmware/device/index.ts';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../firmware/device/index.ts';
+import { serialDevice } from '../../firmware/device/serial.ts';
 import { startSensor, statusReason, type RunningSensor } from '../../firmware/sensor.ts';
 import { validateStatus } from '../../shared/payloads.ts';
 import { encodeLd2450Report } from '../../simulator/encoders/ld2450.ts';

@@ -20,7 +20,7 @@ import { aggregateTopic } from '../../shared/topics.ts';
 import { realSerialBinding } from '../../hardware/bindings/serial.ts';
 import { startSensor } from '../../firmware/sensor.ts';
 import { openPtyPair, portWire, SimulatedRadar, type RadarDriver } from '../../simulator/pty.ts';
-import { startBareBroker } from '../helpers/aedes.ts';
+import { startBareBroker } from '../../simulator/bare-broker.ts';
 import { FLAT_SETTINGS, IDENTITY } from './fixtures.ts';
 import { HAVE_SOCAT, tempDir, until } from './helpers.ts';
 

@@ -20,7 +20,7 @@ import { NOISE_ZERO_RUN_REASON } from '../../hardware/ld2450/decoder.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import type { PeopleSource } from '../../simulator/ld2450-stream.ts';
 import { openPtyPair, portWire, SimulatedRadar, type PtyPair } from '../../simulator/pty.ts';
-import { startBareBroker, type BareBroker } from '../helpers/aedes.ts';
+import { startBareBroker, type BareBroker } from '../../simulator/bare-broker.ts';
 import { FLAT_SETTINGS, IDENTITY } from './fixtures.ts';
 import { HAVE_SOCAT, tempDir, until } from './helpers.ts';
 

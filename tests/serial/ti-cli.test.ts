@@ -13,7 +13,7 @@ import { realSerialBinding, type SerialPortLike } from '../../hardware/bindings/
 import { PROMPT } from '../../hardware/ti-people/cli-port.ts';
 import { startSensor } from '../../firmware/sensor.ts';
 import { openPtyPair, portWire, SimulatedRadar } from '../../simulator/pty.ts';
-import { startBareBroker } from '../helpers/aedes.ts';
+import { startBareBroker } from '../../simulator/bare-broker.ts';
 import { FLAT_SETTINGS, IDENTITY } from './fixtures.ts';
 import { HAVE_SOCAT, tempDir, until } from './helpers.ts';
 

@@ -5,25 +5,19 @@
  *     ▲                                                          │ lost (unplugged, PTY closed, GPIO error)
  *     └──── back-off: 1 s, 2 s, 4 s … 60 s (injected timers) ◄── fault(reason) ◄─┘  (also when open/configure fail)
  *
- * Kinds of device (SensorDeps.device in sensor.ts):
- *   - a Readable of device bytes (simulator, demo, tests): streamDevice, no reopening (its end/error is a fault);
- *   - { kind: 'serial', path, … }: a tty through a SerialBinding (serial-device.ts);
- *   - { kind: 'beam', beam: BeamConfig }: the two-beam counter on GPIO (beam-device.ts);
- *   - any SensorDevice object.
+ * This file is the engine (ReconnectingDevice) and the contracts every device meets; index.ts picks a device for a
+ * spec: serial.ts (a tty through a SerialBinding), beam.ts (the two-beam counter on GPIO), stream.ts (a Readable of
+ * device bytes: simulator, demo, tests), or any SensorDevice object.
  * A fault makes the sensor drop its open window (pipeline.reset()), so nothing from before a gap is mixed into the
  * window after it. Reasons are fixed text plus paths/pins, never device data.
  */
-import type { Readable } from 'node:stream';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/log.ts';
-import type { DriverName, PointMm } from '../shared/manifest.ts';
-import type { RawFrame } from '../hardware/frame.ts';
-import type { BeamConfig, BeamInfo } from '../hardware/beam/source.ts';
-import type { GpioBinding } from '../hardware/bindings/gpio.ts';
-import type { SerialBinding } from '../hardware/bindings/serial.ts';
-import { systemTimers, type TimerHandle, type Timers } from '../hardware/bindings/timers.ts';
-import type { Ld2410Info } from '../hardware/ld2410/driver.ts';
-import type { Ld2450Info } from '../hardware/ld2450/driver.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { RawFrame } from '../../hardware/frame.ts';
+import type { BeamInfo } from '../../hardware/beam/source.ts';
+import { systemTimers, type TimerHandle, type Timers } from '../../shared/timers.ts';
+import type { Ld2410Info } from '../../hardware/ld2410/driver.ts';
+import type { Ld2450Info } from '../../hardware/ld2450/driver.ts';
 
 /** What configuring a radar found (LD2450 or LD2410): firmware, Bluetooth, zone filter (the Status `radar` facts). */
 export type RadarInfo = Ld2450Info | Ld2410Info;
@@ -212,68 +206,4 @@ export class ReconnectingDevice implements SensorDevice {
     await session?.close().catch(() => undefined);
     await opening?.done;
   }
-}
-
-/** A plain Readable of device bytes (or frames): the simulator, the demo, tests. Its end or error is a fault. */
-export function streamDevice(source: Readable, description = 'stream'): SensorDevice {
-  let detach: (() => void) | null = null;
-  return {
-    description,
-    start(sink) {
-      const onData = (chunk: Buffer | RawFrame): void => sink.data(chunk);
-      const onError = (err: NodeJS.ErrnoException): void => sink.fault(`device error: ${err.code ?? 'read failed'}`);
-      const onEnd = (): void => sink.fault('device closed the connection');
-      source.on('data', onData);
-      source.on('error', onError);
-      source.on('end', onEnd);
-      detach = () => {
-        source.off('data', onData);
-        source.off('error', onError);
-        source.off('end', onEnd);
-        source.pause();
-      };
-      sink.up({ kind: 'stream', description });
-    },
-    async stop() {
-      detach?.();
-      detach = null;
-    },
-  };
-}
-
-/** A serial device described by path (opened with `binding`, default: real serial ports). */
-export interface SerialDeviceSpec {
-  kind: 'serial';
-  path: string;
-  /** Default per driver: 256000 (LD2450, LD2410), 921600 (TI data port). */
-  baudRate?: number;
-  /** LD2450, LD2410: configure at each open (Bluetooth off; LD2450 also tracking and zone filter). Default true. */
-  configure?: boolean;
-  /** Per-command ACK timeout and tries for the configuration. Defaults 1000 ms, 3. */
-  ackTimeoutMs?: number;
-  ackTries?: number;
-  /** TI people counting: the CLI port and the .cfg text sent at each open; `sensorStop` is sent at stop/expiry. */
-  tiCli?: { path: string; baudRate?: number; cfg: string; lineTimeoutMs?: number };
-  binding?: SerialBinding;
-}
-
-/** The two-beam counter on GPIO (default binding: onoff, sysfs GPIO). */
-export interface BeamDeviceSpec {
-  kind: 'beam';
-  beam: BeamConfig;
-  binding?: GpioBinding;
-}
-
-export type DeviceSpec = SerialDeviceSpec | BeamDeviceSpec;
-
-/** Build the device for a spec; the drivers' modules are loaded only when used. */
-export async function createDevice(spec: DeviceSpec, driver: DriverName, zone: readonly PointMm[] | null, deps: LifecycleDeps): Promise<SensorDevice> {
-  if (spec.kind === 'serial') {
-    const { serialDevice } = await import('./serial-device.ts');
-    const { kind: _kind, binding, ...config } = spec;
-    return serialDevice({ ...config, driver, zone }, { ...deps, ...(binding ? { binding } : {}) });
-  }
-  if (driver !== 'beam') throw new RangeError(`a GPIO beam device needs driver 'beam', the manifest says '${driver}'`);
-  const { beamDevice } = await import('./beam-device.ts');
-  return beamDevice(spec.beam, { ...deps, ...(spec.binding ? { binding: spec.binding } : {}) });
 }

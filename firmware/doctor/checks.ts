@@ -11,16 +11,16 @@ import { execFile } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import type { Clock } from '../shared/clock.ts';
-import { redactUrl } from '../firmware/egress/egress.ts';
-import { hashBundle } from '../firmware/bundle/hash.ts';
-import { foreignNativeFiles, hostArch, machineName, nativeFiles } from '../firmware/bundle/native.ts';
-import type { BundleDescriptor, BundleIdentity, SensorCredentials } from '../firmware/bundle/identity.ts';
-import { DAY_MS, daysLeft, expiryEndMs } from '../firmware/lifecycle/expiry.ts';
-import { inspectLifecycle } from '../firmware/lifecycle/lifecycle.ts';
-import { FileLifecycleStore } from '../firmware/lifecycle/store.ts';
-import type { SerialBinding } from '../hardware/bindings/serial.ts';
-import { configureLd2450, type Ld2450Info } from '../hardware/ld2450/driver.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { redactUrl } from '../egress/egress.ts';
+import { hashBundle } from '../bundle/hash.ts';
+import { foreignNativeFiles, hostArch, machineName, nativeFiles } from '../bundle/native.ts';
+import type { BundleDescriptor, BundleIdentity, SensorCredentials } from '../bundle/identity.ts';
+import { DAY_MS, daysLeft, expiryEndMs } from '../lifecycle/expiry.ts';
+import { inspectLifecycle } from '../lifecycle/lifecycle.ts';
+import { FileLifecycleStore } from '../lifecycle/store.ts';
+import type { SerialBinding } from '../../hardware/bindings/serial.ts';
+import { configureLd2450, type Ld2450Info } from '../../hardware/ld2450/driver.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 

@@ -1,11 +1,13 @@
 /**
- * Timers as an injected IO boundary: drivers, the device lifecycle and the beam counter take a `Timers` so that
- * timeouts, retries and back-off run in tests without sleeping (ManualTimers) and on a device with the real ones.
+ * Timers as an injected IO boundary, beside Clock (shared/clock.ts): drivers, the device lifecycle, the beam counter,
+ * the egress, the gateway's SSE heartbeat and NGSI-LD retries take a `Timers` (or the part of it they use, as a
+ * Pick) so that timeouts, retries and back-off run in tests without sleeping (ManualTimers) and for real with
+ * systemTimers. Nothing else in drukte calls setTimeout/setInterval for its own timing.
  */
-import type { ManualClock } from '../../shared/clock.ts';
+import type { ManualClock } from './clock.ts';
 
-/** An opaque timer handle (what setTimeout/setInterval returned). */
-export type TimerHandle = object;
+/** An opaque timer handle (what setTimeout/setInterval returned: a Timeout object, a number in a fake). */
+export type TimerHandle = unknown;
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): TimerHandle;

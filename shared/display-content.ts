@@ -8,9 +8,9 @@
  * fault, or stayed silent two more heartbeats),
  * `expired`, `suspended` (the gateway stopped using its data) or `retired`. Each looks different on every display.
  */
-import { FRUIN_WALKWAY, LEVEL_LABELS, LEVEL_LETTERS, type Level, type LevelScheme } from '../shared/density.ts';
-import { freshForSeconds, offlineAfterSeconds } from '../shared/freshness.ts';
-import type { Aggregate } from '../shared/payloads.ts';
+import { FRUIN_WALKWAY, LEVEL_LABELS, LEVEL_LETTERS, type Level, type LevelScheme } from './density.ts';
+import { freshForSeconds, offlineAfterSeconds } from './freshness.ts';
+import type { Aggregate } from './payloads.ts';
 
 /** The state words the gateway reports (`/api/sensors`), plus what pages add. */
 export type ReportedState = 'starting' | 'registering' | 'expiring' | 'expired' | 'fault' | 'offline' | 'suspended' | 'unknown' | 'retired';

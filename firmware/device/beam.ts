@@ -3,11 +3,11 @@
  * GPIO fault: the lines are reopened and the count goes on (passages during the gap are missed).
  */
 import { existsSync } from 'node:fs';
-import { BeamCounterSource, type BeamConfig } from '../hardware/beam/source.ts';
-import { SYSFS_GPIO_ROOT } from '../hardware/bindings/gpio-chip.ts';
-import type { GpioBinding } from '../hardware/bindings/gpio.ts';
-import { systemTimers } from '../hardware/bindings/timers.ts';
-import { ReconnectingDevice, type LifecycleDeps } from './device.ts';
+import { BeamCounterSource, type BeamConfig } from '../../hardware/beam/source.ts';
+import { SYSFS_GPIO_ROOT } from '../../hardware/bindings/gpio-chip.ts';
+import type { GpioBinding } from '../../hardware/bindings/gpio.ts';
+import { systemTimers } from '../../shared/timers.ts';
+import { ReconnectingDevice, type LifecycleDeps } from './reconnect.ts';
 
 /** onoff, loaded on first use (it loads epoll, which serial-only sensors never need). */
 export const lazyOnoffGpioBinding: GpioBinding = {
@@ -16,7 +16,7 @@ export const lazyOnoffGpioBinding: GpioBinding = {
     return existsSync(`${SYSFS_GPIO_ROOT}/export`);
   },
   async open(line, edge, pull) {
-    const { onoffGpioBinding } = await import('../hardware/bindings/gpio-onoff.ts');
+    const { onoffGpioBinding } = await import('../../hardware/bindings/gpio-onoff.ts');
     return onoffGpioBinding.open(line, edge, pull);
   },
 };

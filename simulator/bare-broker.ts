@@ -1,4 +1,4 @@
-/** A bare aedes broker on port 0 (no gateway, no policy): the baseline MQTT peer for firmware tests. */
+/** A bare aedes broker on port 0 (no gateway, no policy): the baseline MQTT peer for firmware tests and the gateway bench. */
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { Aedes } from 'aedes';

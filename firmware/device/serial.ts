@@ -3,12 +3,12 @@
  * open at the driver's baud rate ─► configure (LD2450, LD2410) ─► stream bytes into the pipeline ─► on a vanished port,
  * fault and reopen with back-off.
  */
-import type { DriverName, PointMm } from '../shared/manifest.ts';
-import { realSerialBinding, type SerialBinding } from '../hardware/bindings/serial.ts';
-import { configureLd2410, LD2410_BAUD } from '../hardware/ld2410/driver.ts';
-import { configureLd2450, LD2450_BAUD } from '../hardware/ld2450/driver.ts';
-import { sendConfig, sensorStop } from '../hardware/ti-people/cli-port.ts';
-import { ReconnectingDevice, type LifecycleDeps, type RadarInfo } from './device.ts';
+import type { DriverName, PointMm } from '../../shared/manifest.ts';
+import { realSerialBinding, type SerialBinding } from '../../hardware/bindings/serial.ts';
+import { configureLd2410, LD2410_BAUD } from '../../hardware/ld2410/driver.ts';
+import { configureLd2450, LD2450_BAUD } from '../../hardware/ld2450/driver.ts';
+import { sendConfig, sensorStop } from '../../hardware/ti-people/cli-port.ts';
+import { ReconnectingDevice, type LifecycleDeps, type RadarInfo } from './reconnect.ts';
 
 /** UART speed per driver (docs/RADAR-PROTOCOLS.md §1, §2, §3: the TI data port). */
 export const DEFAULT_BAUD: Readonly<Record<Exclude<DriverName, 'beam'>, number>> = { ld2450: LD2450_BAUD, ld2410: LD2410_BAUD, 'ti-people': 921600 };

@@ -4,16 +4,16 @@
  * check failed. Run it with the sensor service stopped (it needs the serial port and the sensor's MQTT client id).
  *
  * Inside a bundle (`/opt/drukte/<id>/bin/drukte.js doctor`) --bundle defaults to that bundle. The checks are in
- * cli/doctor-checks.ts.
+ * firmware/doctor/checks.ts.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '../shared/clock.ts';
-import { BUNDLE_FILE, BundleError, loadBundleIdentity, readCredentials, readDescriptor } from '../firmware/bundle/identity.ts';
-import { realSerialBinding } from '../hardware/bindings/serial.ts';
-import { CliError, parse } from './args.ts';
-import { formatResults, runChecks, timedatectlNtp, type DoctorTarget } from './doctor-checks.ts';
+import { systemClock } from '../../shared/clock.ts';
+import { BUNDLE_FILE, BundleError, loadBundleIdentity, readCredentials, readDescriptor } from '../bundle/identity.ts';
+import { realSerialBinding } from '../../hardware/bindings/serial.ts';
+import { CliError, parse } from '../../shared/args.ts';
+import { formatResults, runChecks, timedatectlNtp, type DoctorTarget } from './checks.ts';
 
 const HELP = `usage: drukte doctor [--bundle DIR] [--device PATH] [--baud N] [--broker URL] [--data-dir DIR]
 
@@ -25,9 +25,9 @@ const HELP = `usage: drukte doctor [--bundle DIR] [--device PATH] [--baud N] [--
 Checks: bundle intact, serial device present, radar answers (firmware), Bluetooth off, zone filter set, clock
 synchronised, broker reachable with the bundle's credentials, days to expiry. Stop the sensor service first.`;
 
-/** The bundle this code runs from, when it runs from one (dist/cli/doctor.js → two levels up). */
+/** The bundle this code runs from, when it runs from one (dist/firmware/doctor/doctor.js → three levels up). */
 function ownBundle(): string | null {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   return existsSync(join(dir, BUNDLE_FILE)) ? dir : null;
 }
 
