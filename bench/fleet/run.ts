@@ -145,6 +145,10 @@ aggregates with 8 in flight (gateway: every acknowledged aggregate is in the his
 subscriber (relays: an MQTT subscriber on drukte/v1/sensors/+/aggregate; gateway: the public SSE stream /api/stream)
 at 2,000 aggregates/s. Memory: RSS of the target after a full GC, per idle connection, at ${N} and ${BIG} connections.
 Nothing is asserted: the machines are noisy; the ratios to bare aedes measured in the same run are the figures.
+Read the aggregates/s row with the load client in mind: one Node process drives all sensor clients, and on a small
+machine it saturates first (then every target shows about the same rate, and the ratio only says that the gateway
+is not the bottleneck at that rate). RSS per connection is noisy at 1,000 (allocator and GC timing): the larger size is
+the better figure.
 
 ## Latest run
 
