@@ -245,6 +245,8 @@ export class SqliteSensorRegister implements SensorRegister {
   private cache: Map<string, SensorRecord> | null = null;
   private readonly seen = new Map<string, number>();
   private seenQueued = false;
+  /** A sensor was added to the in-memory copy after it was loaded: records() sorts again. */
+  private unsorted = false;
   revision = 0;
 
   constructor(private readonly db: Database.Database, private readonly clock: Clock) {
@@ -264,14 +266,26 @@ export class SqliteSensorRegister implements SensorRegister {
     return (this.cache = cache);
   }
 
-  /** Run a change in a transaction; whatever happens, the in-memory copy is reloaded from the database after it. */
-  private write<T>(fn: () => T): T {
+  /** Run a change to sensor `id` in a transaction; whatever happens, its in-memory copy is reloaded after it. */
+  private write<T>(id: string, fn: () => T): T {
     try {
       return this.db.transaction(fn)();
     } finally {
-      this.cache = null;
+      this.refresh(id);
       this.revision++;
     }
+  }
+
+  private refresh(id: string): void {
+    const cache = this.cache;
+    if (!cache) return;
+    const row = prepared(this.db, 'SELECT * FROM sensors WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return void cache.delete(id);
+    const r = toRecord(row);
+    const seen = this.seen.get(id);
+    if (seen !== undefined) r.lastSeen = seen;
+    if (!cache.has(id)) this.unsorted = true;
+    cache.set(id, r);
   }
 
   get(id: string): SensorInfo | undefined {
@@ -292,6 +306,11 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   records(): SensorRecord[] {
+    const all = this.all();
+    if (this.unsorted) {
+      this.cache = new Map([...all].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      this.unsorted = false;
+    }
     return [...this.all().values()].map(copyRecord);
   }
 
@@ -300,7 +319,7 @@ export class SqliteSensorRegister implements SensorRegister {
     if (!existing) return this.create(info, note);
     check(info);
     if (existing.lifecycle === 'active' && JSON.stringify(toParams(existing.info)) === JSON.stringify(toParams(info))) return; // unchanged: no audit row
-    this.write(() => {
+    this.write(info.id, () => {
       if (!sameOwner(existing.info.owner, info.owner)) this.transfer(info.id, info.owner, note ?? 'owner changed by an import');
       this.update(info, note);
     });
@@ -309,7 +328,7 @@ export class SqliteSensorRegister implements SensorRegister {
   create(info: SensorInfo, note?: string): void {
     check(info);
     const now = this.clock.now();
-    this.write(() => {
+    this.write(info.id, () => {
       if (this.record(info.id)) throw new RegisterError('exists', `sensor ${info.id} is already registered (ids are never reused)`);
       prepared(this.db, `INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(23)}?, ?)`).run(...toParams(info), now, now);
       this.audit_(info.id, now, 'register', null, info.owner, note ?? null);
@@ -319,7 +338,7 @@ export class SqliteSensorRegister implements SensorRegister {
   update(info: SensorInfo, note?: string): void {
     check(info);
     const now = this.clock.now();
-    this.write(() => {
+    this.write(info.id, () => {
       const existing = this.active(info.id);
       if (!sameOwner(existing.info.owner, info.owner)) throw new RegisterError('owner-change', `the owner of ${info.id} changes only by a transfer (records the handover)`);
       const sets = COLUMNS.split(', ').slice(1).map((c) => `${c} = ?`).join(', ');
@@ -333,7 +352,7 @@ export class SqliteSensorRegister implements SensorRegister {
     validateOwner(to, (m) => errors.push(m));
     if (errors.length) throw new InvalidSensorInfo(errors);
     const now = this.clock.now();
-    return this.write(() => {
+    return this.write(id, () => {
       const existing = this.active(id);
       const owner: Owner = { name: to.name, organisation: to.organisation, email: to.email, ...(to.phone ? { phone: to.phone } : {}) };
       prepared(this.db, 'UPDATE sensors SET owner_name = ?, owner_organisation = ?, owner_email = ?, owner_phone = ?, updated_at = ? WHERE id = ?')
@@ -346,7 +365,7 @@ export class SqliteSensorRegister implements SensorRegister {
   retire(id: string, reason: string): void {
     if (!text(reason)) throw new InvalidSensorInfo(['a reason for retiring is required']);
     const now = this.clock.now();
-    this.write(() => {
+    this.write(id, () => {
       this.active(id);
       prepared(this.db, "UPDATE sensors SET lifecycle = 'retired', retired_at = ?, retire_reason = ?, updated_at = ? WHERE id = ?").run(now, reason, now, id);
       this.audit_(id, now, 'retire', null, null, reason);
@@ -385,7 +404,7 @@ export class SqliteSensorRegister implements SensorRegister {
 
   suspend(id: string, reason: string): boolean {
     const now = this.clock.now();
-    return this.write(() => {
+    return this.write(id, () => {
       const r = this.record(id);
       if (!r || r.suspension) return false;
       prepared(this.db, 'UPDATE sensors SET suspended_at = ?, suspend_reason = ? WHERE id = ?').run(now, reason, id);
@@ -397,7 +416,7 @@ export class SqliteSensorRegister implements SensorRegister {
   resume(id: string, note: string): AuditEntry {
     if (!text(note)) throw new InvalidSensorInfo(['a note saying why the sensor may publish again is required']);
     const now = this.clock.now();
-    return this.write(() => {
+    return this.write(id, () => {
       const r = this.active(id);
       if (!r.suspension) throw new RegisterError('not-suspended', `sensor ${id} is not suspended`);
       prepared(this.db, 'UPDATE sensors SET suspended_at = NULL, suspend_reason = NULL WHERE id = ?').run(id);
