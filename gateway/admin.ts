@@ -14,7 +14,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { CredentialRequestSchema, ReaderRequestSchema, RegisterSensorEnvelope, ResumeRequestSchema, RetireRequestSchema, TransferRequestSchema, UpdateSensorEnvelope } from '../shared/schema/admin.ts';
 import { Contract } from '../shared/schema/kit.ts';
 import type { AuditEntryJson, MqttCredential, SensorCredentialResponse, Whereabouts } from './admin-contract.ts';
-import { generateSecret, hashSecret, isStoredHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from './credentials.ts';
+import { generateSecret, hashSecret, isScryptHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from './credentials.ts';
 import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from './http-kit.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { InvalidSensorInfo, RegisterError, sensorInfoFromManifest, validateOwner, type AuditEntry, type SensorInfo, type SensorRegister } from './register.ts';
@@ -30,6 +30,8 @@ export interface AdminOptions {
   disconnect(match: (clientId: string) => boolean): void;
   limiter: RateLimiter;
   hashParams: ScryptParams;
+  /** The stored form of a generated (machine) secret: the gateway's keyed hash; default scrypt. */
+  hashMachineSecret?(secret: string): string;
   /** A sensor was registered or updated (its expiry may have moved): the expiry watch re-plans. */
   onRegisterChanged?(): void;
   clock: Clock;
@@ -162,11 +164,11 @@ export class AdminApi {
   /** The supplied hash, or a new password and its hash. */
   private async credentialFrom(body: { credential?: string }): Promise<{ hash: string; password?: string }> {
     if (body.credential !== undefined) {
-      if (!isStoredHash(body.credential)) throw new HttpError(422, 'invalid request', ['credential must be a stored scrypt hash: scrypt$N=…,r=…,p=…$salt$hash (N 2^10–2^20)']);
+      if (!isScryptHash(body.credential)) throw new HttpError(422, 'invalid request', ['credential must be a stored scrypt hash: scrypt$N=…,r=…,p=…$salt$hash (N 2^10–2^20)']);
       return { hash: body.credential };
     }
     const password = generateSecret();
-    return { hash: await hashSecret(password, this.o.hashParams), password };
+    return { hash: this.o.hashMachineSecret ? this.o.hashMachineSecret(password) : await hashSecret(password, this.o.hashParams), password };
   }
 
   private async registerSensor(raw: unknown): Promise<Reply> {

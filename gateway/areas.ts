@@ -14,7 +14,12 @@
  *   sensors   the fresh members' ids, sorted
  *
  * A density is published when one of the area's sensors delivers an aggregate, and only when at least one
- * member is fresh. Every published density is kept in the history (GET /api/areas/{id}/history).
+ * member is fresh; at most once per `minIntervalMs` (1 s) per area: aggregates arriving closer together are
+ * combined in one density, published when the interval is over. Every published density is kept in the history
+ * (GET /api/areas/{id}/history).
+ *
+ * Membership lives in memory: an index area → member ids, rebuilt only when the register changes (its revision),
+ * never per aggregate; the members' latest values come from ingest's in-memory state.
  */
 import type { Clock } from '../shared/clock.ts';
 import type { Level } from '../shared/density.ts';
@@ -57,43 +62,101 @@ export interface AreaFeedOptions {
   logger: Logger;
   /** Publish on the broker (as the gateway itself). */
   publish(topic: string, payload: Buffer, opts: { qos: 1; retain: true }): Promise<void>;
+  /** Least time between two densities of one area, ms (default 1,000). */
+  minIntervalMs?: number;
+  /** Run `fn` after `ms` (default: a real timer); returns its cancel function. */
+  setTimer?(fn: () => void, ms: number): () => void;
 }
+
+const realTimer = (fn: () => void, ms: number) => {
+  const t = setTimeout(fn, ms);
+  t.unref?.();
+  return () => clearTimeout(t);
+};
 
 export class AreaFeed {
   private readonly log: Logger;
   private unsubscribe: (() => void) | null = null;
+  /** area → member ids (sorted), and the register revision it was built from. */
+  private index = new Map<string, string[]>();
+  private indexRevision = -1;
+  /** Per area: when its density was last computed (gateway ms), and a pending recompute. */
+  private readonly lastRun = new Map<string, number>();
+  private readonly pending = new Map<string, () => void>();
 
   constructor(private readonly opts: AreaFeedOptions) {
     this.log = opts.logger.child({ module: 'areas' });
   }
 
+  private areaIndex(): Map<string, string[]> {
+    const register = this.opts.register;
+    if (this.indexRevision === register.revision) return this.index;
+    const index = new Map<string, string[]>();
+    for (const r of register.records()) {
+      const areaId = r.info.areaId;
+      if (!areaId) continue;
+      const ids = index.get(areaId);
+      if (ids) ids.push(r.info.id);
+      else index.set(areaId, [r.info.id]);
+    }
+    this.index = index;
+    this.indexRevision = register.revision;
+    return index;
+  }
+
+  /** An aggregate of a member arrived: recompute now, or once the area's interval is over. */
+  private touched(areaId: string): void {
+    if (this.pending.has(areaId)) return; // already planned: it will read the latest values
+    const min = this.opts.minIntervalMs ?? 1_000;
+    const now = this.opts.clock.now();
+    const last = this.lastRun.get(areaId);
+    if (last === undefined || now - last >= min || now < last) {
+      this.lastRun.set(areaId, now);
+      return void this.update(areaId);
+    }
+    const cancel = (this.opts.setTimer ?? realTimer)(() => {
+      this.pending.delete(areaId);
+      this.lastRun.set(areaId, this.opts.clock.now());
+      void this.update(areaId);
+    }, min - (now - last));
+    this.pending.set(areaId, cancel);
+  }
+
   /** Re-publish the last known densities (retained messages do not survive a restart), then follow ingest. */
   async start(): Promise<void> {
     for (const d of this.opts.history.latestAreaDensities().values()) await this.send(d, false);
+    this.areaIndex();
     this.unsubscribe = this.opts.ingest.onEvent((e) => {
       if (e.type !== 'aggregate') return;
-      const areaId = this.opts.register.get(e.sensorId)?.areaId;
-      if (areaId) void this.update(areaId);
+      const areaId = this.opts.register.view(e.sensorId)?.info.areaId;
+      if (areaId) this.touched(areaId);
     });
   }
 
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    for (const cancel of this.pending.values()) cancel();
+    this.pending.clear();
   }
 
   /** Area ids of the register, sorted. */
   areaIds(): string[] {
-    return [...new Set(this.opts.register.list().flatMap((s) => (s.areaId ? [s.areaId] : [])))].sort();
+    return [...this.areaIndex().keys()].sort();
   }
 
   members(areaId: string): AreaMember[] {
     const now = this.opts.clock.now();
-    return this.opts.register
-      .records()
-      .filter((r) => r.info.areaId === areaId && (registerStatus(r, now) === 'active' || registerStatus(r, now) === 'expiring'))
+    const out: AreaMember[] = [];
+    for (const id of this.areaIndex().get(areaId) ?? []) {
+      const r = this.opts.register.view(id);
+      if (!r) continue;
+      const status = registerStatus(r, now);
+      if (status !== 'active' && status !== 'expiring') continue;
       // A suspended sensor stays a member with no reading: the area's count becomes unknown rather than silently lower.
-      .map((r) => ({ id: r.info.id, freshSeconds: freshForSeconds(r.info), latest: r.suspension ? null : this.opts.ingest.latest(r.info.id).aggregate }));
+      out.push({ id, freshSeconds: freshForSeconds(r.info), latest: r.suspension ? null : this.opts.ingest.latest(id).aggregate });
+    }
+    return out;
   }
 
   /** The density of an area now (computed, not necessarily published). */

@@ -91,6 +91,8 @@ export interface BrokerMessage {
 }
 
 export type MessageHandler = (message: BrokerMessage) => void;
+/** An interceptor: may return the promise of the message's storage; the PUBACK waits for it. */
+export type InterceptHandler = (message: BrokerMessage) => void | Promise<void>;
 
 /** What ingest needs from a broker; an external broker (mqtt.js client) can offer the same later. */
 export interface MessageSource {
@@ -98,10 +100,11 @@ export interface MessageSource {
   subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>>;
   /**
    * Receive every client PUBLISH matching `filter` that the policy accepted, synchronously, BEFORE the broker sends
-   * the PUBACK (embedded broker only). A handler that stores the message (ingest: SQLite, synchronous) makes the
-   * PUBACK mean "stored": a gateway killed between the two can lose nothing the sensor already deleted.
+   * the PUBACK (embedded broker only). The PUBACK waits for the promise the handler returns (ingest: the group
+   * commit holding the message), so it means "stored": a gateway killed between the two can lose nothing the sensor
+   * already deleted. A handler that throws, or whose promise rejects, withholds the PUBACK (the client resends).
    */
-  intercept?(filter: string, handler: MessageHandler): () => void;
+  intercept?(filter: string, handler: InterceptHandler): () => void;
 }
 
 /** Does an MQTT topic match a filter (`+` one level, `#` the rest) [MQTT-4.7]? */
@@ -148,7 +151,7 @@ export class MqttBroker implements MessageSource {
   private readonly perAddress = new Map<string, number>();
   private readonly addresses = new WeakMap<object, string>();
   private readonly closed = new ReasonCounter<ClosedReason>();
-  private readonly interceptors = new Set<{ filter: string; handler: MessageHandler }>();
+  private readonly interceptors = new Set<{ filter: string; handler: InterceptHandler }>();
   private readonly log: Logger;
   readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
 
@@ -197,9 +200,14 @@ export class MqttBroker implements MessageSource {
       // between the policy's yes and the PUBACK, so an acknowledged aggregate is already stored.
       // An interceptor that could not store the message (its handler threw) withholds the PUBACK: the connection is
       // closed and the sensor keeps the aggregate in its queue and sends it again later.
+      // aedes lets authorizePublish call back later (its packets of one socket read are handled concurrently, then
+      // the next read waits for all of them), so the PUBACK of a group commit is released when the batch commits.
       authorizePublish: (client, packet, done) => policy.authorizePublish(client, packet, (err) => {
-        if (!err && this.interceptors.size > 0 && !this.runInterceptors(client, packet)) return done(new Error('not stored; not acknowledged'));
-        done(err);
+        if (err || this.interceptors.size === 0) return done(err);
+        const stored = this.runInterceptors(client, packet);
+        if (stored === true) return done(null);
+        if (stored === false) return done(new Error('not stored; not acknowledged'));
+        stored.then((ok) => done(ok ? null : new Error('not stored; not acknowledged')));
       }),
       authorizeSubscribe: policy.authorizeSubscribe,
       drainTimeout: limits.drainTimeoutMs,
@@ -307,23 +315,33 @@ export class MqttBroker implements MessageSource {
     });
   }
 
-  /** Run the interceptors of a message; false when one of them failed (the message is not stored). */
-  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean; qos: 0 | 1 | 2 }): boolean {
+  /**
+   * Run the interceptors of a message: true when all took it, false when one of them failed (the message is not
+   * stored), or a promise of either when one of them stores it later (group commit).
+   */
+  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean; qos: 0 | 1 | 2 }): boolean | Promise<boolean> {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     let ok = true;
+    let later: Array<Promise<void>> | null = null;
+    const failed = (err: unknown, filter: string) => {
+      this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
+      return false;
+    };
     for (const { filter, handler } of this.interceptors) {
       if (!topicMatches(filter, packet.topic)) continue;
       try {
-        handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null, qos: packet.qos });
+        const r = handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null, qos: packet.qos });
+        if (r) (later ??= []).push(r.catch((err: unknown) => { throw Object.assign(err as Error, { filter }); }));
       } catch (err) {
-        ok = false;
-        this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
+        ok = failed(err, filter);
       }
     }
-    return ok;
+    if (!ok || !later) return ok;
+    const waits = later;
+    return (waits.length === 1 ? waits[0]! : Promise.all(waits)).then(() => true, (err: Error & { filter?: string }) => failed(err, err.filter ?? '?'));
   }
 
-  intercept(filter: string, handler: MessageHandler): () => void {
+  intercept(filter: string, handler: InterceptHandler): () => void {
     const entry = { filter, handler };
     this.interceptors.add(entry);
     return () => void this.interceptors.delete(entry);

@@ -1,14 +1,27 @@
 /**
- * Credentials: scrypt hashes (RFC 7914, node:crypto) with a salt per credential, compared in constant time.
- * Only the hash, its salt and its parameters are ever stored; the secret itself is shown once, at creation.
+ * Credentials: only a hash of a secret is ever stored; the secret itself is shown once, at creation. Two forms:
  *
- *   scrypt$N=16384,r=8,p=1$<salt, base64url>$<hash, base64url>        (the stored form; PHC-like)
+ *   scrypt$N=16384,r=8,p=1$<salt, base64url>$<hash, base64url>   scrypt (RFC 7914), salted: for secrets a person may
+ *                                                                 have chosen (the admin token), and credentials
+ *                                                                 hashed outside the gateway (drukte provision)
+ *   hmac-sha256$<mac, base64url>                                  HMAC-SHA-256 (RFC 2104) under the gateway's own
+ *                                                                 key: for machine secrets (generateSecret, 256 bits)
+ *
+ * A slow hash only helps against guessing a secret from a stolen hash; a machine secret of ≥ 192 random bits cannot
+ * be guessed however fast the hash is, so a keyed hash is as strong for it and costs microseconds instead of
+ * ~27 ms of CPU per login (a reconnect storm of 2,000 sensors is 54 s of CPU with scrypt). The key (32 random bytes,
+ * `<dataDir>/credential.key`, mode 0600, outside the database) adds that a stolen database alone does not even
+ * allow checking a guess. A sensor credential stored as scrypt is re-stored as HMAC at its first successful login
+ * when its secret has the shape of a machine secret (machineSecret()); the admin token always stays scrypt.
  *
  * Stored hashes can also come from outside (the admin API, a config file), so the parser bounds every parameter:
  * a hash with N = 2^30 would otherwise be a way to make the gateway allocate gigabytes on each login.
  */
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { prepared } from './db.ts';
 
 export interface ScryptParams {
   /** CPU/memory cost, a power of two. */
@@ -47,8 +60,94 @@ export function parseStoredHash(stored: unknown): ParsedHash | null {
   return { params: { N, r, p, keyLength: hash.length }, salt, hash };
 }
 
+const HMAC_FORM = /^hmac-sha256\$([A-Za-z0-9_-]{43})$/;
+
+/** The MAC of a stored HMAC credential, or null. */
+function parseHmac(stored: unknown): Buffer | null {
+  if (typeof stored !== 'string') return null;
+  const m = HMAC_FORM.exec(stored);
+  if (!m) return null;
+  const mac = Buffer.from(m[1]!, 'base64url');
+  return mac.length === 32 ? mac : null;
+}
+
+/** A stored credential in either form (scrypt within bounds, or HMAC-SHA-256). */
 export function isStoredHash(x: unknown): x is string {
+  return parseStoredHash(x) !== null || parseHmac(x) !== null;
+}
+
+/** Is this a scrypt hash within bounds (the only form accepted for the admin token and from outside)? */
+export function isScryptHash(x: unknown): x is string {
   return parseStoredHash(x) !== null;
+}
+
+/** Is this stored form the keyed hash (no migration needed)? */
+export function isHmacHash(x: unknown): boolean {
+  return parseHmac(x) !== null;
+}
+
+/**
+ * Does a secret look machine-made: base64url of at least 24 random bytes (192 bits; generateSecret makes 32)? Only
+ * those are moved from scrypt to the keyed hash: a person's password keeps its slow hash.
+ */
+export function machineSecret(secret: string | Buffer): boolean {
+  const s = typeof secret === 'string' ? secret : secret.toString('utf8');
+  return s.length >= 32 && s.length <= 128 && B64URL.test(s);
+}
+
+/** The gateway's credential key file in a data directory. */
+export const CREDENTIAL_KEY_FILE = 'credential.key';
+
+/**
+ * The HMAC key: read from `<dataDir>/credential.key` (created on first use, 32 random bytes, mode 0600); a fresh
+ * in-memory key without a data directory. A key file readable by others is set back to 0600; one that is not
+ * 32 bytes is refused.
+ */
+export function loadCredentialKey(dataDir: string | null): Buffer {
+  if (dataDir === null) return randomBytes(32);
+  const file = join(dataDir, CREDENTIAL_KEY_FILE);
+  try {
+    writeFileSync(file, randomBytes(32), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create the credential key ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const st = statSync(file);
+  if ((st.mode & 0o077) !== 0) {
+    chmodSync(file, 0o600);
+  }
+  const key = readFileSync(file);
+  if (key.length !== 32) throw new Error(`the credential key ${file} is damaged (${key.length} bytes, not 32): restore it from the backup of the data directory, or move it aside and issue new sensor credentials`);
+  return key;
+}
+
+/** The keyed hash of machine secrets (see the top of this file). */
+export class CredentialHasher {
+  private readonly dummy: string;
+
+  constructor(private readonly key: Buffer) {
+    this.dummy = this.hash(randomBytes(32).toString('base64url'));
+  }
+
+  /** The stored form of a machine secret. */
+  hash(secret: string | Buffer): string {
+    return `hmac-sha256$${createHmac('sha256', this.key).update(secret).digest('base64url')}`;
+  }
+
+  /** Check a secret against a stored credential of either form; false (never a throw) for malformed input. */
+  async verify(secret: string | Buffer | undefined, stored: string): Promise<boolean> {
+    const mac = parseHmac(stored);
+    if (!mac) return verifySecret(secret, stored);
+    if (secret === undefined) return false;
+    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+    if (bytes.length === 0 || bytes.length > MAX_SECRET_BYTES) return false;
+    return timingSafeEqual(createHmac('sha256', this.key).update(bytes).digest(), mac);
+  }
+
+  /** The same work as a check of an HMAC credential, for a username that has none. */
+  async verifyAgainstNothing(secret: string | Buffer | undefined): Promise<false> {
+    await this.verify(secret ?? 'x', this.dummy);
+    return false;
+  }
 }
 
 function derive(secret: Buffer, salt: Buffer, params: ScryptParams): Promise<Buffer> {
@@ -90,9 +189,9 @@ export async function verifyAgainstNothing(secret: string | Buffer | undefined, 
   return false;
 }
 
-/** A new random secret: 24 bytes, base64url (32 characters, 192 bits). */
+/** A new random secret: 32 bytes, base64url (43 characters, 256 bits). */
 export function generateSecret(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(32).toString('base64url');
 }
 
 /** Who a credential belongs to: a sensor (username = sensor id) or a feed reader (the municipality). */
@@ -101,9 +200,11 @@ export type CredentialRole = 'sensor' | 'reader';
 export interface StoredCredential {
   username: string;
   role: CredentialRole;
-  /** The stored scrypt hash (never the secret). */
+  /** The stored hash (never the secret). */
   hash: string;
   createdAt: number;
+  /** The scrypt hash this keyed hash replaced at a first login, if any. */
+  replacedHash?: string | null;
 }
 
 /** MQTT credentials in SQLite (table `credentials`, see gateway/db.ts). */
@@ -111,14 +212,14 @@ export class CredentialStore {
   constructor(private readonly db: Database.Database) {}
 
   get(username: string): StoredCredential | undefined {
-    const row = this.db.prepare('SELECT username, role, hash, created_at AS createdAt FROM credentials WHERE username = ?').get(username) as StoredCredential | undefined;
+    const row = prepared(this.db, 'SELECT username, role, hash, created_at AS createdAt, replaced_hash AS replacedHash FROM credentials WHERE username = ?').get(username) as StoredCredential | undefined;
     return row ? { ...row } : undefined;
   }
 
   /** Add or replace the credential of `username`. */
-  set(username: string, role: CredentialRole, hash: string, atMs: number): void {
-    if (!isStoredHash(hash)) throw new RangeError('not a stored scrypt hash (scrypt$N=…,r=…,p=…$salt$hash) within bounds');
-    this.db.prepare('INSERT INTO credentials (username, role, hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role = excluded.role, hash = excluded.hash, created_at = excluded.created_at').run(username, role, hash, atMs);
+  set(username: string, role: CredentialRole, hash: string, atMs: number, replacedHash: string | null = null): void {
+    if (!isStoredHash(hash)) throw new RangeError('not a stored hash (scrypt$N=…,r=…,p=…$salt$hash within bounds, or hmac-sha256$mac)');
+    prepared(this.db, 'INSERT INTO credentials (username, role, hash, created_at, replaced_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role = excluded.role, hash = excluded.hash, created_at = excluded.created_at, replaced_hash = excluded.replaced_hash').run(username, role, hash, atMs, replacedHash);
   }
 
   delete(username: string): boolean {

@@ -98,6 +98,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER register_audit_no_delete BEFORE DELETE ON register_audit BEGIN SELECT RAISE(ABORT, 'register_audit is append-only'); END;`,
   // v3: the heartbeat the sensor was provisioned with (freshness follows it; NULL = the firmware default).
   `ALTER TABLE sensors ADD COLUMN heartbeat_seconds INTEGER;`,
+  // v4 (issue 14): a credential moved from scrypt to the keyed hash keeps the scrypt hash it replaced, so the same
+  // credential imported again at the next start (from the configuration) is recognised and not moved back.
+  `ALTER TABLE credentials ADD COLUMN replaced_hash TEXT;`,
 ];
 
 export class DatabaseError extends Error {

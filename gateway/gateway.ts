@@ -16,7 +16,7 @@ import { AdminApi } from './admin.ts';
 import type { Whereabouts } from './admin-contract.ts';
 import { AreaFeed } from './areas.ts';
 import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './broker.ts';
-import { CredentialStore, DEFAULT_SCRYPT, hashSecret, isStoredHash, type CredentialRole, type ScryptParams } from './credentials.ts';
+import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHash, isScryptHash, isStoredHash, loadCredentialKey, machineSecret, type CredentialRole, type ScryptParams } from './credentials.ts';
 import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
 import { ExternalBroker } from './external-broker.ts';
 import { History } from './history.ts';
@@ -188,7 +188,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
   const a = opts.admin;
   if (a?.token !== undefined && a.tokenHash !== undefined) errors.push('admin: give the token or its hash, not both');
   schemaRule('admin.token');
-  if (a?.tokenHash !== undefined && !isStoredHash(a.tokenHash)) errors.push('admin.tokenHash must be a stored scrypt hash (scrypt$N=…,r=…,p=…$salt$hash)');
+  if (a?.tokenHash !== undefined && !isScryptHash(a.tokenHash)) errors.push('admin.tokenHash must be a stored scrypt hash (scrypt$N=…,r=…,p=…$salt$hash)');
   for (const c of opts.credentials ?? []) {
     if (!isValidId(c.username) || (c.role !== 'sensor' && c.role !== 'reader') || !isStoredHash(c.hash)) errors.push(`credential ${isValidId(c.username) ? c.username : '(bad username)'}: needs an id as username, role sensor or reader, and a stored scrypt hash`);
   }
@@ -224,6 +224,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
   const register = new SqliteSensorRegister(db, clock);
   const credentials = new CredentialStore(db);
+  let hasher: CredentialHasher;
+  try {
+    hasher = new CredentialHasher(loadCredentialKey(opts.dataDir ?? null));
+  } catch (err) {
+    db.close();
+    throw new GatewayConfigError([(err as Error).message]);
+  }
   const history = new History(db);
   let broker: MqttBroker | null = null;
   let external: ExternalBroker | null = null;
@@ -254,7 +261,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         log.warn({ sensor: info.id }, 'sensor is retired: its manifest is ignored (ids are never reused)');
       }
     }
-    for (const c of opts.credentials ?? []) credentials.set(c.username, c.role, c.hash, clock.now());
+    for (const c of opts.credentials ?? []) {
+      // The configuration's scrypt hash of a credential already moved to the keyed hash: keep the keyed hash.
+      const cur = credentials.get(c.username);
+      if (cur && cur.role === c.role && isHmacHash(cur.hash) && cur.replacedHash === c.hash) continue;
+      credentials.set(c.username, c.role, c.hash, clock.now());
+    }
     const adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, hashParams) : (opts.admin?.tokenHash ?? null);
 
     const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
@@ -262,8 +274,21 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const policy = opts.externalBroker ? null : createPolicy({
       logger: opts.logger,
       credential: (u) => credentials.get(u),
+      verifyCredential: async (cred, password) => {
+        const ok = await hasher.verify(password, cred.hash);
+        // First good login of a machine secret still under scrypt: store it under the keyed hash from now on.
+        if (ok && password && !isHmacHash(cred.hash) && machineSecret(password)) {
+          const current = credentials.get(cred.username);
+          if (current && current.hash === cred.hash) {
+            credentials.set(cred.username, cred.role, hasher.hash(password), current.createdAt, cred.hash);
+            log.info({ username: cred.username }, 'credential moved from scrypt to the keyed hash (HMAC-SHA-256)');
+          }
+        }
+        return ok;
+      },
+      verifyUnknown: (password) => hasher.verifyAgainstNothing(password),
       sensorAccess: (id) => {
-        const r = register.record(id);
+        const r = register.view(id);
         if (!r) return 'unknown';
         if (r.lifecycle === 'retired') return 'retired';
         return clock.now() / 1000 >= expiryEndSeconds(r.info) ? 'expired' : 'active';
@@ -302,7 +327,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const admin = new AdminApi({
       whereabouts: () => (urls ? whereabouts(urls, opts.publicUrls) : null),
       tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b?.disconnect(match) ?? 0, // external mode: the broker's own password file governs sessions
-      limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, clock, logger: opts.logger,
+      limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, hashMachineSecret: (secret) => hasher.hash(secret), clock, logger: opts.logger,
       onRegisterChanged: () => expiry?.refresh(),
     });
     opts.signal?.throwIfAborted();

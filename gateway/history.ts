@@ -9,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
+import { groupCommitOf, type GroupCommit } from './group-commit.ts';
 import type { Level } from '../shared/density.ts';
 import type { Aggregate, AreaDensity, Status } from '../shared/payloads.ts';
 
@@ -26,22 +27,38 @@ export interface LatestAggregate {
   receivedAt: number;
 }
 
+/**
+ * Writes go through the database's group commit (gateway/group-commit.ts): many aggregates, one transaction. Every
+ * read flushes what is queued first, so reads see every write made before them.
+ */
 export class History {
-  constructor(readonly db: Database.Database) {}
+  readonly commits: GroupCommit;
 
-  addAggregate(a: Aggregate, receivedAtMs: number): void {
-    prepared(this.db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAtMs);
+  constructor(readonly db: Database.Database) {
+    this.commits = groupCommitOf(db);
+  }
+
+  /** Queue an aggregate; resolves when it is committed (rejects when the batch could not be). */
+  addAggregate(a: Aggregate, receivedAtMs: number): Promise<void> {
+    const insert = prepared(this.db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    return this.commits.add(() => insert.run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAtMs));
+  }
+
+  /** Commit whatever is queued now (synchronously). */
+  flush(): void {
+    this.commits.flush();
   }
 
   /** The stored aggregate of a sensor for the window starting at `fromS`, if any. */
   aggregateAt(sensorId: string, fromS: number): Aggregate | null {
+    this.flush();
     const row = prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND from_s = ?').get(sensorId, fromS) as AggregateRow | undefined;
     return row ? toAggregate(row) : null;
   }
 
   /** The newest aggregate (latest window) of every sensor. */
   latestAggregates(): Map<string, LatestAggregate> {
+    this.flush();
     const rows = prepared(this.db, `SELECT a.* FROM aggregates a JOIN (SELECT sensor_id, MAX(from_s) AS from_s FROM aggregates GROUP BY sensor_id) m
       ON a.sensor_id = m.sensor_id AND a.from_s = m.from_s`).all() as AggregateRow[];
     return new Map(rows.map((r) => [r.sensor_id, { aggregate: toAggregate(r), receivedAt: r.received_at }]));
@@ -49,27 +66,32 @@ export class History {
 
   /** A sensor's aggregates with windows ending in [fromS, toS], oldest first. */
   sensorHistory(sensorId: string, fromS: number, toS: number, limit = MAX_HISTORY_ROWS): Aggregate[] {
+    this.flush();
     const rows = prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, from_s LIMIT ?').all(sensorId, fromS, toS, limit) as AggregateRow[];
     return rows.map(toAggregate);
   }
 
-  setStatus(status: Status, receivedAtMs: number): void {
-    prepared(this.db, 'INSERT INTO statuses (sensor_id, status, received_at) VALUES (?, ?, ?) ON CONFLICT(sensor_id) DO UPDATE SET status = excluded.status, received_at = excluded.received_at')
-      .run(status.sensor, JSON.stringify(status), receivedAtMs);
+  setStatus(status: Status, receivedAtMs: number): Promise<void> {
+    const upsert = prepared(this.db, 'INSERT INTO statuses (sensor_id, status, received_at) VALUES (?, ?, ?) ON CONFLICT(sensor_id) DO UPDATE SET status = excluded.status, received_at = excluded.received_at');
+    const json = JSON.stringify(status);
+    return this.commits.add(() => upsert.run(status.sensor, json, receivedAtMs));
   }
 
   statuses(): Map<string, { status: Status; receivedAt: number }> {
+    this.flush();
     const rows = prepared(this.db, 'SELECT sensor_id, status, received_at FROM statuses').all() as Array<{ sensor_id: string; status: string; received_at: number }>;
     return new Map(rows.map((r) => [r.sensor_id, { status: JSON.parse(r.status) as Status, receivedAt: r.received_at }]));
   }
 
-  addAreaDensity(d: AreaDensity, publishedAtMs: number): void {
-    prepared(this.db, 'INSERT INTO area_densities (area_id, from_s, to_s, level, count, sensors, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(d.area, d.from, d.to, d.level, d.count, JSON.stringify(d.sensors), publishedAtMs);
+  addAreaDensity(d: AreaDensity, publishedAtMs: number): Promise<void> {
+    const insert = prepared(this.db, 'INSERT INTO area_densities (area_id, from_s, to_s, level, count, sensors, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const sensors = JSON.stringify(d.sensors);
+    return this.commits.add(() => insert.run(d.area, d.from, d.to, d.level, d.count, sensors, publishedAtMs));
   }
 
   /** The last published density of every area. */
   latestAreaDensities(): Map<string, AreaDensity> {
+    this.flush();
     const rows = prepared(this.db, `SELECT d.* FROM area_densities d JOIN (SELECT area_id, MAX(rowid) AS id FROM area_densities GROUP BY area_id) m
       ON d.rowid = m.id`).all() as AreaRow[];
     return new Map(rows.map((r) => [r.area_id, toArea(r)]));
@@ -77,6 +99,7 @@ export class History {
 
   /** An area's published densities with windows ending in [fromS, toS], oldest first. */
   areaHistory(areaId: string, fromS: number, toS: number, limit = MAX_HISTORY_ROWS): AreaDensity[] {
+    this.flush();
     const rows = prepared(this.db, 'SELECT * FROM area_densities WHERE area_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, rowid LIMIT ?').all(areaId, fromS, toS, limit) as AreaRow[];
     return rows.map(toArea);
   }
@@ -96,6 +119,7 @@ export class History {
   }
 
   private buckets(table: 'aggregates' | 'area_densities', key: 'sensor_id' | 'area_id', id: string, fromS: number, toS: number, bucketS: number) {
+    this.flush();
     const order = table === 'aggregates' ? 'to_s DESC, seq DESC' : 'to_s DESC, rowid DESC';
     const buckets = prepared(this.db, `SELECT b.i AS i, b.level AS level, b.count AS count, b.below AS below, b.n AS n, l.to_s AS lastTo, l.level AS lastLevel, l.count AS lastCount
       FROM (SELECT CAST((to_s - @from - 1) / @b AS INTEGER) AS i, MAX(level) AS level, MAX(count) AS count, SUM(count IS NULL AND level = 0) AS below, COUNT(*) AS n

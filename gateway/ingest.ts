@@ -110,7 +110,23 @@ export class Ingest {
 
   constructor(private readonly opts: IngestOptions) {
     this.log = opts.logger.child({ module: 'ingest' });
-    // The latest state from before a restart: duplicates stay duplicates, displays are right at once.
+    this.loadState();
+    // A batch that could not be committed: the in-memory state assumed it was stored. Rebuild it from the store,
+    // so the re-sent aggregates (their PUBACK was withheld) are taken as new, not as duplicates.
+    opts.history.commits.onFailure(() => {
+      this.state.clear();
+      this.mismatched.clear();
+      try {
+        this.loadState();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'could not reload the latest state after a failed commit');
+      }
+    });
+  }
+
+  /** The latest state from before a restart: duplicates stay duplicates, displays are right at once. */
+  private loadState(): void {
+    const opts = this.opts;
     const statuses = opts.history.statuses();
     for (const [id, { aggregate, receivedAt }] of opts.history.latestAggregates()) this.state.set(id, { aggregate, status: null, receivedAt });
     for (const [id, { status, receivedAt }] of statuses) {
@@ -131,9 +147,13 @@ export class Ingest {
       const handler = (m: BrokerMessage) => void this.handle(m.topic, m.payload, { qos: m.qos });
       if (source.intercept) {
         // Before the PUBACK: a message that could not be stored (full disk, damaged database) is not acknowledged.
+        // Group commit: the PUBACK waits for the transaction that holds the message (or, for a refused message, for
+        // the one holding whatever it was compared with: a duplicate of a queued aggregate is not acknowledged
+        // before that aggregate is stored).
         const off = source.intercept(filter, (m) => {
           const r = this.handle(m.topic, m.payload, { qos: m.qos });
           if (!r.ok && r.reason === 'internal-error') throw new Error('ingest could not store the message');
+          return this.opts.history.commits.pending() ?? undefined;
         });
         this.unsubscribers.push(async () => off());
       } else this.unsubscribers.push(await source.subscribe(filter, handler));
@@ -172,7 +192,7 @@ export class Ingest {
     const decoded = decodeSensorPayload(kind, payload);
     if (!decoded.ok) return { ok: false, reason: classifyPayloadErrors(decoded.errors) };
     if (decoded.value.sensor !== sensorId) return { ok: false, reason: 'sensor-mismatch' };
-    const record = this.opts.register.record(sensorId);
+    const record = this.opts.register.view(sensorId);
     if (!record) return { ok: false, reason: 'unknown-sensor' };
     if (record.lifecycle === 'retired') return { ok: false, reason: 'sensor-retired' };
     const state = this.state.get(sensorId) ?? { aggregate: null, status: null, receivedAt: null };
@@ -188,7 +208,7 @@ export class Ingest {
         this.mismatched.set(sensorId, mismatch);
         this.raiseAlert(sensorId, mismatch);
       } else this.mismatched.delete(sensorId);
-      this.opts.history.setStatus(status, now);
+      void this.opts.history.setStatus(status, now);
       this.opts.register.markSeen(sensorId, now);
       this.state.set(sensorId, { ...state, status: { ...status }, receivedAt: now });
       this.accepted.status++;
@@ -205,16 +225,20 @@ export class Ingest {
     if (meta.qos === 0) return this.violation(sensorId, 'qos0-aggregate');
     if (aggregate.to > now / 1000 + FUTURE_TOLERANCE_SECONDS) return { ok: false, reason: 'future-window' };
 
-    // Window order. Within a sensor the window start is unique by contract: it is the dedupe key.
-    const stored = this.opts.history.aggregateAt(sensorId, aggregate.from);
-    if (stored) {
-      // The same aggregate again is a QoS 1 redelivery (or a resent queue after a crash): harmless, dropped.
-      // Another aggregate for a window already stored is a forged repeat: a violation.
-      const same = stored.to === aggregate.to && stored.level === aggregate.level && stored.count === aggregate.count;
-      return same ? { ok: false, reason: 'duplicate' } : this.violation(sensorId, 'window-repeated');
-    }
+    // Window order. Within a sensor the window start is unique by contract: it is the dedupe key. Windows only move
+    // forward, so a window starting at or after the end of the latest one cannot be stored yet: no look-up on that
+    // (the usual) path. Only a window that does not move forward is looked up in the store.
     const last = state.aggregate;
-    if (last && aggregate.from < last.to) return this.violation(sensorId, aggregate.from > last.from ? 'window-overlap' : 'window-back');
+    if (last && aggregate.from < last.to) {
+      const stored = aggregate.from === last.from ? last : this.opts.history.aggregateAt(sensorId, aggregate.from);
+      if (stored) {
+        // The same aggregate again is a QoS 1 redelivery (or a resent queue after a crash): harmless, dropped.
+        // Another aggregate for a window already stored is a forged repeat: a violation.
+        const same = stored.to === aggregate.to && stored.level === aggregate.level && stored.count === aggregate.count;
+        return same ? { ok: false, reason: 'duplicate' } : this.violation(sensorId, 'window-repeated');
+      }
+      return this.violation(sensorId, aggregate.from > last.from ? 'window-overlap' : 'window-back');
+    }
     const broken = checkRules(record.info, aggregate);
     if (broken) return this.violation(sensorId, broken);
     // seq counts lost aggregates and nothing else. A sensor makes at most one aggregate per window, so a jump
@@ -229,7 +253,7 @@ export class Ingest {
         this.log.info({ sensor: sensorId, missing, after: last.seq }, 'sequence gap: aggregates lost');
       }
     } else if (last) this.log.info({ sensor: sensorId, seq: aggregate.seq, previous: last.seq }, 'sequence restarted (lost seq file?): gap counting restarts');
-    this.opts.history.addAggregate(aggregate, now);
+    void this.opts.history.addAggregate(aggregate, now); // queued: committed with its batch (see attach())
     this.opts.register.markSeen(sensorId, now);
     this.state.set(sensorId, { ...state, aggregate, receivedAt: now });
     this.accepted.aggregate++;

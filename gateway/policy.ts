@@ -45,6 +45,13 @@ export interface PolicyOptions {
   limits: ConnectLimits;
   /** scrypt parameters of the stored hashes: unknown usernames cost the same work. */
   hashParams: ScryptParams;
+  /**
+   * Check a password against a stored credential (default: scrypt). The gateway passes the keyed-hash check of
+   * gateway/credentials.ts, which also moves a machine secret's scrypt hash to HMAC at its first good login.
+   */
+  verifyCredential?(cred: StoredCredential, password: Buffer | undefined): Promise<boolean>;
+  /** The same work for a username without a credential (default: scrypt with hashParams). */
+  verifyUnknown?(password: Buffer | undefined): Promise<false>;
   /** Remote address of a client's connection (for the rate limits and logs). */
   addressOf(client: Client): string;
   /** Wait (holding a throttled login); default: a real timer. */
@@ -177,7 +184,9 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
       throw new Refusal('anonymous', 5);
     }
     const cred = isValidId(username) ? opts.credential(username) : undefined;
-    const ok = cred ? await verifySecret(password, cred.hash) : await verifyAgainstNothing(password, opts.hashParams);
+    const ok = cred
+      ? await (opts.verifyCredential ? opts.verifyCredential(cred, password) : verifySecret(password, cred.hash))
+      : await (opts.verifyUnknown ? opts.verifyUnknown(password) : verifyAgainstNothing(password, opts.hashParams));
     if (!cred || !ok) {
       // Failures only: a throttled username's wrong guesses are answered late; its right password never is.
       const tarpit = opts.limiter.fail(address, username);

@@ -9,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
+import { groupCommitOf } from './group-commit.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DAY_MS, EXPIRING_DAYS, expiryEndSeconds as endOfExpiryDaySeconds } from '../shared/expiry.ts';
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MINIMISATION, DRIVERS, MAX_HEARTBEAT_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
@@ -83,6 +84,8 @@ export interface SensorRegister {
   list(): SensorInfo[];
   record(id: string): SensorRecord | undefined;
   records(): SensorRecord[];
+  /** The register's own record, not a copy (the hot path: ingest reads one per message). Never change it. */
+  view(id: string): Readonly<SensorRecord> | undefined;
   /** Add or replace a sensor (start-up import); an owner change is recorded as a transfer. */
   upsert(info: SensorInfo, note?: string): void;
   /** Add a new sensor; RegisterError('exists') if the id was ever registered. */
@@ -99,6 +102,8 @@ export interface SensorRegister {
   suspend(id: string, reason: string): boolean;
   /** Lift a suspension (admin only), with a note saying why; RegisterError('not-suspended') if there is none. */
   resume(id: string, note: string): AuditEntry;
+  /** Grows on every change of a record (not on markSeen): caches built from the register (areas) compare it. */
+  readonly revision: number;
 }
 
 export class InvalidSensorInfo extends Error {
@@ -257,11 +262,65 @@ function toRecord(r: Row): SensorRecord {
   };
 }
 
+/** A deep copy of a record (its objects are one level deep: info, owner, location, area, suspension). */
+function copyRecord(r: SensorRecord): SensorRecord {
+  const i = r.info;
+  return { ...r, info: { ...i, owner: { ...i.owner }, location: { ...i.location }, area: { ...i.area } }, suspension: r.suspension ? { ...r.suspension } : null };
+}
+
 const sameOwner = (a: Owner, b: Owner) => a.name === b.name && a.organisation === b.organisation && a.email === b.email && (a.phone ?? null) === (b.phone ?? null);
 
-/** The register on SQLite. Every method validates first and writes in one transaction. */
+/**
+ * The register on SQLite. Every method validates first and writes in one transaction. Reads come from memory: the
+ * whole register is loaded once and reloaded after each change (changes are rare; ingest reads a record per
+ * message). markSeen() only updates memory and queues the write in the group commit (gateway/group-commit.ts).
+ */
 export class SqliteSensorRegister implements SensorRegister {
-  constructor(private readonly db: Database.Database, private readonly clock: Clock) {}
+  private cache: Map<string, SensorRecord> | null = null;
+  private readonly seen = new Map<string, number>();
+  private seenQueued = false;
+  /** A sensor was added to the in-memory copy after it was loaded: records() sorts again. */
+  private unsorted = false;
+  revision = 0;
+
+  constructor(private readonly db: Database.Database, private readonly clock: Clock) {
+    groupCommitOf(db).onFailure(() => (this.seenQueued = false)); // a rolled-back batch: queue the times again
+  }
+
+  private all(): Map<string, SensorRecord> {
+    if (this.cache) return this.cache;
+    const rows = prepared(this.db, 'SELECT * FROM sensors ORDER BY id').all() as Row[];
+    const cache = new Map<string, SensorRecord>();
+    for (const row of rows) {
+      const r = toRecord(row);
+      const seen = this.seen.get(r.info.id);
+      if (seen !== undefined) r.lastSeen = seen;
+      cache.set(r.info.id, r);
+    }
+    return (this.cache = cache);
+  }
+
+  /** Run a change to sensor `id` in a transaction; whatever happens, its in-memory copy is reloaded after it. */
+  private write<T>(id: string, fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.refresh(id);
+      this.revision++;
+    }
+  }
+
+  private refresh(id: string): void {
+    const cache = this.cache;
+    if (!cache) return;
+    const row = prepared(this.db, 'SELECT * FROM sensors WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return void cache.delete(id);
+    const r = toRecord(row);
+    const seen = this.seen.get(id);
+    if (seen !== undefined) r.lastSeen = seen;
+    if (!cache.has(id)) this.unsorted = true;
+    cache.set(id, r);
+  }
 
   get(id: string): SensorInfo | undefined {
     return this.record(id)?.info;
@@ -272,12 +331,21 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   record(id: string): SensorRecord | undefined {
-    const row = prepared(this.db, 'SELECT * FROM sensors WHERE id = ?').get(id) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+    const r = this.all().get(id);
+    return r ? copyRecord(r) : undefined;
+  }
+
+  view(id: string): Readonly<SensorRecord> | undefined {
+    return this.all().get(id);
   }
 
   records(): SensorRecord[] {
-    return (prepared(this.db, 'SELECT * FROM sensors ORDER BY id').all() as Row[]).map(toRecord);
+    const all = this.all();
+    if (this.unsorted) {
+      this.cache = new Map([...all].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      this.unsorted = false;
+    }
+    return [...this.all().values()].map(copyRecord);
   }
 
   upsert(info: SensorInfo, note?: string): void {
@@ -285,32 +353,32 @@ export class SqliteSensorRegister implements SensorRegister {
     if (!existing) return this.create(info, note);
     check(info);
     if (existing.lifecycle === 'active' && JSON.stringify(toParams(existing.info)) === JSON.stringify(toParams(info))) return; // unchanged: no audit row
-    this.db.transaction(() => {
+    this.write(info.id, () => {
       if (!sameOwner(existing.info.owner, info.owner)) this.transfer(info.id, info.owner, note ?? 'owner changed by an import');
       this.update(info, note);
-    })();
+    });
   }
 
   create(info: SensorInfo, note?: string): void {
     check(info);
     const now = this.clock.now();
-    this.db.transaction(() => {
+    this.write(info.id, () => {
       if (this.record(info.id)) throw new RegisterError('exists', `sensor ${info.id} is already registered (ids are never reused)`);
       prepared(this.db, `INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(23)}?, ?)`).run(...toParams(info), now, now);
       this.audit_(info.id, now, 'register', null, info.owner, note ?? null);
-    })();
+    });
   }
 
   update(info: SensorInfo, note?: string): void {
     check(info);
     const now = this.clock.now();
-    this.db.transaction(() => {
+    this.write(info.id, () => {
       const existing = this.active(info.id);
       if (!sameOwner(existing.info.owner, info.owner)) throw new RegisterError('owner-change', `the owner of ${info.id} changes only by a transfer (records the handover)`);
       const sets = COLUMNS.split(', ').slice(1).map((c) => `${c} = ?`).join(', ');
       prepared(this.db, `UPDATE sensors SET ${sets}, updated_at = ? WHERE id = ?`).run(...toParams(info).slice(1), now, info.id);
       this.audit_(info.id, now, 'update', null, null, note ?? null);
-    })();
+    });
   }
 
   transfer(id: string, to: Owner, note?: string): AuditEntry {
@@ -318,24 +386,24 @@ export class SqliteSensorRegister implements SensorRegister {
     validateOwner(to, (m) => errors.push(m));
     if (errors.length) throw new InvalidSensorInfo(errors);
     const now = this.clock.now();
-    return this.db.transaction(() => {
+    return this.write(id, () => {
       const existing = this.active(id);
       const owner: Owner = { name: to.name, organisation: to.organisation, email: to.email, ...(to.phone ? { phone: to.phone } : {}) };
       prepared(this.db, 'UPDATE sensors SET owner_name = ?, owner_organisation = ?, owner_email = ?, owner_phone = ?, updated_at = ? WHERE id = ?')
         .run(owner.name, owner.organisation, owner.email, owner.phone ?? null, now, id);
       const seq = this.audit_(id, now, 'transfer', existing.info.owner, owner, note ?? null);
       return { seq, sensorId: id, at: now, action: 'transfer' as const, fromOwner: existing.info.owner, toOwner: owner, note: note ?? null };
-    })();
+    });
   }
 
   retire(id: string, reason: string): void {
     if (!text(reason)) throw new InvalidSensorInfo(['a reason for retiring is required']);
     const now = this.clock.now();
-    this.db.transaction(() => {
+    this.write(id, () => {
       this.active(id);
       prepared(this.db, "UPDATE sensors SET lifecycle = 'retired', retired_at = ?, retire_reason = ?, updated_at = ? WHERE id = ?").run(now, reason, now, id);
       this.audit_(id, now, 'retire', null, null, reason);
-    })();
+    });
   }
 
   note(id: string, action: 'credential', note: string): void {
@@ -354,31 +422,42 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   markSeen(id: string, atMs: number): void {
-    prepared(this.db, 'UPDATE sensors SET last_seen = ? WHERE id = ?').run(atMs, id);
+    const r = this.all().get(id);
+    if (r) r.lastSeen = atMs;
+    this.seen.set(id, atMs);
+    if (this.seenQueued) return;
+    this.seenQueued = true;
+    // One write per sensor per batch, in the batch's transaction.
+    const update = prepared(this.db, 'UPDATE sensors SET last_seen = ? WHERE id = ?');
+    void groupCommitOf(this.db).add(() => {
+      this.seenQueued = false;
+      for (const [sensor, at] of this.seen) update.run(at, sensor);
+      this.seen.clear();
+    });
   }
 
   suspend(id: string, reason: string): boolean {
     const now = this.clock.now();
-    return this.db.transaction(() => {
+    return this.write(id, () => {
       const r = this.record(id);
       if (!r || r.suspension) return false;
       prepared(this.db, 'UPDATE sensors SET suspended_at = ?, suspend_reason = ? WHERE id = ?').run(now, reason, id);
       this.audit_(id, now, 'suspend', null, null, reason);
       return true;
-    })();
+    });
   }
 
   resume(id: string, note: string): AuditEntry {
     if (!text(note)) throw new InvalidSensorInfo(['a note saying why the sensor may publish again is required']);
     const now = this.clock.now();
-    return this.db.transaction(() => {
+    return this.write(id, () => {
       const r = this.active(id);
       if (!r.suspension) throw new RegisterError('not-suspended', `sensor ${id} is not suspended`);
       prepared(this.db, 'UPDATE sensors SET suspended_at = NULL, suspend_reason = NULL WHERE id = ?').run(id);
       const full = `resumed after ${r.suspension.reason}: ${note}`;
       const seq = this.audit_(id, now, 'resume', null, null, full);
       return { seq, sensorId: id, at: now, action: 'resume' as const, fromOwner: null, toOwner: null, note: full };
-    })();
+    });
   }
 
   /** The record of an active sensor, or the reason there is none. */

@@ -185,6 +185,7 @@ export class ObservationStore {
   count(scope: ObservationScope, filter: FilterNode | null): number {
     const params: unknown[] = [];
     const sql = `SELECT COUNT(*) AS n ${BASE} ${this.where(scope, filter, params)}`;
+    this.history.flush();
     return (this.history.db.prepare(sql).get(...params) as { n: number }).n;
   }
 
@@ -199,11 +200,13 @@ export class ObservationStore {
     // Stable paging: the id's parts break every tie.
     order.push('a.sensor_id ASC', 'k.kind ASC', 'a.seq ASC');
     params.push(limit, offset);
+    this.history.flush(); // queued writes first (group commit)
     return this.history.db.prepare(`SELECT ${COLUMNS} ${BASE} ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`).all(...params) as ObservationRow[];
   }
 
   /** First window start, first window end and last window end of a sensor's history (index lookups only). */
   span(sensorId: string): Span | undefined {
+    this.history.flush();
     const db = this.history.db;
     const first = db.prepare('SELECT from_s, to_s FROM aggregates WHERE sensor_id = ? ORDER BY to_s ASC LIMIT 1').get(sensorId) as { from_s: number; to_s: number } | undefined;
     if (!first) return undefined;

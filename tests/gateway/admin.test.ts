@@ -67,12 +67,12 @@ describe('admin API: the register', () => {
     const res = await t.admin.registerSensor({ manifest: manifest('kiosk-queue'), minimiserHash: 'd'.repeat(64) });
     expect(res.sensor).toMatchObject({ id: 'kiosk-queue', areaId: 'station-square', kFloor: 3, windowSeconds: 10, minimiserHash: 'd'.repeat(64) });
     expect(JSON.stringify(res.sensor)).not.toContain('zone');
-    expect(res.mqtt).toEqual({ username: 'kiosk-queue', clientId: 'sensor-kiosk-queue', password: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
+    expect(res.mqtt).toEqual({ username: 'kiosk-queue', clientId: 'sensor-kiosk-queue', password: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) }); // 256 bits
     const c = await connectClient(t.mqttUrl, { clientId: res.mqtt.clientId, username: res.mqtt.username, password: res.mqtt.password! });
     await c.publishAsync(aggregateTopic('kiosk-queue'), encodeAggregate(aggregate('kiosk-queue', 1, { count: 3, level: 3, from: 1_748_779_190 })), { qos: 1 });
     await expect.poll(() => t.gw.ingest.latest('kiosk-queue').aggregate?.count).toBe(3);
     await c.endAsync();
-    expect(t.gw.credentials.get('kiosk-queue')?.hash).toMatch(/^scrypt\$/); // only the hash is kept
+    expect(t.gw.credentials.get('kiosk-queue')?.hash).toMatch(/^hmac-sha256\$/); // only the hash is kept
     expect(t.logs.text()).not.toContain(res.mqtt.password!);
     expect((await t.admin.audit('kiosk-queue')).entries.map((e) => [e.action, e.note])).toEqual([
       ['register', 'registered through the admin API'],

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregateTopic } from '../../shared/topics.ts';
-import { combineArea, type AreaMember } from '../../gateway/areas.ts';
+import { AreaFeed, combineArea, type AreaMember } from '../../gateway/areas.ts';
+import { silentLogger } from '../../shared/log.ts';
 import { aggregate, encodeAggregate, fetchJson, sensorInfo, startTestGateway, T0S, type TestGateway } from './helpers.ts';
 
 const member = (id: string, latest: Partial<ReturnType<typeof aggregate>> | null, freshSeconds = 180): AreaMember => ({
@@ -46,8 +47,11 @@ describe('area feed and history', () => {
 
   it('lists areas at /api/areas and keeps every published density in the history (JSON and CSV)', async () => {
     t = await startTestGateway([sensorInfo('dam-noord', DAM), sensorInfo('dam-zuid', DAM), sensorInfo('kiosk-1')]);
+    // A second apart: each aggregate gives its own density (at most one per second per area).
     publish('dam-noord', 1, { count: 10, level: 1, from: T0S - 120, to: T0S - 60 });
+    t.clock.advance(1_000);
     publish('dam-zuid', 1, { count: 20, level: 2, from: T0S - 120, to: T0S - 60 });
+    t.clock.advance(1_000);
     publish('dam-noord', 2, { count: 15, level: 2, from: T0S - 60, to: T0S });
     await expect.poll(() => t!.gw.history.areaHistory('dam', 0, T0S).length).toBe(3);
 
@@ -82,5 +86,43 @@ describe('area feed and history', () => {
     await r.subscribeAsync('drukte/v1/areas/#', { qos: 1 });
     expect(await got).toMatchObject({ retain: true, body: { area: 'dam', count: 10 } });
     await r.endAsync();
+  });
+
+  it('combines aggregates that arrive within a second into one density per area, from memory, not per aggregate', async () => {
+    t = await startTestGateway([sensorInfo('dam-noord', DAM), sensorInfo('dam-zuid', DAM), sensorInfo('kiosk-1', { areaId: 'kiosk', area: { m2: 30 }, granularity: 5 })]);
+    t.gw.areas.stop(); // this test drives its own feed, with an injected timer
+    const g = t.gw;
+    const sent: any[] = [];
+    const timers: Array<{ fn: () => void; ms: number }> = [];
+    const feed = new AreaFeed({
+      register: g.register, ingest: g.ingest, history: g.history, clock: t.clock, logger: silentLogger(),
+      publish: async (_topic, payload) => void sent.push(JSON.parse(payload.toString())),
+      setTimer: (fn, ms) => {
+        const entry = { fn, ms };
+        timers.push(entry);
+        return () => void timers.splice(timers.indexOf(entry), 1);
+      },
+    });
+    await feed.start();
+    const records = g.register.records.bind(g.register);
+    let scans = 0;
+    g.register.records = () => (scans++, records());
+    publish('dam-noord', 1, { count: 10, level: 1, from: T0S - 120, to: T0S - 60 }); // at once
+    for (let seq = 2; seq <= 6; seq++) publish('dam-noord', seq, { count: 10, level: 1, from: T0S - 180 + 60 * seq, to: T0S - 120 + 60 * seq });
+    publish('dam-zuid', 1, { count: 20, level: 2, from: T0S - 120, to: T0S - 60 });
+    publish('kiosk-1', 1, { count: 10, level: 1, from: T0S - 120, to: T0S - 60 }); // another area: its own interval
+    await Promise.resolve();
+    expect(sent.map((d) => [d.area, d.count])).toEqual([['dam', null], ['kiosk', 10]]);
+    expect(timers.map((x) => x.ms)).toEqual([1_000]); // one planned density for 'dam', however many aggregates
+    t.clock.advance(1_000);
+    timers.splice(0)[0]!.fn();
+    await Promise.resolve();
+    expect(sent.slice(2)).toEqual([{ v: 1, area: 'dam', level: 2, count: 30, from: T0S - 120, to: T0S + 240, sensors: ['dam-noord', 'dam-zuid'] }]);
+    expect(scans).toBe(0); // membership came from the in-memory index, built once
+    // A register change (a new member) rebuilds the index once.
+    g.register.upsert(sensorInfo('dam-oost', DAM));
+    expect(feed.members('dam').map((m) => m.id)).toEqual(['dam-noord', 'dam-oost', 'dam-zuid']);
+    expect(scans).toBe(1);
+    feed.stop();
   });
 });

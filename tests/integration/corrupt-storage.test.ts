@@ -83,7 +83,7 @@ describe('corrupt sensor storage, end to end', () => {
     let full = true;
     history.addAggregate = (a, at) => {
       if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-      real(a, at);
+      return real(a, at);
     };
     const link = openSensorLink(mkdtempSync(join(tmpdir(), 'drukte-gwfull-')), ID, t.mqttUrl);
     links.push(link);
@@ -95,5 +95,25 @@ describe('corrupt sensor storage, end to end', () => {
     full = false;
     await until(() => link.egress.queued === 0, 'the aggregate to be stored and acknowledged');
     expect(history.sensorHistory(ID, 0, T0S + 10).map((a) => a.seq)).toEqual([1]);
+  });
+
+  it('the transaction of a group commit fails: none of its aggregates is acknowledged, all arrive once later', async () => {
+    const ID = 'gw-commit-s1';
+    t = await startTestGateway([sensorInfo(ID)]);
+    const db = t.gw.history.db;
+    // The commit itself fails (as SQLITE_FULL would, at COMMIT or at an insert): the whole batch is rolled back.
+    db.exec("CREATE TRIGGER disk_full BEFORE INSERT ON aggregates BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    const link = openSensorLink(mkdtempSync(join(tmpdir(), 'drukte-gwcommit-')), ID, t.mqttUrl);
+    links.push(link);
+    await until(() => link.egress.connected, 'the sensor to connect');
+    for (let k = 0; k < 5; k++) link.egress.publishAggregate(windowK(T0S, k));
+    await until(() => link.egress.stats.connects >= 2, 'the unacknowledged publishes to close the connection, and a reconnect');
+    expect(link.egress.stats.acked).toBe(0);
+    expect(t.gw.history.sensorHistory(ID, 0, T0S + 10)).toEqual([]);
+    db.exec('DROP TRIGGER disk_full');
+    await until(() => link.egress.queued === 0, 'the aggregates to be stored and acknowledged');
+    // Not refused as duplicates of what ingest had taken before the failed commit: stored, each once.
+    expect(t.gw.history.sensorHistory(ID, 0, T0S + 10).map((a) => a.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(t.gw.ingest.stats().rejected.duplicate ?? 0).toBe(0);
   });
 });
