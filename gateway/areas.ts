@@ -171,7 +171,7 @@ export class AreaFeed {
 
   private async send(d: AreaDensity, keep: boolean): Promise<void> {
     try {
-      if (keep) this.opts.history.addAreaDensity(d, this.opts.clock.now());
+      if (keep) await this.opts.history.addAreaDensity(d, this.opts.clock.now()); // stored (group commit), then published
       await this.opts.publish(areaDensityTopic(d.area), Buffer.from(JSON.stringify(d)), { qos: 1, retain: true });
     } catch (err) {
       this.log.error({ err: (err as Error).message, area: d.area }, 'area density not published');

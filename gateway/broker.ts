@@ -207,7 +207,7 @@ export class MqttBroker implements MessageSource {
         const stored = this.runInterceptors(client, packet);
         if (stored === true) return done(null);
         if (stored === false) return done(new Error('not stored; not acknowledged'));
-        stored.then((ok) => done(ok ? null : new Error('not stored; not acknowledged')));
+        stored.then((ok) => done(ok ? null : new Error('not stored; not acknowledged')), () => done(new Error('not stored; not acknowledged')));
       }),
       authorizeSubscribe: policy.authorizeSubscribe,
       drainTimeout: limits.drainTimeoutMs,
@@ -368,7 +368,7 @@ export class MqttBroker implements MessageSource {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker not started'));
     // The broker's own publishes skip the policy (aedes), not the interceptors: ingest checks them like any other.
-    if (this.interceptors.size > 0) this.runInterceptors(null, { topic, payload, retain: opts.retain ?? false, qos: opts.qos ?? 1 });
+    if (this.interceptors.size > 0) void this.runInterceptors(null, { topic, payload, retain: opts.retain ?? false, qos: opts.qos ?? 1 });
     return new Promise((resolve, reject) => {
       aedes.publish({ cmd: 'publish', topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false, dup: false }, (err) => (err ? reject(err) : resolve()));
     });
