@@ -2,7 +2,6 @@
  * Words and numbers shown to people, in Dutch and English. The display script (static.ts) renders live updates
  * with the same labels, injected from here.
  */
-import { LEVEL_LABELS, LEVEL_LETTERS, type Level } from '../../shared/density.ts';
 import type { Aggregate, SensorState } from '../../shared/payloads.ts';
 import type { RegisterStatus, SensorInfo } from '../register.ts';
 
@@ -41,31 +40,8 @@ export function registerText(s: RegisterStatus): string {
   return `${REGISTER_LABELS[s].nl} / ${REGISTER_LABELS[s].en}`;
 }
 
-export interface Reading {
-  level: Level;
-  letter: string;
-  /** The large figure: the count, "<k" below the k floor, or the level letter for level-only sensors. */
-  big: string;
-  nl: string;
-  en: string;
-}
-
-/** "12 mensen · druk / 12 people · busy"; below the k floor "minder dan 5 … / fewer than 5 …"; else the level. */
-export function describeReading(a: Pick<Aggregate, 'level' | 'count'>, sensor: Pick<SensorInfo, 'kFloor' | 'output'>): Reading {
-  const letter = LEVEL_LETTERS[a.level];
-  const nlLabel = LEVEL_LABELS.nl[a.level] ?? '';
-  const enLabel = LEVEL_LABELS.en[a.level] ?? '';
-  if (a.count !== null) {
-    const one = a.count === 1;
-    return { level: a.level, letter, big: String(a.count), nl: `${a.count} ${one ? 'persoon' : 'mensen'} · ${nlLabel}`, en: `${a.count} ${one ? 'person' : 'people'} · ${enLabel}` };
-  }
-  // Level 0 without a count means "below the k floor", unless the sensor never sends counts.
-  if (a.level === 0 && sensor.output !== 'level' && sensor.kFloor > 0) {
-    const k = sensor.kFloor;
-    return { level: a.level, letter, big: `<${k}`, nl: `minder dan ${k} mensen · ${nlLabel}`, en: `fewer than ${k} people · ${enLabel}` };
-  }
-  return { level: a.level, letter, big: letter, nl: nlLabel, en: enLabel };
-}
+/** The words for a reading: one rule for every page and display (shared/display-content.ts). */
+export { describeReading, type Reading } from '../../shared/display-content.ts';
 
 /** Times are shown in the sensors' time zone, not the kiosk's (a kiosk's own zone is often left at UTC). */
 export const DISPLAY_TIME_ZONE = 'Europe/Amsterdam';
