@@ -171,7 +171,8 @@ export class AreaFeed {
 
   private async send(d: AreaDensity, keep: boolean): Promise<void> {
     try {
-      if (keep) await this.opts.history.addAreaDensity(d, this.opts.clock.now()); // stored (group commit), then published
+      // Stored in the next group commit; published now (a density lost to a crash is recomputed from the aggregates).
+      if (keep) this.opts.history.addAreaDensity(d, this.opts.clock.now()).catch((err: unknown) => this.log.error({ err: (err as Error).message, area: d.area }, 'area density not stored'));
       await this.opts.publish(areaDensityTopic(d.area), Buffer.from(JSON.stringify(d)), { qos: 1, retain: true });
     } catch (err) {
       this.log.error({ err: (err as Error).message, area: d.area }, 'area density not published');
