@@ -16,6 +16,7 @@ import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../shared/log.ts';
+import { topicMatches } from '../shared/topics.ts';
 import { closeServer, listen, type ListenHint } from './listen.ts';
 import { guardPacketSize } from './packet-guard.ts';
 import { safeName, type BrokerPolicy } from './policy.ts';
@@ -107,16 +108,6 @@ export interface MessageSource {
   intercept?(filter: string, handler: InterceptHandler): () => void;
 }
 
-/** Does an MQTT topic match a filter (`+` one level, `#` the rest) [MQTT-4.7]? */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
-  }
-  return f.length === t.length;
-}
 
 export interface BrokerPorts {
   mqtt: number;

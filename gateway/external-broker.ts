@@ -9,6 +9,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/log.ts';
+import { topicMatches } from '../shared/topics.ts';
 import type { MessageHandler, MessageSource } from './broker.ts';
 
 export interface ExternalBrokerOptions {
@@ -21,16 +22,6 @@ export interface ExternalBrokerOptions {
   logger: Logger;
 }
 
-/** MQTT topic filter matching (`+` one level, `#` the rest). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
-  }
-  return f.length === t.length;
-}
 
 /** The external broker cannot be reached or refuses the gateway (a start-up failure meant for people). */
 export class ExternalBrokerError extends Error {

@@ -55,3 +55,14 @@ export function parseSensorTopic(topic: string): ParsedSensorTopic | null {
   if (kind !== 'aggregate' && kind !== 'status') return null;
   return { sensorId, kind };
 }
+
+/** Does an MQTT topic match a filter (`+` one level, `#` the rest) [MQTT-4.7]? */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
