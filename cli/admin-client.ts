@@ -1,5 +1,5 @@
 /**
- * A small typed client for the gateway's admin API (wire types: gateway/admin-contract.ts), used by
+ * A small typed client for the gateway's admin API (wire types: gateway/http/admin-contract.ts), used by
  * `drukte provision` and by the demo. Uses fetch; never logs or stores the token or a returned password.
  *
  *   const admin = new AdminClient({ baseUrl: 'https://gateway.example.nl', token });
@@ -9,7 +9,7 @@ import type {
   ResumeResponse,
   AdminErrorBody, AuditResponse, ReaderCredentialResponse, RegisterSensorRequest, SensorCredentialResponse, SensorResponse, TransferResponse,
   UpdateSensorRequest, Whereabouts,
-} from '../gateway/admin-contract.ts';
+} from '../gateway/http/admin-contract.ts';
 import type { Owner } from '../gateway/register.ts';
 
 export interface AdminClientOptions {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
 import { createLogger } from '../shared/log.ts';
 import { GatewayConfigError, startGateway, type GatewayOptions } from '../gateway/gateway.ts';
-import { ExternalBrokerError } from '../gateway/external-broker.ts';
+import { ExternalBrokerError } from '../gateway/mqtt/external-broker.ts';
 import { ListenError } from '../gateway/listen.ts';
 import { sensorInfoFromManifest, type SensorInfo } from '../gateway/register.ts';
 import { CliError, parse, port } from '../shared/args.ts';

@@ -8,7 +8,7 @@
  * register_audit: no UPDATE or DELETE possible). The firmware is not rebuilt: the register, the register page and
  * the display show the current owner.
  */
-import type { AuditEntryJson } from '../gateway/admin-contract.ts';
+import type { AuditEntryJson } from '../gateway/http/admin-contract.ts';
 import type { Owner } from '../gateway/register.ts';
 import { CliError, parse } from '../shared/args.ts';
 import { gatewayFromFlags } from './provision-gateway.ts';

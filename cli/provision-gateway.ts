@@ -3,17 +3,17 @@
  *
  *   --gateway-data DIR                        the gateway's SQLite database in DIR (gateway/db.ts), directly;
  *                                             registration and the bundle's final rename happen in ONE transaction
- *   --gateway URL --admin-token-file FILE     the gateway's authenticated admin API (gateway/admin-contract.ts)
+ *   --gateway URL --admin-token-file FILE     the gateway's authenticated admin API (gateway/http/admin-contract.ts)
  *
- * Only the password's scrypt hash (gateway/credentials.ts) ever reaches the gateway; the password stays in the
+ * Only the password's scrypt hash (gateway/mqtt/credentials.ts) ever reaches the gateway; the password stays in the
  * bundle's credentials.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
 import type { Manifest } from '../shared/manifest.ts';
-import type { AuditEntryJson, Whereabouts } from '../gateway/admin-contract.ts';
-import { CredentialStore } from '../gateway/credentials.ts';
+import type { AuditEntryJson, Whereabouts } from '../gateway/http/admin-contract.ts';
+import { CredentialStore } from '../gateway/mqtt/credentials.ts';
 import { DATABASE_FILE, openDatabase } from '../gateway/db.ts';
 import { InvalidSensorInfo, RegisterError, SqliteSensorRegister, sensorInfoFromManifest, type AuditEntry, type Owner } from '../gateway/register.ts';
 import { AdminApiError, AdminClient } from './admin-client.ts';

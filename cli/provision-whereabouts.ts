@@ -1,10 +1,10 @@
 /**
  * `drukte provision --gateway URL`: the register URL printed on the sign and the broker URL compiled into the bundle
- * come from the gateway itself (GET /api/admin/whereabouts, gateway/admin-contract.ts), not from a hand-typed manifest.
+ * come from the gateway itself (GET /api/admin/whereabouts, gateway/http/admin-contract.ts), not from a hand-typed manifest.
  * A manifest may leave them out (they are filled in) or give them; one that disagrees with the gateway is refused
  * with the fix, because the sign and the display would point people at the wrong register.
  */
-import type { Whereabouts } from '../gateway/admin-contract.ts';
+import type { Whereabouts } from '../gateway/http/admin-contract.ts';
 import { CliError } from '../shared/args.ts';
 
 const same = (a: string, b: string): boolean => {

@@ -15,11 +15,11 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { basename, dirname, join, resolve } from 'node:path';
 import { ARCHES, minimisationWarnings, type Arch, type Manifest } from '../shared/manifest.ts';
 import { hostArch } from '../firmware/bundle/native.ts';
-import { generateSecret, hashSecret } from '../gateway/credentials.ts';
+import { generateSecret, hashSecret } from '../gateway/mqtt/credentials.ts';
 import { buildBundle } from '../firmware/bundle/build.ts';
 import { signSensorFromManifest, signText as sharedSignText } from '../shared/sign-text.ts';
 import { BundleError, CREDENTIALS_FILE, SIGN_FILE, TLS_DIR, type BundleDescriptor } from '../firmware/bundle/identity.ts';
-import { GatewayCa } from '../gateway/ca.ts';
+import { GatewayCa } from '../gateway/mqtt/ca.ts';
 import { daysLeft } from '../firmware/lifecycle/expiry.ts';
 import { CliError, parse } from '../shared/args.ts';
 import { loadManifest } from './manifest-file.ts';
@@ -47,7 +47,7 @@ export interface ProvisionOptions {
   nowMs: number;
   /** One progress line. */
   print: (line: string) => void;
-  /** Issue a client certificate from this gateway CA directory (gateway/ca.ts). */
+  /** Issue a client certificate from this gateway CA directory (gateway/mqtt/ca.ts). */
   caDir?: string;
   /** The bundle builder (default firmware/bundle/build.ts; tests of the failure paths pass a quick fake). */
   build?: typeof buildBundle;

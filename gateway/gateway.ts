@@ -12,27 +12,27 @@ import { isValidId } from '../shared/topics.ts';
 import { GatewayOptionsSchema } from '../shared/schema/gateway-options.ts';
 import { Contract } from '../shared/schema/kit.ts';
 import { ADMIN_TOKEN } from '../shared/schema/rules.ts';
-import { AdminApi } from './admin.ts';
-import type { Whereabouts } from './admin-contract.ts';
-import { AreaFeed } from './areas.ts';
-import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './broker.ts';
-import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHash, isScryptHash, isStoredHash, loadCredentialKey, machineSecret, type CredentialRole, type ScryptParams } from './credentials.ts';
+import { AdminApi } from './http/admin.ts';
+import type { Whereabouts } from './http/admin-contract.ts';
+import { AreaFeed } from './ingest/areas.ts';
+import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './mqtt/broker.ts';
+import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHash, isScryptHash, isStoredHash, loadCredentialKey, machineSecret, type CredentialRole, type ScryptParams } from './mqtt/credentials.ts';
 import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
-import { ExternalBroker } from './external-broker.ts';
+import { ExternalBroker } from './mqtt/external-broker.ts';
 import { History } from './history.ts';
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer, type HttpLimits } from './http.ts';
-import { Ingest } from './ingest.ts';
-import { NgsiLdPush, type RetryTimers } from './ngsi-ld-push.ts';
-import { SensorHealth } from './sensor-health.ts';
-import { ExpiryWatch } from './expiry-watch.ts';
-import { isViolation } from './rules.ts';
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer, type HttpLimits } from './http/http.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { NgsiLdPush, type RetryTimers } from './feeds/ngsi-ld-push.ts';
+import { SensorHealth } from './ingest/sensor-health.ts';
+import { ExpiryWatch } from './ingest/expiry-watch.ts';
+import { isViolation } from './ingest/rules.ts';
 import { systemTimers, type Timers as GatewayTimers } from '../shared/timers.ts';
 import { urlHost } from './listen.ts';
-import { createPolicy } from './policy.ts';
-import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './rate-limit.ts';
+import { createPolicy } from './mqtt/policy.ts';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './mqtt/rate-limit.ts';
 import { expiryEndSeconds, RegisterError, SqliteSensorRegister, validateSensorInfo, type SensorInfo, type SensorRegister } from './register.ts';
-import type { Timers } from './sse.ts';
-import { Views } from './views.ts';
+import type { Timers } from './http/sse.ts';
+import { Views } from './http/views.ts';
 
 export interface GatewayOptions {
   /** Plain MQTT (TCP). Keep it on loopback unless the network is trusted: passwords cross it in clear text. */
@@ -40,7 +40,7 @@ export interface GatewayOptions {
   /** MQTT over TLS (mqtts): PEM certificate (chain) and key files. */
   mqtts?: {
     host?: string; port?: number; certFile: string; keyFile: string;
-    /** The gateway CA's certificate (gateway/ca.ts): sensors may log in with a client certificate it issued. */
+    /** The gateway CA's certificate (gateway/mqtt/ca.ts): sensors may log in with a client certificate it issued. */
     clientCaFile?: string;
     /** The CA's revocation list (PEM), checked for every client certificate. */
     crlFile?: string;
@@ -72,7 +72,7 @@ export interface GatewayOptions {
   sensors?: SensorInfo[];
   /** Abort a start in progress; whatever had started is stopped again. */
   signal?: AbortSignal;
-  /** Push the NGSI-LD CrowdFlowObserved entities to this context broker (gateway/ngsi-ld-push.ts). */
+  /** Push the NGSI-LD CrowdFlowObserved entities to this context broker (gateway/feeds/ngsi-ld-push.ts). */
   ngsiLd?: { brokerUrl: string; tenant?: string; retryMs?: number; timers?: RetryTimers };
   /**
    * How sensors and people reach this gateway from outside (behind a proxy, a DNS name): the register's base URL and

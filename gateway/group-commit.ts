@@ -3,7 +3,7 @@
  * add(); the queue is committed at the end of the current turn of the event loop (setImmediate: every message that
  * arrived in the same I/O poll joins it), after `maxDelayMs` when set, or at once when it holds `maxRows` writes.
  * add() returns the promise of the commit that will hold the write: the broker releases a PUBACK only when it
- * resolves (gateway/broker.ts, intercept()), so a PUBACK means "committed" (docs/PROTOCOL.md §3, "Durability").
+ * resolves (gateway/mqtt/broker.ts, intercept()), so a PUBACK means "committed" (docs/PROTOCOL.md §3, "Durability").
  *
  * One transaction per batch instead of one per message is what makes ingest fast (docs/BENCHMARKS.md): in WAL
  * mode with synchronous=NORMAL a commit is one write() to the WAL, no fsync; its cost is per transaction, not per

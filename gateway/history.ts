@@ -105,7 +105,7 @@ export class History {
   }
 
   /**
-   * A sensor's aggregates in buckets of `bucketS` seconds over windows ending in (fromS, toS] (gateway/charts.ts):
+   * A sensor's aggregates in buckets of `bucketS` seconds over windows ending in (fromS, toS] (gateway/http/charts.ts):
    * per bucket the highest level and count, how many windows were below the k floor (level 0, no count), and the
    * last window's values. Plus the last window before the range, so a steady sensor's first buckets are not gaps.
    */

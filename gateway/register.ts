@@ -5,7 +5,7 @@
  *
  * Lifecycle: a sensor is `active` until it is retired (by the admin API); independently, it is expired after the
  * end of its expiry day (UTC), and it is suspended from the moment ingest catches it breaking its registered rules
- * (gateway/rules.ts) until an admin resumes it. Suspension and resumption are persisted and audited. Retired sensors stay in the register, marked as such: the public keeps the record.
+ * (gateway/ingest/rules.ts) until an admin resumes it. Suspension and resumption are persisted and audited. Retired sensors stay in the register, marked as such: the public keeps the record.
  */
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';

@@ -1,6 +1,6 @@
 /**
  * What a density level can say about a count, for a registered area: which levels a sensor can ever publish, and
- * how many whole people each level band holds. Used by the gateway (gateway/rules.ts: is this level possible for
+ * how many whole people each level band holds. Used by the gateway (gateway/ingest/rules.ts: is this level possible for
  * this sensor?) and by provisioning (cli/provision-rules.ts: is a level band narrower than the granularity?).
  *
  * Not a minimiser source: the minimiser itself only needs `levelFor` (shared/density.ts). Everything here is

@@ -1,7 +1,7 @@
 /**
  * GET /areas — every area with its density now; GET /areas/{id} — one area: its density now, its members and which
  * of them are missing (no current aggregate), the charts of the last 24 hours and 7 days, and the data links.
- * The density is the rule of gateway/areas.ts (docs/PROTOCOL.md, "Area densities"), computed at request time.
+ * The density is the rule of gateway/ingest/areas.ts (docs/PROTOCOL.md, "Area densities"), computed at request time.
  */
 import { LEVEL_LABELS, LEVEL_LETTERS } from '../../shared/density.ts';
 import type { AreaDensity } from '../../shared/payloads.ts';

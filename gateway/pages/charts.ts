@@ -4,7 +4,7 @@
  * canvas, leaves null points as gaps and sets styles only through the DOM (our CSP forbids inline style and script).
  *
  * The page holds <figure class="chart" data-src="/api/…/chart?range=24h">; /static/charts.js fetches the series
- * (gateway/charts.ts) and draws: people (stepped line), level A–F (right axis), and below the k floor a grey band
+ * (gateway/http/charts.ts) and draws: people (stepped line), level A–F (right axis), and below the k floor a grey band
  * from 0 to k labelled "fewer than k" (never a 0), gaps as gaps. A text summary under each chart says the same
  * for people who cannot see it, and the CSV link is always there.
  */

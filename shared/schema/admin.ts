@@ -1,5 +1,5 @@
 /**
- * The admin API's request bodies (gateway/admin-contract.ts lists the routes). The gateway checks every body against
+ * The admin API's request bodies (gateway/http/admin-contract.ts lists the routes). The gateway checks every body against
  * these before it acts; a register or update body's `manifest` is then checked by validateManifest, in the words
  * `drukte provision` uses (the published schema inlines ManifestSchema).
  */

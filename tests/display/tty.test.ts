@@ -31,7 +31,7 @@ describe.skipIf(!HAVE_TMUX)('drukte display --tty in a tmux pseudo-terminal', ()
 
   beforeAll(async () => {
     t = await startTestGateway([sensorInfo(ID)]);
-    // 12 people on the registered 12 m²: level D (3), as the gateway's rules require (gateway/rules.ts).
+    // 12 people on the registered 12 m²: level D (3), as the gateway's rules require (gateway/ingest/rules.ts).
     expect(t.gw.ingest.handle(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1, { count: 12, level: 3 })), { qos: 1 })).toEqual({ ok: true });
   });
 

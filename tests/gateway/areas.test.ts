@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregateTopic } from '../../shared/topics.ts';
-import { AreaFeed, combineArea, type AreaMember } from '../../gateway/areas.ts';
+import { AreaFeed, combineArea, type AreaMember } from '../../gateway/ingest/areas.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { aggregate, encodeAggregate, fetchJson, sensorInfo, startTestGateway, T0S, type TestGateway } from './helpers.ts';
 

@@ -2,7 +2,7 @@
  * A gateway with a day of history for the chart tests: dam-noord counts (busy), is silent for 4 hours (a gap), then
  * below its k floor for 6 hours, then counts again; dam-zuid counts steadily (heartbeat only); kiosk-level is a
  * level-only sensor; dam-oud is expired. Every window goes through ingest with the clock at its end, so the area
- * densities are published as they would be, and passes the registered rules (gateway/rules.ts): 60 s windows on the
+ * densities are published as they would be, and passes the registered rules (gateway/ingest/rules.ts): 60 s windows on the
  * minute grid, the level the count implies on the registered 12 m², null below k with level 0.
  */
 import { levelFor } from '../../shared/density.ts';

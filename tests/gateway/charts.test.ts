@@ -1,9 +1,9 @@
 /**
- * Chart series (gateway/charts.ts): buckets from the history, the k floor as "fewer than k" (never a 0), gaps as
+ * Chart series (gateway/http/charts.ts): buckets from the history, the k floor as "fewer than k" (never a 0), gaps as
  * gaps (null), a steady sensor's silence between heartbeats carried, not shown as a gap.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSeries } from '../../gateway/charts.ts';
+import { buildSeries } from '../../gateway/http/charts.ts';
 import type { BucketRow } from '../../gateway/history.ts';
 import { getJson, type TestGateway } from './helpers.ts';
 import { seedChartGateway, SEED } from './chart-seed.ts';

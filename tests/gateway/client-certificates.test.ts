@@ -1,5 +1,5 @@
 /**
- * A credential that dies with the sensor (issue 9, item 5): the gateway CA (gateway/ca.ts, system openssl) issues
+ * A credential that dies with the sensor (issue 9, item 5): the gateway CA (gateway/mqtt/ca.ts, system openssl) issues
  * each sensor a client certificate, CN = sensor id, notAfter = the end of its expiry day. The embedded broker's
  * mqtts listener and a real mosquitto (`require_certificate true`, `use_identity_as_username true`) both accept it
  * while valid and refuse it past its notAfter — TLS decides, by the server's own clock, not drukte code.
@@ -16,7 +16,7 @@ import { FRUIN_WALKWAY } from '../../shared/density.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { startSensor } from '../../firmware/sensor.ts';
-import { GatewayCa, notAfterFor, type IssuedCertificate } from '../../gateway/ca.ts';
+import { GatewayCa, notAfterFor, type IssuedCertificate } from '../../gateway/mqtt/ca.ts';
 import { aggregate, encodeAggregate, passwordOf, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', 'mosquitto'].find((m) => spawnSync(m, ['-h'], { stdio: 'ignore' }).error === undefined);

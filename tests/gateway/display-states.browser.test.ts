@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { levelFor } from '../../shared/density.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
 import { displayPage } from '../../gateway/pages/display.ts';
-import { Views } from '../../gateway/views.ts';
+import { Views } from '../../gateway/http/views.ts';
 import { hasChromium, launchChromium } from '../helpers/browser.ts';
 import { aggregate, encodeAggregate, encodeStatus, sensorInfo, startTestGateway, status, T0S, type TestGateway } from './helpers.ts';
 
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium())('kiosk display: every state at 800×480 and 1920
       startTestGateway([...ids.map((id) => sensorInfo(id, { area: { m2: 40 } })), sensorInfo('oude-markt', { expiresAt: '2025-05-31' })]),
     ]);
     views = new Views(t.gw.register, t.gw.ingest, t.clock);
-    // Every aggregate passes the registered rules (gateway/rules.ts): 60 s windows on the grid, the level the count
+    // Every aggregate passes the registered rules (gateway/ingest/rules.ts): 60 s windows on the grid, the level the count
     // implies on the registered 40 m² (the legend below).
     const ingest = (id: string, seq: number, count: number, window: { from: number; to: number } | null = null) => {
       const r = t.gw.ingest.handle(aggregateTopic(id), encodeAggregate(aggregate(id, seq, { ...window, count, level: levelFor(count, 40) })), { qos: 1 });

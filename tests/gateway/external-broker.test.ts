@@ -19,7 +19,7 @@ import { encodeSensorPayload } from '../../shared/codec.ts';
 import { RawFrame } from '../../hardware/frame.ts';
 import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import { startGateway, type Gateway } from '../../gateway/gateway.ts';
-import { ExternalBrokerError } from '../../gateway/external-broker.ts';
+import { ExternalBrokerError } from '../../gateway/mqtt/external-broker.ts';
 import { rawCbor, sensorInfo, T0 } from './helpers.ts';
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', 'mosquitto'].find((m) => spawnSync(m, ['-h'], { stdio: 'ignore' }).error === undefined);

@@ -1,7 +1,7 @@
 /** The HTTP side: routes, 404s, security headers, escaping, self-contained pages, the event stream's lifecycle. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
-import { HEARTBEAT_MS, type Timers } from '../../gateway/sse.ts';
+import { HEARTBEAT_MS, type Timers } from '../../gateway/http/sse.ts';
 import { aggregate, encodeAggregate, encodeStatus, fetchJson, openSse, sensorInfo, startTestGateway, status, T0, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';

@@ -9,7 +9,7 @@ import { createLogger, memorySink } from '../../shared/log.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
 import { openDatabase } from '../../gateway/db.ts';
 import { History } from '../../gateway/history.ts';
-import { Ingest, type IngestEvent } from '../../gateway/ingest.ts';
+import { Ingest, type IngestEvent } from '../../gateway/ingest/ingest.ts';
 import { SqliteSensorRegister } from '../../gateway/register.ts';
 import { aggregate, encodeAggregate, encodeStatus, rawCbor, sensorInfo, status, T0, T0S } from './helpers.ts';
 

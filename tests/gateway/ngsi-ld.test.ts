@@ -1,5 +1,5 @@
 /**
- * NGSI-LD CrowdFlowObserved (gateway/ngsi-ld.ts, ngsi-ld-push.ts): every entity the gateway serves or pushes is
+ * NGSI-LD CrowdFlowObserved (gateway/feeds/ngsi-ld.ts, ngsi-ld-push.ts): every entity the gateway serves or pushes is
  * validated against the published Smart Data Models schema (tests/fixtures/standards, CC-BY-4.0) with ajv
  * (JSON Schema 2020-12, formats on), offline: the schema's $refs resolve to the local common-schema copy. The
  * push goes to a real local HTTP server standing in for the context broker.
@@ -64,7 +64,7 @@ describe('NGSI-LD entities over HTTP', () => {
       sensorInfo('kiosk-level', { areaId: 'kiosk', output: 'level', driver: 'ld2410' }),
       sensorInfo('not-yet-seen'),
     ]);
-    // Each passes the registered rules (gateway/rules.ts): 25 people on 12 m² is level E (4).
+    // Each passes the registered rules (gateway/ingest/rules.ts): 25 people on 12 m² is level E (4).
     expect(t.gw.ingest.handle(aggregateTopic('dam-noord'), encodeAggregate(aggregate('dam-noord', 1, { count: 25, level: 4 })), { qos: 1 })).toEqual({ ok: true });
     expect(t.gw.ingest.handle(aggregateTopic('dam-zuid'), encodeAggregate(aggregate('dam-zuid', 1, { count: null, level: 0 })), { qos: 1 })).toEqual({ ok: true });
     expect(t.gw.ingest.handle(aggregateTopic('kiosk-level'), encodeAggregate(aggregate('kiosk-level', 1, { count: null, level: 2 })), { qos: 1 })).toEqual({ ok: true });

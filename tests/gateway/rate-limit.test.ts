@@ -2,7 +2,7 @@
 import mqtt, { type IClientOptions } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
-import { LoginLimiter, RateLimiter } from '../../gateway/rate-limit.ts';
+import { LoginLimiter, RateLimiter } from '../../gateway/mqtt/rate-limit.ts';
 import { passwordOf, sensorInfo, startTestGateway, T0, type TestGateway } from './helpers.ts';
 
 describe('RateLimiter', () => {

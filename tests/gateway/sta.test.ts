@@ -42,7 +42,7 @@ beforeAll(async () => {
     sensorInfo('kiosk-level', { output: 'level', driver: 'ld2410', location: { lat: 52.379, lon: 4.9, description: 'Above the kiosk' } }),
   ]);
   // dam-noord: N windows of 60 s on the grid ending at T0S - (N-1-i)·60; every 5th below the k floor. Each must pass
-  // the registered rules (gateway/rules.ts): the level is the one the count implies on the registered 12 m².
+  // the registered rules (gateway/ingest/rules.ts): the level is the one the count implies on the registered 12 m².
   for (let i = 0; i < N; i++) {
     const to = T0S - (N - 1 - i) * 60;
     const count = i % 5 === 0 ? null : 10 + i;

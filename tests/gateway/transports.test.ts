@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { GatewayConfigError } from '../../gateway/gateway.ts';
-import { MqttFrameScanner } from '../../gateway/packet-guard.ts';
+import { MqttFrameScanner } from '../../gateway/mqtt/packet-guard.ts';
 import { ADMIN_TOKEN, aggregate, connectClient, encodeAggregate, passwordOf, READER, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';

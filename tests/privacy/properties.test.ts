@@ -2,7 +2,7 @@
  * Property tests of the minimisation invariants, over arbitrary frame streams, raw byte streams and manifests.
  * Each property states one promise from docs/AUDIT.md; fast-check searches for a counter-example.
  */
-import { checkRules } from '../../gateway/rules.ts';
+import { checkRules } from '../../gateway/ingest/rules.ts';
 import type { SensorInfo } from '../../gateway/register.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -105,7 +105,7 @@ describe('minimisation invariants (fast-check)', () => {
     }), RUNS);
   });
 
-  it("every result passes the gateway's check against the registered rules (gateway/rules.ts)", () => {
+  it("every result passes the gateway's check against the registered rules (gateway/ingest/rules.ts)", () => {
     fc.assert(fc.property(settingsArb, streamArb, (s, stream) => {
       const info = { kFloor: s.kFloor, granularity: s.granularity, windowSeconds: s.windowSeconds, output: s.output, area: { m2: s.areaM2 } } as unknown as SensorInfo;
       for (const r of run(s, stream).results) expect(checkRules(info, r)).toBeNull();

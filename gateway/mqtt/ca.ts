@@ -19,7 +19,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isValidId } from '../shared/topics.ts';
+import { isValidId } from '../../shared/topics.ts';
 
 const run = promisify(execFile);
 
@@ -46,7 +46,7 @@ export function notAfterFor(expiresAt: string): Date {
   return new Date(Date.parse(`${expiresAt}T23:59:59Z`));
 }
 
-const CONFIG = (dir: string) => `# written by drukte (gateway/ca.ts)
+const CONFIG = (dir: string) => `# written by drukte (gateway/mqtt/ca.ts)
 [ ca ]
 default_ca = drukte
 

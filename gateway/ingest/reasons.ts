@@ -10,7 +10,7 @@ import type { Violation } from './rules.ts';
 export const PAYLOAD_REASONS = ['empty-payload', 'payload-too-large', 'malformed-cbor', 'not-a-map', 'unexpected-key', 'missing-key', 'invalid-value'] as const;
 export type PayloadReason = (typeof PAYLOAD_REASONS)[number];
 
-/** Broker policy (gateway/policy.ts): publishes refused before any side effect. */
+/** Broker policy (gateway/mqtt/policy.ts): publishes refused before any side effect. */
 export type RefusalReason =
   | PayloadReason
   | 'topic-not-allowed'
@@ -21,7 +21,7 @@ export type RefusalReason =
   | 'not-authenticated'
   | 'sensor-mismatch'
   | 'retained-aggregate'
-  /** Aggregates are QoS 1 only (MQTT contract v1); a QoS 0 aggregate from a sensor is a violation (gateway/rules.ts). */
+  /** Aggregates are QoS 1 only (MQTT contract v1); a QoS 0 aggregate from a sensor is a violation (gateway/ingest/rules.ts). */
   | 'qos0-aggregate';
 
 /** Broker policy: connections refused at CONNECT (counted at /api/health as `broker.connectionsRefused`). */
@@ -37,7 +37,7 @@ export type ConnectRefusal =
   | 'will-not-allowed'
   | 'internal-error';
 
-/** Ingest (gateway/ingest.ts): the second, independent check, plus what only ingest can know. */
+/** Ingest (gateway/ingest/ingest.ts): the second, independent check, plus what only ingest can know. */
 export type RejectionReason =
   | PayloadReason
   | 'bad-topic'
@@ -48,7 +48,7 @@ export type RejectionReason =
   | 'future-window'
   /** The exact aggregate of a window already stored (a QoS 1 redelivery): harmless, not a violation. */
   | 'duplicate'
-  /** Violations of the registered rules (gateway/rules.ts): each suspends the sensor. */
+  /** Violations of the registered rules (gateway/ingest/rules.ts): each suspends the sensor. */
   | Violation
   /** An aggregate from a suspended sensor (refused until an admin resumes it). */
   | 'sensor-suspended'

@@ -15,13 +15,13 @@
  *   level = levelFor(count, area)          level-mismatch              (shared/density.ts, the minimiser's own)
  *
  * Window order (no repeat, overlap or going back) and seq plausibility need the sensor's history and are checked
- * in gateway/ingest.ts. A broken rule is a violation: the aggregate reaches nothing and the sensor is suspended.
+ * in gateway/ingest/ingest.ts. A broken rule is a violation: the aggregate reaches nothing and the sensor is suspended.
  */
-import { levelFor } from '../shared/density.ts';
-import { reachableLevels } from '../shared/level-bands.ts';
-import { DEFAULT_MINIMISATION } from '../shared/minimisation.ts';
-import type { Aggregate } from '../shared/payloads.ts';
-import type { SensorInfo } from './register.ts';
+import { levelFor } from '../../shared/density.ts';
+import { reachableLevels } from '../../shared/level-bands.ts';
+import { DEFAULT_MINIMISATION } from '../../shared/minimisation.ts';
+import type { Aggregate } from '../../shared/payloads.ts';
+import type { SensorInfo } from '../register.ts';
 
 export const RULE_VIOLATIONS = [
   'window-length', 'window-unaligned', 'count-from-level-only', 'level-unreachable', 'level-without-count', 'count-below-k',
@@ -33,7 +33,7 @@ export type RuleViolation = (typeof RULE_VIOLATIONS)[number];
 export const ORDER_VIOLATIONS = ['window-repeated', 'window-overlap', 'window-back', 'seq-jump'] as const;
 export type OrderViolation = (typeof ORDER_VIOLATIONS)[number];
 
-/** Broker-level violations by an authenticated sensor (gateway/policy.ts). */
+/** Broker-level violations by an authenticated sensor (gateway/mqtt/policy.ts). */
 export const BROKER_VIOLATIONS = ['qos0-aggregate'] as const;
 
 export type Violation = RuleViolation | OrderViolation | (typeof BROKER_VIOLATIONS)[number];

@@ -14,13 +14,13 @@ import type { IncomingMessage } from 'node:http';
 import type { RouteDeps } from './api.ts';
 import { areaChart, parseChartRange, sensorChart } from './charts.ts';
 import { decodeId, HTML, jsonReply, type Reply } from './http-kit.ts';
-import { ngsiLdRoutes } from './ngsi-ld.ts';
+import { ngsiLdRoutes } from '../feeds/ngsi-ld.ts';
 import { overview } from './overview.ts';
-import { areaPage, areasIndexPage, type AreaSummary } from './pages/areas.ts';
-import { CHARTS_JS, PAGES_CSS, uplotAssets } from './pages/charts.ts';
-import { healthPage } from './pages/health.ts';
-import { notFoundPage } from './pages/layout.ts';
-import { staRoutes } from './sta/routes.ts';
+import { areaPage, areasIndexPage, type AreaSummary } from '../pages/areas.ts';
+import { CHARTS_JS, PAGES_CSS, uplotAssets } from '../pages/charts.ts';
+import { healthPage } from '../pages/health.ts';
+import { notFoundPage } from '../pages/layout.ts';
+import { staRoutes } from '../feeds/sta/routes.ts';
 
 // RouteDeps lives in api.ts beside PublicApiDeps, so ngsi-ld.ts and sta/routes.ts need not import this file.
 export type { RouteDeps } from './api.ts';

@@ -21,15 +21,15 @@
  * Membership lives in memory: an index area → member ids, rebuilt only when the register changes (its revision),
  * never per aggregate; the members' latest values come from ingest's in-memory state.
  */
-import type { Clock } from '../shared/clock.ts';
-import type { Level } from '../shared/density.ts';
-import type { Logger } from '../shared/log.ts';
-import type { Aggregate, AreaDensity } from '../shared/payloads.ts';
-import { areaDensityTopic } from '../shared/topics.ts';
-import type { History } from './history.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Level } from '../../shared/density.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { Aggregate, AreaDensity } from '../../shared/payloads.ts';
+import { areaDensityTopic } from '../../shared/topics.ts';
+import type { History } from '../history.ts';
 import type { Ingest } from './ingest.ts';
-import { freshForSeconds } from '../shared/freshness.ts';
-import { registerStatus, type SensorRegister } from './register.ts';
+import { freshForSeconds } from '../../shared/freshness.ts';
+import { registerStatus, type SensorRegister } from '../register.ts';
 
 export interface AreaMember {
   id: string;

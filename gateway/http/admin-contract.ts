@@ -1,5 +1,5 @@
 /**
- * The admin API's wire types (JSON), shared by the gateway (gateway/admin.ts) and its client (cli/admin-client.ts).
+ * The admin API's wire types (JSON), shared by the gateway (gateway/http/admin.ts) and its client (cli/admin-client.ts).
  * Every request needs `Authorization: Bearer <admin token>` (or Basic with user `admin`); see docs/PROTOCOL.md.
  *
  *   POST   /api/admin/sensors                      RegisterSensorRequest  → 201 SensorCredentialResponse
@@ -16,8 +16,8 @@
  * Errors: { error: string, errors?: string[] } with 400 (bad JSON), 401 (no or wrong credential, always before
  * anything else), 404, 409 (exists / retired / owner change outside a transfer), 413, 415, 422 (invalid), 429.
  */
-import type { CredentialRequestJson, ReaderRequestJson, ResumeRequestJson, RetireRequestJson, TransferRequestJson } from '../shared/schema/admin.ts';
-import type { AuditAction, Owner, SensorInfo } from './register.ts';
+import type { CredentialRequestJson, ReaderRequestJson, ResumeRequestJson, RetireRequestJson, TransferRequestJson } from '../../shared/schema/admin.ts';
+import type { AuditAction, Owner, SensorInfo } from '../register.ts';
 
 export const ADMIN_PREFIX = '/api/admin/';
 

@@ -8,10 +8,10 @@
  * when it fires, every sensor whose boundary has passed is closed once, then the next boundary is scheduled.
  * Call refresh() after the register changed (a sensor registered or its expiry updated).
  */
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/log.ts';
-import type { TimerHandle, Timers } from '../shared/timers.ts';
-import { expiryEndSeconds, type SensorRegister } from './register.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { TimerHandle, Timers } from '../../shared/timers.ts';
+import { expiryEndSeconds, type SensorRegister } from '../register.ts';
 
 /** Longest single wait; the watch re-reads the clock at least this often. */
 export const MAX_DELAY_MS = 3_600_000;

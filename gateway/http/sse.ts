@@ -9,7 +9,7 @@
  * fall too far behind (a stalled reader must not grow the gateway's memory).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { systemTimers, type Timers as SharedTimers } from '../shared/timers.ts';
+import { systemTimers, type Timers as SharedTimers } from '../../shared/timers.ts';
 
 export const HEARTBEAT_MS = 15_000;
 /** Browsers wait this long before reconnecting (the `retry:` field). */

@@ -6,19 +6,19 @@
  *   /api/sensors/{id}/history         the sensor's aggregates      ?from=&to= (Unix s or ISO 8601) &format=csv
  *   /api/areas                        every area: its sensors and its current density
  *   /api/areas/{id}/history           published area densities    ?from=&to= &format=csv
- *   /api/export/sensrnet|amsterdam    the register in other registers' shapes (gateway/exports.ts)
+ *   /api/export/sensrnet|amsterdam    the register in other registers' shapes (gateway/http/exports.ts)
  *   /api/health                       counters
  */
-import type { Clock } from '../shared/clock.ts';
-import { LEVEL_LETTERS, type Level } from '../shared/density.ts';
-import type { AreaFeed } from './areas.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { LEVEL_LETTERS, type Level } from '../../shared/density.ts';
+import type { AreaFeed } from '../ingest/areas.ts';
 import { amsterdamExport, sensrnetExport } from './exports.ts';
-import type { History } from './history.ts';
-import type { Ingest } from './ingest.ts';
+import type { History } from '../history.ts';
+import type { Ingest } from '../ingest/ingest.ts';
 import { decodeId, jsonReply, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
-import type { SensorView } from './pages/format.ts';
-import type { SensorRegister } from './register.ts';
-import type { SensorHealth } from './sensor-health.ts';
+import type { SensorView } from '../pages/format.ts';
+import type { SensorRegister } from '../register.ts';
+import type { SensorHealth } from '../ingest/sensor-health.ts';
 import type { Views } from './views.ts';
 
 /** The longest history range per request. */

@@ -1,5 +1,5 @@
 /**
- * The admin API (routes and wire types: gateway/admin-contract.ts). Authentication comes first, for every path and
+ * The admin API (routes and wire types: gateway/http/admin-contract.ts). Authentication comes first, for every path and
  * method under /api/admin/: without a valid admin credential the answer is 401 whatever was asked, so nobody
  * learns which sensors or routes exist. The credential is a token checked against its scrypt hash in constant time
  * (Bearer, or Basic with user `admin`); failures are rate-limited per address and logged without the token.
@@ -7,17 +7,17 @@
  * The admin credential is for this API only: it is not accepted by the MQTT broker.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/log.ts';
-import { formatManifestErrors, validateManifest } from '../shared/manifest.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/log.ts';
+import { formatManifestErrors, validateManifest } from '../../shared/manifest.ts';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { CredentialRequestSchema, ReaderRequestSchema, RegisterSensorEnvelope, ResumeRequestSchema, RetireRequestSchema, TransferRequestSchema, UpdateSensorEnvelope } from '../shared/schema/admin.ts';
-import { Contract } from '../shared/schema/kit.ts';
+import { CredentialRequestSchema, ReaderRequestSchema, RegisterSensorEnvelope, ResumeRequestSchema, RetireRequestSchema, TransferRequestSchema, UpdateSensorEnvelope } from '../../shared/schema/admin.ts';
+import { Contract } from '../../shared/schema/kit.ts';
 import type { AuditEntryJson, MqttCredential, SensorCredentialResponse, Whereabouts } from './admin-contract.ts';
-import { generateSecret, hashSecret, isScryptHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from './credentials.ts';
+import { generateSecret, hashSecret, isScryptHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from '../mqtt/credentials.ts';
 import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from './http-kit.ts';
-import type { RateLimiter } from './rate-limit.ts';
-import { InvalidSensorInfo, RegisterError, sensorInfoFromManifest, validateOwner, type AuditEntry, type SensorInfo, type SensorRegister } from './register.ts';
+import type { RateLimiter } from '../mqtt/rate-limit.ts';
+import { InvalidSensorInfo, RegisterError, sensorInfoFromManifest, validateOwner, type AuditEntry, type SensorInfo, type SensorRegister } from '../register.ts';
 
 export interface AdminOptions {
   /** Stored scrypt hash of the admin token; null = no admin credential (every request gets 401). */

@@ -17,9 +17,9 @@
  *   9  ok
  * Retired sensors come last: nothing to do.
  */
-import type { Ingest } from './ingest.ts';
-import type { SensorView } from './pages/format.ts';
-import { BENIGN_REASONS, type RefusalCount, type SensorHealth } from './sensor-health.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { SensorView } from '../pages/format.ts';
+import { BENIGN_REASONS, type RefusalCount, type SensorHealth } from '../ingest/sensor-health.ts';
 
 export type AttentionCode = 'alert' | 'suspended' | 'fault' | 'silent' | 'expired' | 'expiring' | 'refusing' | 'ok' | 'retired';
 

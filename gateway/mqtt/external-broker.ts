@@ -4,12 +4,12 @@
  * mode (ingest is the independent second check either way) and publishes the area densities there.
  *
  * Who may connect, publish and subscribe is then the broker's own configuration (mosquitto: password_file and
- * acl_file; see docs/PROTOCOL.md for the ACL that mirrors gateway/policy.ts). The gateway needs read access to
+ * acl_file; see docs/PROTOCOL.md for the ACL that mirrors gateway/mqtt/policy.ts). The gateway needs read access to
  * drukte/v1/sensors/+/(aggregate|status) and write access to drukte/v1/areas/#.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Logger } from '../shared/log.ts';
-import { topicMatches } from '../shared/topics.ts';
+import type { Logger } from '../../shared/log.ts';
+import { topicMatches } from '../../shared/topics.ts';
 import type { MessageHandler, MessageSource } from './broker.ts';
 
 export interface ExternalBrokerOptions {

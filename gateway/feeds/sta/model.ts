@@ -13,11 +13,11 @@
  *   Observation         '{sensor}:{count|level}:{seq}': phenomenonTime = the window, resultTime = its end;
  *                       below the k floor the count is null with parameters.fewerThan = k (never 0)
  */
-import { LEVEL_LETTERS } from '../../shared/density.ts';
-import type { History } from '../history.ts';
-import type { SensorRecord } from '../register.ts';
-import { registerStatus } from '../register.ts';
-import { heartbeatOf } from '../../shared/freshness.ts';
+import { LEVEL_LETTERS } from '../../../shared/density.ts';
+import type { History } from '../../history.ts';
+import type { SensorRecord } from '../../register.ts';
+import { registerStatus } from '../../register.ts';
+import { heartbeatOf } from '../../../shared/freshness.ts';
 import type { CompareOp, FilterNode, OrderItem } from './query.ts';
 import { StaError } from './query.ts';
 

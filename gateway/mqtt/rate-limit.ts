@@ -13,8 +13,8 @@
  * Passwords are 192-bit random secrets (credentials.ts), so guessing is hopeless whatever the rate; the limits exist
  * against load and noise, and availability of the honest sensor wins over slowing a guesser further.
  */
-import type { Clock } from '../shared/clock.ts';
-import { isValidId } from '../shared/topics.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { isValidId } from '../../shared/topics.ts';
 
 export interface BucketOptions {
   /** Tokens when full: the burst of failures allowed. */

@@ -21,11 +21,11 @@
  * key-value form, which is what the Smart Data Models JSON Schema describes. With `Accept: application/ld+json`
  * the @context is in the body, otherwise in a Link header (clause 6.3.5).
  */
-import { LEVEL_LETTERS } from '../shared/density.ts';
-import type { Aggregate, AreaDensity } from '../shared/payloads.ts';
-import { JSON_TYPE, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
-import type { RouteDeps } from './api.ts';
-import type { SensorInfo } from './register.ts';
+import { LEVEL_LETTERS } from '../../shared/density.ts';
+import type { Aggregate, AreaDensity } from '../../shared/payloads.ts';
+import { JSON_TYPE, OPEN_DATA_HEADERS, type Reply } from '../http/http-kit.ts';
+import type { RouteDeps } from '../http/api.ts';
+import type { SensorInfo } from '../register.ts';
 
 export const NGSI_LD_CORE_CONTEXT = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.6.jsonld';
 export const CROWDFLOW_CONTEXT = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Transportation/master/context.jsonld';

@@ -13,18 +13,18 @@
  *   admin               not on MQTT (HTTP admin API only)
  *   the gateway itself  (in-process, no connection)              area topics; sensor topics checked     –
  *
- * Failed logins slow later attempts per address and username (gateway/rate-limit.ts) but never make the gateway
+ * Failed logins slow later attempts per address and username (gateway/mqtt/rate-limit.ts) but never make the gateway
  * refuse a right password; they are logged without secrets.
  * A refused PUBLISH closes the client's connection: MQTT 3.1.1 cannot tell the client why [MQTT-3.3.5-2]
  * (see docs/PROTOCOL.md, "Refused publishes", for why schema failures are not acknowledged-and-dropped instead).
  */
 import type { AedesOptions, Client } from 'aedes';
-import { decodeSensorPayload } from '../shared/codec.ts';
-import type { Logger } from '../shared/log.ts';
-import { isValidId, parseSensorTopic } from '../shared/topics.ts';
+import { decodeSensorPayload } from '../../shared/codec.ts';
+import type { Logger } from '../../shared/log.ts';
+import { isValidId, parseSensorTopic } from '../../shared/topics.ts';
 import { verifyAgainstNothing, verifySecret, type ScryptParams, type StoredCredential } from './credentials.ts';
 import type { LoginLimiter } from './rate-limit.ts';
-import { classifyPayloadErrors, ReasonCounter, type ConnectRefusal, type RefusalReason } from './reasons.ts';
+import { classifyPayloadErrors, ReasonCounter, type ConnectRefusal, type RefusalReason } from '../ingest/reasons.ts';
 
 type Hook<K extends keyof AedesOptions> = NonNullable<AedesOptions[K]>;
 
@@ -47,7 +47,7 @@ export interface PolicyOptions {
   hashParams: ScryptParams;
   /**
    * Check a password against a stored credential (default: scrypt). The gateway passes the keyed-hash check of
-   * gateway/credentials.ts, which also moves a machine secret's scrypt hash to HMAC at its first good login.
+   * gateway/mqtt/credentials.ts, which also moves a machine secret's scrypt hash to HMAC at its first good login.
    */
   verifyCredential?(cred: StoredCredential, password: Buffer | undefined): Promise<boolean>;
   /** The same work for a username without a credential (default: scrypt with hashParams). */

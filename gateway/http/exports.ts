@@ -19,8 +19,8 @@
  * active_until in the past). "Personal data" is false because of what leaves the sensor: counts and levels over
  * ≥ 10 s windows, below the k floor only "fewer than k"; positions exist only inside the sensor, for one frame.
  */
-import { LEVEL_LETTERS } from '../shared/density.ts';
-import { registerStatus, type SensorRecord } from './register.ts';
+import { LEVEL_LETTERS } from '../../shared/density.ts';
+import { registerStatus, type SensorRecord } from '../register.ts';
 
 const DEVICE_TYPES: Record<string, { nl: string; manufacturer: string; kind: string }> = {
   ld2450: { nl: 'Radarsensor (mmWave, HLK-LD2450)', manufacturer: 'Hi-Link (HLK)', kind: 'radar' },

@@ -7,10 +7,10 @@
  *             ─► QoS 1 ─► not from the future (clock skew ≤ 300 s)
  *             ─► window order: the window start is the dedupe key (same window, same content = a QoS 1
  *                redelivery, harmless; same window, other content / overlap / going back = violation)
- *             ─► registered rules (gateway/rules.ts: window length and grid, k, granularity, output, level)
+ *             ─► registered rules (gateway/ingest/rules.ts: window length and grid, k, granularity, output, level)
  *             ─► seq only counts gaps; a jump larger than the windows elapsed is a violation ─► history, events
  *
- * A violation of the registered rules (the reasons in gateway/rules.ts) reaches nothing, is counted under its own
+ * A violation of the registered rules (the reasons in gateway/ingest/rules.ts) reaches nothing, is counted under its own
  * reason, raises an ALERT log line and SUSPENDS the sensor in the register (persisted): its aggregates are then
  * refused as `sensor-suspended` until an admin resumes it (POST /api/admin/sensors/{id}/resume, audited).
  *
@@ -19,16 +19,16 @@
  * in, handle() never throws, and logs carry reasons only, never payload bytes. A rejected message reaches
  * nothing: no feed, no display, no history.
  */
-import type { Clock } from '../shared/clock.ts';
-import { decodeSensorPayload } from '../shared/codec.ts';
-import type { Logger } from '../shared/log.ts';
-import { AGGREGATE_KEYS, type Aggregate, type Status } from '../shared/payloads.ts';
-import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../shared/topics.ts';
-import type { BrokerMessage, MessageSource } from './broker.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { decodeSensorPayload } from '../../shared/codec.ts';
+import type { Logger } from '../../shared/log.ts';
+import { AGGREGATE_KEYS, type Aggregate, type Status } from '../../shared/payloads.ts';
+import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../../shared/topics.ts';
+import type { BrokerMessage, MessageSource } from '../mqtt/broker.ts';
 import { classifyPayloadErrors, ReasonCounter, type RejectionReason } from './reasons.ts';
-import type { History } from './history.ts';
+import type { History } from '../history.ts';
 import { checkRules, registeredRules, type Violation } from './rules.ts';
-import { expiryEndSeconds, type SensorInfo, type SensorRegister } from './register.ts';
+import { expiryEndSeconds, type SensorInfo, type SensorRegister } from '../register.ts';
 
 /** How far a window may end after the gateway's clock (sensor clocks drift a little): the stated clock skew. */
 export const FUTURE_TOLERANCE_SECONDS = 300;
@@ -85,7 +85,7 @@ export interface IngestOptions {
   history: History;
   clock: Clock;
   logger: Logger;
-  /** Told about every rejected message on a sensor topic (gateway/sensor-health.ts). */
+  /** Told about every rejected message on a sensor topic (gateway/ingest/sensor-health.ts). */
   onRejected?(sensorId: string, reason: RejectionReason): void;
 }
 

@@ -15,12 +15,12 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
-import type { Logger } from '../shared/log.ts';
-import { topicMatches } from '../shared/topics.ts';
-import { closeServer, listen, type ListenHint } from './listen.ts';
+import type { Logger } from '../../shared/log.ts';
+import { topicMatches } from '../../shared/topics.ts';
+import { closeServer, listen, type ListenHint } from '../listen.ts';
 import { guardPacketSize } from './packet-guard.ts';
 import { safeName, type BrokerPolicy } from './policy.ts';
-import { ReasonCounter } from './reasons.ts';
+import { ReasonCounter } from '../ingest/reasons.ts';
 
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MQTT_HOST = '127.0.0.1';
@@ -61,7 +61,7 @@ export interface TlsMaterial {
 
 /**
  * Client certificates on the mqtts listener (docs/PROTOCOL.md, "Client certificates"): certificates issued by the
- * gateway's CA (gateway/ca.ts) identify a sensor by their CN, without a password. Node's TLS verifies them against
+ * gateway's CA (gateway/mqtt/ca.ts) identify a sensor by their CN, without a password. Node's TLS verifies them against
  * `ca` (chain, validity period by the system clock, and the CRL when given); a client that presents a certificate
  * that fails is disconnected before MQTT starts. Clients without a certificate may still log in with a password.
  */

@@ -1,9 +1,9 @@
 /** What the pages and the public API show about a sensor: its register record joined with its latest data. */
-import type { Clock } from '../shared/clock.ts';
-import { freshForSeconds } from '../shared/freshness.ts';
-import type { Ingest } from './ingest.ts';
-import type { SensorView, ShownState } from './pages/format.ts';
-import { expiryEndSeconds, registerStatus, type SensorRecord, type SensorRegister } from './register.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { freshForSeconds } from '../../shared/freshness.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { SensorView, ShownState } from '../pages/format.ts';
+import { expiryEndSeconds, registerStatus, type SensorRecord, type SensorRegister } from '../register.ts';
 
 export class Views {
   constructor(private readonly register: SensorRegister, private readonly ingest: Ingest, private readonly clock: Clock) {}

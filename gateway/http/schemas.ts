@@ -3,7 +3,7 @@
  * docs/schemas/), public and open to other origins, so other municipalities' systems can validate our payloads;
  * GET /schemas/ lists them. Built once, at first request.
  */
-import { isSchemaName, SCHEMA_NAMES, schemaJson } from '../shared/schema/index.ts';
+import { isSchemaName, SCHEMA_NAMES, schemaJson } from '../../shared/schema/index.ts';
 import { jsonReply, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
 
 const cache = new Map<string, string>();

@@ -12,9 +12,9 @@
  * @iot.count when asked and @iot.nextLink when there is more (clause 9.3.3.3: pages of $top, by default PAGE_SIZE,
  * at most MAX_PAGE per response). Write methods are refused by http.ts (405): this service is read-only.
  */
-import { jsonReply, OPEN_DATA_HEADERS, TEXT, type Reply } from '../http-kit.ts';
-import type { RouteDeps } from '../api.ts';
-import type { SensorRecord } from '../register.ts';
+import { jsonReply, OPEN_DATA_HEADERS, TEXT, type Reply } from '../../http/http-kit.ts';
+import type { RouteDeps } from '../../http/api.ts';
+import type { SensorRecord } from '../../register.ts';
 import {
   datastream, ENTITY_SETS, featureOfInterest, historicalLocation, kindsOf, location, NAVIGATION, OBSERVED_PROPERTIES, observation, ObservationStore,
   parseDatastreamId, parseObservationId, sensor, thing, TIME_PROPERTIES, type Entity, type EntitySet, type ObservationScope, type Span,

@@ -9,12 +9,12 @@
  * state matters to a context broker, so a newer entity replaces a waiting one. Logs carry the status and the
  * count, never the broker's credentials or answer body.
  */
-import type { Logger } from '../shared/log.ts';
-import { systemTimers, type Timers } from '../shared/timers.ts';
-import type { AreaFeed } from './areas.ts';
-import type { Ingest } from './ingest.ts';
+import type { Logger } from '../../shared/log.ts';
+import { systemTimers, type Timers } from '../../shared/timers.ts';
+import type { AreaFeed } from '../ingest/areas.ts';
+import type { Ingest } from '../ingest/ingest.ts';
 import { areaEntity, CONTEXT, normalize, sensorEntity, type KeyValues } from './ngsi-ld.ts';
-import type { SensorRegister } from './register.ts';
+import type { SensorRegister } from '../register.ts';
 
 /** The part of shared/timers.ts `Timers` the retries use. */
 export type RetryTimers = Pick<Timers, 'setTimeout' | 'clearTimeout'>;
