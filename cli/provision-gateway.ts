@@ -15,7 +15,8 @@ import type { Manifest } from '../shared/manifest.ts';
 import type { AuditEntryJson, Whereabouts } from '../gateway/http/admin-contract.ts';
 import { CredentialStore } from '../gateway/mqtt/credentials.ts';
 import { DATABASE_FILE, openDatabase } from '../gateway/db.ts';
-import { InvalidSensorInfo, RegisterError, SqliteSensorRegister, sensorInfoFromManifest, type AuditEntry, type Owner } from '../gateway/register.ts';
+import { InvalidSensorInfo, RegisterError, SqliteSensorRegister, sensorInfoFromManifest, type Owner } from '../gateway/register.ts';
+import { RegistrationService } from '../gateway/registration.ts';
 import { AdminApiError, AdminClient } from './admin-client.ts';
 import { CliError } from '../shared/args.ts';
 
@@ -41,8 +42,6 @@ export interface GatewayAdmin {
   close(): void;
 }
 
-const auditJson = (e: AuditEntry): AuditEntryJson => ({ seq: e.seq, at: new Date(e.at).toISOString(), action: e.action, from: e.fromOwner, to: e.toOwner, note: e.note });
-
 function gatewayError(err: unknown): never {
   if (err instanceof RegisterError || err instanceof InvalidSensorInfo) throw new CliError(`the gateway refuses: ${err.message}`, 1);
   throw err;
@@ -51,8 +50,7 @@ function gatewayError(err: unknown): never {
 /** The gateway's data directory (its SQLite database), e.g. on the gateway host itself. */
 export class DataDirGateway implements GatewayAdmin {
   private readonly db: ReturnType<typeof openDatabase>;
-  private readonly sensors: SqliteSensorRegister;
-  private readonly credentials: CredentialStore;
+  private readonly registration: RegistrationService;
 
   constructor(readonly where: string) {
     if (!existsSync(join(where, DATABASE_FILE))) throw new CliError(`no gateway database (${DATABASE_FILE}) in ${where}: give the directory the gateway runs with (its --data-dir), or start the gateway there once`);
@@ -61,25 +59,22 @@ export class DataDirGateway implements GatewayAdmin {
     } catch (err) {
       throw new CliError(`the gateway database in ${where} cannot be used: ${(err as Error).message}`, 1);
     }
-    this.sensors = new SqliteSensorRegister(this.db, systemClock);
-    this.credentials = new CredentialStore(this.db);
+    const db = this.db;
+    this.registration = new RegistrationService({
+      register: new SqliteSensorRegister(db, systemClock), credentials: new CredentialStore(db), atomically: (fn) => db.transaction(fn)(), clock: systemClock,
+    });
   }
 
   async preflight(id: string): Promise<void> {
-    if (this.sensors.record(id)) throw new CliError(`sensor ${id} is already registered at the gateway (ids are never reused); choose a new id`, 1);
-    if (this.credentials.get(id)) throw new CliError(`the name ${id} is already taken by a credential at the gateway`, 1);
+    const refusal = this.registration.refusal(id);
+    if (refusal) throw new CliError(`${refusal.message} at the gateway`, 1);
   }
 
   async register(r: Registration, commit: () => void): Promise<void> {
     const info = sensorInfoFromManifest(r.manifest, { minimiserHash: r.minimiserHash, bundleHash: r.bundleHash });
     try {
-      this.db.transaction(() => {
-        if (this.credentials.get(info.id)) throw new RegisterError('exists', `the name ${info.id} is already taken by a credential`);
-        this.sensors.create(info, 'registered by drukte provision');
-        this.credentials.set(info.id, 'sensor', r.credentialHash, systemClock.now());
-        this.sensors.note(info.id, 'credential', 'password hash supplied at provisioning');
-        commit(); // throws → the transaction (and so the registration) is rolled back
-      })();
+      // commit() throws → the transaction (and so the registration) is rolled back
+      this.registration.registerSensor(info, r.credentialHash, { source: 'drukte provision', generated: false, commit });
     } catch (err) {
       gatewayError(err);
     }
@@ -87,15 +82,18 @@ export class DataDirGateway implements GatewayAdmin {
 
   async transfer(id: string, to: Owner, note?: string): Promise<AuditEntryJson> {
     try {
-      return auditJson(this.sensors.transfer(id, to, note));
+      return this.registration.transfer(id, to, note);
     } catch (err) {
       gatewayError(err);
     }
   }
 
   async audit(id: string): Promise<AuditEntryJson[]> {
-    if (!this.sensors.record(id)) throw new CliError(`sensor ${id} is not registered at the gateway`, 1);
-    return this.sensors.audit(id).map(auditJson);
+    try {
+      return this.registration.audit(id);
+    } catch (err) {
+      gatewayError(err);
+    }
   }
 
   close(): void {
