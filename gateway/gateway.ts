@@ -1,105 +1,40 @@
 /**
- * Composition root of the gateway: database → register → policy → broker → ingest → areas → HTTP, started in that
- * order and stopped in reverse. Configuration is checked once, every problem reported at once; the effective
- * configuration (no secrets) is logged once. A failed or aborted start undoes what had started.
+ * Composition root of the gateway. `startGateway` checks the configuration (gateway/options.ts, every problem at
+ * once), builds the parts, and runs them as an ordered list of components (gateway/components.ts):
+ *
+ *   store → mqtt (embedded broker or external client) → ingest → areas → ngsi-ld push → expiry watch → http
+ *
+ * started in that order and stopped in reverse; a failed or aborted start undoes what had started. What the gateway
+ * says about itself (URLs, effective configuration, /api/health) are pure functions in gateway/report.ts.
  */
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/log.ts';
-import { isValidId } from '../shared/topics.ts';
-import { GatewayOptionsSchema } from '../shared/schema/gateway-options.ts';
-import { Contract } from '../shared/schema/kit.ts';
-import { ADMIN_TOKEN } from '../shared/schema/rules.ts';
-import { AdminApi } from './http/admin.ts';
-import type { Whereabouts } from './http/admin-contract.ts';
-import { AreaFeed } from './ingest/areas.ts';
-import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './mqtt/broker.ts';
-import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHash, isScryptHash, isStoredHash, loadCredentialKey, machineSecret, type CredentialRole, type ScryptParams } from './mqtt/credentials.ts';
+import { systemTimers } from '../shared/timers.ts';
+import { startInOrder, type Component } from './components.ts';
 import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
-import { ExternalBroker } from './mqtt/external-broker.ts';
+import { NgsiLdPush } from './feeds/ngsi-ld-push.ts';
 import { History } from './history.ts';
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer, type HttpLimits } from './http/http.ts';
-import { Ingest } from './ingest/ingest.ts';
-import { NgsiLdPush, type RetryTimers } from './feeds/ngsi-ld-push.ts';
-import { SensorHealth } from './ingest/sensor-health.ts';
-import { ExpiryWatch } from './ingest/expiry-watch.ts';
-import { isViolation } from './ingest/rules.ts';
-import { systemTimers, type Timers as GatewayTimers } from '../shared/timers.ts';
-import { urlHost } from './listen.ts';
-import { createPolicy } from './mqtt/policy.ts';
-import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter, type LoginLimits } from './mqtt/rate-limit.ts';
-import { expiryEndSeconds, RegisterError, SqliteSensorRegister, validateSensorInfo, type SensorInfo, type SensorRegister } from './register.ts';
-import type { Timers } from './http/sse.ts';
+import { AdminApi } from './http/admin.ts';
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http/http.ts';
 import { Views } from './http/views.ts';
+import { AreaFeed } from './ingest/areas.ts';
+import { ExpiryWatch } from './ingest/expiry-watch.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { isViolation } from './ingest/rules.ts';
+import { SensorHealth } from './ingest/sensor-health.ts';
+import { DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './mqtt/broker.ts';
+import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHash, loadCredentialKey, machineSecret, type ScryptParams } from './mqtt/credentials.ts';
+import { ExternalBroker } from './mqtt/external-broker.ts';
+import { createPolicy, type BrokerPolicy } from './mqtt/policy.ts';
+import type { RefusalReason } from './ingest/reasons.ts';
+import type { Logger } from '../shared/log.ts';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter } from './mqtt/rate-limit.ts';
+import { checkOptions, GatewayConfigError, type GatewayOptions } from './options.ts';
+import { expiryEndSeconds, RegisterError, SqliteSensorRegister, type SensorRegister } from './register.ts';
+import { effectiveConfig, gatewayUrls, healthReport, whereabouts, type GatewayUrls, type Listeners } from './report.ts';
 
-export interface GatewayOptions {
-  /** Plain MQTT (TCP). Keep it on loopback unless the network is trusted: passwords cross it in clear text. */
-  mqtt?: { host?: string; port?: number };
-  /** MQTT over TLS (mqtts): PEM certificate (chain) and key files. */
-  mqtts?: {
-    host?: string; port?: number; certFile: string; keyFile: string;
-    /** The gateway CA's certificate (gateway/mqtt/ca.ts): sensors may log in with a client certificate it issued. */
-    clientCaFile?: string;
-    /** The CA's revocation list (PEM), checked for every client certificate. */
-    crlFile?: string;
-  };
-  /** MQTT over WebSocket at /mqtt; `tls: true` serves wss with the mqtts certificate. */
-  ws?: { host?: string; port?: number; tls?: boolean };
-  /** `tls: true` serves HTTPS (pages, API, admin API) with the mqtts certificate and key. */
-  http?: { host?: string; port?: number; timers?: Timers; tls?: boolean; limits?: Partial<HttpLimits> };
-  /** Directory of the SQLite database (created if missing). Without it everything is kept in memory only. */
-  dataDir?: string;
-  /** The admin API credential: the token (hashed at start, then dropped) or its stored scrypt hash. */
-  admin?: { token?: string; tokenHash?: string };
-  /**
-   * External-broker mode: no embedded broker; the gateway subscribes to the sensor topics on this broker (e.g. the
-   * municipality's mosquitto, which then does authentication and ACLs) and publishes the area densities there.
-   */
-  externalBroker?: { url: string; username?: string; password?: string; caFile?: string };
-  /** MQTT credentials to install at start (stored scrypt hashes only), e.g. from provisioning. */
-  credentials?: Array<{ username: string; role: CredentialRole; hash: string }>;
-  limits?: Partial<BrokerLimits>;
-  loginLimits?: Partial<LoginLimits>;
-  /** scrypt parameters for the hashes this gateway makes (generated passwords, the admin token). */
-  hashParams?: ScryptParams;
-  clock: Clock;
-  /** Timers for the gateway's own deadlines (expiry of live sessions); default the system's. */
-  timers?: GatewayTimers;
-  logger: Logger;
-  /** Sensors to register (or update) at start, e.g. from manifest files. */
-  sensors?: SensorInfo[];
-  /** Abort a start in progress; whatever had started is stopped again. */
-  signal?: AbortSignal;
-  /** Push the NGSI-LD CrowdFlowObserved entities to this context broker (gateway/feeds/ngsi-ld-push.ts). */
-  ngsiLd?: { brokerUrl: string; tenant?: string; retryMs?: number; timers?: RetryTimers };
-  /**
-   * How sensors and people reach this gateway from outside (behind a proxy, a DNS name): the register's base URL and
-   * the broker URLs. Served by GET /api/admin/whereabouts; each defaults to the listener's own URL.
-   */
-  publicUrls?: { http?: string; mqtt?: string; mqtts?: string };
-}
-
-export interface GatewayUrls {
-  /** Public register index, e.g. http://localhost:8080/ */
-  http: string;
-  /** Broker URLs, e.g. mqtt://localhost:1883, mqtts://localhost:8883, ws://localhost:8083/mqtt */
-  mqtt: string;
-  mqtts: string | null;
-  ws: string | null;
-  /** Display page per sensor id. */
-  displays: Record<string, string>;
-}
-
-/** A wildcard listen address says nothing about where the gateway is reached: use the machine's name instead. */
-const reachable = (url: string): string => url.replace(/^(\w+:\/\/)(0\.0\.0\.0|\[::\])(?=[:/]|$)/, `$1${hostname()}`);
-
-/** GET /api/admin/whereabouts: the public URLs, or the listeners' own. */
-export function whereabouts(urls: GatewayUrls, pub: GatewayOptions['publicUrls'] = {}): Whereabouts {
-  const http = (pub.http ?? reachable(urls.http)).replace(/\/?$/, '/');
-  return { http, registerUrl: `${http}sensors/{id}`, mqtt: pub.mqtt ?? reachable(urls.mqtt), mqtts: pub.mqtts ?? (urls.mqtts ? reachable(urls.mqtts) : null) };
-}
+export { GatewayConfigError, MIN_ADMIN_TOKEN_LENGTH, type GatewayOptions } from './options.ts';
+export { whereabouts, type GatewayUrls } from './report.ts';
 
 export interface Gateway {
   mqttPort: number;
@@ -122,108 +57,47 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export class GatewayConfigError extends Error {
-  constructor(readonly errors: string[]) {
-    super(`invalid gateway configuration:\n${errors.map((e) => `  ✗ ${e}`).join('\n')}`);
-    this.name = 'GatewayConfigError';
-  }
-}
-
-/** An admin token must be at least this long (it is the only thing between the internet and the register). */
-export const MIN_ADMIN_TOKEN_LENGTH = ADMIN_TOKEN.min;
-
-const OPTIONS = new Contract('gateway-options', GatewayOptionsSchema);
-
-function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMaterial | null; limits: BrokerLimits; clientCertificates: ClientCertificates | null } {
-  const errors: string[] = [];
-  // The data rules (shared/schema/gateway-options.ts): ports, the admin token's length, the external broker's URL.
-  const byPath = new Map(OPTIONS.check(opts) ? [] : OPTIONS.problems(opts).map((p) => [p.path, `${p.path} ${p.message}`]));
-  const schemaRule = (path: string) => {
-    const e = byPath.get(path);
-    if (e) errors.push(e);
-  };
-  for (const path of ['mqtt.port', 'http.port', 'mqtts.port', 'ws.port']) schemaRule(path);
-  if (opts.ngsiLd) {
-    let url: URL | null = null;
-    try {
-      url = new URL(opts.ngsiLd.brokerUrl);
-    } catch {
-      // reported below
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) errors.push(`NGSI-LD broker ${JSON.stringify(opts.ngsiLd.brokerUrl)} must be an http(s) URL, e.g. http://orion-ld:1026`);
-    else if (url.username || url.password) errors.push('NGSI-LD broker URL must not hold credentials');
-  }
-  if (opts.externalBroker) {
-    schemaRule('externalBroker.url');
-    if (opts.ws) errors.push('ws: the WebSocket listener belongs to the embedded broker; with an external broker configure WebSockets there');
-    if (opts.externalBroker.caFile) {
-      try {
-        readFileSync(opts.externalBroker.caFile);
-      } catch (err) {
-        errors.push(`externalBroker.caFile: cannot read ${opts.externalBroker.caFile} (${(err as NodeJS.ErrnoException).code})`);
-      }
-    }
-  }
-  let tls: TlsMaterial | null = null;
-  let clientCertificates: ClientCertificates | null = null;
-  if (opts.mqtts) {
-    const read = (what: string, file: string) => {
-      try {
-        return readFileSync(file);
-      } catch (err) {
-        errors.push(`mqtts.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-        return null;
-      }
-    };
-    const cert = read('certFile', opts.mqtts.certFile);
-    const key = read('keyFile', opts.mqtts.keyFile);
-    if (cert && key) tls = { cert, key };
-    const ca = opts.mqtts.clientCaFile ? read('clientCaFile', opts.mqtts.clientCaFile) : null;
-    const crl = opts.mqtts.crlFile ? read('crlFile', opts.mqtts.crlFile) : null;
-    if (opts.mqtts.crlFile && !opts.mqtts.clientCaFile) errors.push('mqtts.crlFile needs mqtts.clientCaFile');
-    if (ca) clientCertificates = { ca, ...(crl ? { crl } : {}) };
-  }
-  if (opts.ws?.tls && !opts.mqtts) errors.push('ws.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
-  if (opts.http?.tls && !opts.mqtts) errors.push('http.tls needs the mqtts certificate and key (mqtts.certFile, mqtts.keyFile)');
-  const a = opts.admin;
-  if (a?.token !== undefined && a.tokenHash !== undefined) errors.push('admin: give the token or its hash, not both');
-  schemaRule('admin.token');
-  if (a?.tokenHash !== undefined && !isScryptHash(a.tokenHash)) errors.push('admin.tokenHash must be a stored scrypt hash (scrypt$N=…,r=…,p=…$salt$hash)');
-  for (const c of opts.credentials ?? []) {
-    if (!isValidId(c.username) || (c.role !== 'sensor' && c.role !== 'reader') || !isStoredHash(c.hash)) errors.push(`credential ${isValidId(c.username) ? c.username : '(bad username)'}: needs an id as username, role sensor or reader, and a stored scrypt hash`);
-  }
-  const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  for (const [k, v] of Object.entries(limits)) if (!(Number.isInteger(v) && v > 0)) errors.push(`limits.${k} must be a positive integer`);
-  if (limits.keepaliveMin > limits.keepaliveMax) errors.push('limits.keepaliveMin must not exceed limits.keepaliveMax');
-  const seen = new Set<string>();
-  for (const info of opts.sensors ?? []) {
-    errors.push(...validateSensorInfo(info).map((e) => `sensor ${e}`));
-    if (seen.has(info.id)) errors.push(`sensor ${info.id}: listed twice`);
-    seen.add(info.id);
-  }
-  return { errors, tls, limits, clientCertificates };
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('gateway start aborted');
-}
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
-export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  const { errors, tls, limits, clientCertificates } = checkOptions(opts);
-  if (errors.length) throw new GatewayConfigError(errors);
-  const log = opts.logger.child({ module: 'gateway' });
-  const { clock } = opts;
-  const hashParams = opts.hashParams ?? DEFAULT_SCRYPT;
-  let db: Database.Database;
+/** The database, or the configuration error that says why it cannot be opened. */
+function openStore(dataDir: string | null): Database.Database {
   try {
-    db = openDatabase(opts.dataDir ?? null);
+    return openDatabase(dataDir);
   } catch (err) {
     throw err instanceof DatabaseError ? new GatewayConfigError([err.message]) : err;
   }
-  const register = new SqliteSensorRegister(db, clock);
-  const credentials = new CredentialStore(db);
+}
+
+/** Sensors from manifests and credentials from provisioning, installed at start. */
+function seed(opts: GatewayOptions, register: SensorRegister, credentials: CredentialStore, log: GatewayOptions['logger']): void {
+  for (const info of opts.sensors ?? []) {
+    try {
+      register.upsert(info, 'imported at start');
+    } catch (err) {
+      if (!(err instanceof RegisterError && err.code === 'retired')) throw err;
+      log.warn({ sensor: info.id }, 'sensor is retired: its manifest is ignored (ids are never reused)');
+    }
+  }
+  for (const c of opts.credentials ?? []) {
+    // The configuration's scrypt hash of a credential already moved to the keyed hash: keep the keyed hash.
+    const cur = credentials.get(c.username);
+    if (cur && cur.role === c.role && isHmacHash(cur.hash) && cur.replacedHash === c.hash) continue;
+    credentials.set(c.username, c.role, c.hash, opts.clock.now());
+  }
+}
+
+interface Checked {
+  tls: TlsMaterial | null;
+  limits: BrokerLimits;
+  clientCertificates: ClientCertificates | null;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { errors, ...checked } = checkOptions(opts);
+  if (errors.length) throw new GatewayConfigError(errors);
+  const log = opts.logger.child({ module: 'gateway' });
+  const db = openStore(opts.dataDir ?? null);
   let hasher: CredentialHasher;
   try {
     hasher = new CredentialHasher(loadCredentialKey(opts.dataDir ?? null));
@@ -231,198 +105,45 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     db.close();
     throw new GatewayConfigError([(err as Error).message]);
   }
-  const history = new History(db);
-  let broker: MqttBroker | null = null;
-  let external: ExternalBroker | null = null;
-  let http: HttpServer | null = null;
-  let areas: AreaFeed | null = null;
-  let ingest: Ingest | null = null;
-  let ngsiLd: NgsiLdPush | null = null;
-  let urls: GatewayUrls | null = null;
-  let expiry: ExpiryWatch | null = null;
-
-  const stopAll = async () => {
-    expiry?.stop();
-    await http?.stop();
-    await ngsiLd?.stop();
-    areas?.stop();
-    await ingest?.detach();
-    await broker?.stop();
-    await external?.stop();
-    if (db.open) db.close();
-  };
-
+  let parts: Parts;
+  let stopAll: () => Promise<void>;
   try {
-    for (const info of opts.sensors ?? []) {
-      try {
-        register.upsert(info, 'imported at start');
-      } catch (err) {
-        if (!(err instanceof RegisterError && err.code === 'retired')) throw err;
-        log.warn({ sensor: info.id }, 'sensor is retired: its manifest is ignored (ids are never reused)');
-      }
-    }
-    for (const c of opts.credentials ?? []) {
-      // The configuration's scrypt hash of a credential already moved to the keyed hash: keep the keyed hash.
-      const cur = credentials.get(c.username);
-      if (cur && cur.role === c.role && isHmacHash(cur.hash) && cur.replacedHash === c.hash) continue;
-      credentials.set(c.username, c.role, c.hash, clock.now());
-    }
-    const adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, hashParams) : (opts.admin?.tokenHash ?? null);
-
-    const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
-    const sensorHealth = new SensorHealth(clock, (id) => register.get(id) !== undefined);
-    const policy = opts.externalBroker ? null : createPolicy({
-      logger: opts.logger,
-      credential: (u) => credentials.get(u),
-      verifyCredential: async (cred, password) => {
-        const ok = await hasher.verify(password, cred.hash);
-        // First good login of a machine secret still under scrypt: store it under the keyed hash from now on.
-        if (ok && password && !isHmacHash(cred.hash) && machineSecret(password)) {
-          const current = credentials.get(cred.username);
-          if (current && current.hash === cred.hash) {
-            credentials.set(cred.username, cred.role, hasher.hash(password), current.createdAt, cred.hash);
-            log.info({ username: cred.username }, 'credential moved from scrypt to the keyed hash (HMAC-SHA-256)');
-          }
-        }
-        return ok;
-      },
-      verifyUnknown: (password) => hasher.verifyAgainstNothing(password),
-      sensorAccess: (id) => {
-        const r = register.view(id);
-        if (!r) return 'unknown';
-        if (r.lifecycle === 'retired') return 'retired';
-        return clock.now() / 1000 >= expiryEndSeconds(r.info) ? 'expired' : 'active';
-      },
-      limiter: new LoginLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }),
-      limits,
-      hashParams,
-      addressOf: (client) => broker?.addressOf(client) ?? 'unknown',
-      certificateIdentity: (client) => broker?.certificateIdentity(client) ?? null,
-      // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
-      // A rule violation at the broker (a QoS 0 aggregate) suspends the sensor like one found by ingest.
-      onSensorRefused: (id, reason) => {
-        if (isViolation(reason)) ingest?.violation(id, reason);
-        else ingest?.raiseAlert(id, reason);
-        sensorHealth.refused(id, reason);
-      },
+    parts = assemble(opts, checked, db, hasher);
+    parts.adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, opts.hashParams ?? DEFAULT_SCRYPT) : (opts.admin?.tokenHash ?? null);
+    stopAll = await startInOrder(parts.components, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onStopError: (name, err) => log.error({ component: name, err: (err as Error).message }, 'component failed to stop cleanly'),
     });
-    if (opts.externalBroker) {
-      const e = opts.externalBroker;
-      external = new ExternalBroker({
-        url: e.url, logger: opts.logger, ...(e.username ? { username: e.username } : {}), ...(e.password ? { password: e.password } : {}),
-        ...(e.caFile ? { ca: readFileSync(e.caFile) } : {}),
-      });
-    } else broker = new MqttBroker({
-      mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
-      ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls, ...(clientCertificates ? { clientCertificates } : {}) } } : {}),
-      ...(opts.ws ? { ws: { host: opts.ws.host ?? mqttHost, port: opts.ws.port ?? 8083, ...(opts.ws.tls && tls ? { tls } : {}) } } : {}),
-      policy: policy!,
-      limits,
-      logger: opts.logger,
-    });
-    ingest = new Ingest({ register, history, clock, logger: opts.logger, onRejected: (id, reason) => sensorHealth.refused(id, reason) });
-    const b = broker;
-    const mqttSide = (broker ?? external)!;
-    areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
-    const admin = new AdminApi({
-      whereabouts: () => (urls ? whereabouts(urls, opts.publicUrls) : null),
-      tokenHash: adminHash, register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b?.disconnect(match) ?? 0, // external mode: the broker's own password file governs sessions
-      limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, hashMachineSecret: (secret) => hasher.hash(secret), clock, logger: opts.logger,
-      onRegisterChanged: () => expiry?.refresh(),
-    });
-    opts.signal?.throwIfAborted();
-    await mqttSide.start();
-    await ingest.attach(mqttSide);
-    await areas.start();
-    if (opts.ngsiLd) {
-      const n = opts.ngsiLd;
-      ngsiLd = new NgsiLdPush({ brokerUrl: n.brokerUrl, register, ingest, areas, logger: opts.logger, ...(n.tenant ? { tenant: n.tenant } : {}), ...(n.retryMs ? { retryMs: n.retryMs } : {}), ...(n.timers ? { timers: n.timers } : {}) });
-      ngsiLd.start();
-    }
-    // Closes live sessions at the end of each expiry day; external mode: the broker's sessions are its own, but
-    // ingest still refuses by time of receipt (and the sensor's certificate dies with it, see docs/PROTOCOL.md).
-    expiry = new ExpiryWatch({
-      register, clock, timers: opts.timers ?? systemTimers, logger: opts.logger,
-      closeSessions: (id) => b?.disconnect((clientId) => clientId === `sensor-${id}`) ?? 0,
-    });
-    expiry.start();
-    opts.signal?.throwIfAborted();
-    const startedAt = clock.monotonic();
-    const views = new Views(register, ingest, clock);
-    http = new HttpServer({
-      host: opts.http?.host ?? DEFAULT_HTTP_HOST,
-      port: opts.http?.port ?? DEFAULT_HTTP_PORT,
-      views, register, ingest, sensorHealth, areas, history, admin, clock, logger: opts.logger,
-      ...(opts.http?.timers ? { timers: opts.http.timers } : {}),
-      ...(opts.http?.tls && tls ? { tls } : {}),
-      ...(opts.http?.limits ? { limits: opts.http.limits } : {}),
-      brokerHealth: () => (b ? { connections: b.connections, maxConnectionsPerAddress: limits.maxConnectionsPerAddress } : null),
-      health: () => ({
-        status: 'ok',
-        uptimeSeconds: Math.floor((clock.monotonic() - startedAt) / 1000),
-        sensors: register.list().length,
-        streams: http?.streams ?? 0,
-        http: http?.stats() ?? null,
-        broker: b && policy ? { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits(), limits: { maxConnectionsPerAddress: limits.maxConnectionsPerAddress, maxPacketBytes: limits.maxPacketBytes } } : { external: external!.url, connected: external!.connected },
-        ingest: ingest!.stats(),
-        ...(ngsiLd ? { ngsiLd: ngsiLd.stats() } : {}),
-      }),
-    });
-    await http.start();
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    if (broker && !LOOPBACK.test(mqttHost)) log.warn({ host: mqttHost }, 'plain MQTT listens beyond loopback: passwords cross the network unencrypted; prefer mqtts');
   } catch (err) {
-    await stopAll();
-    if (opts.signal?.aborted) throw abortError(opts.signal);
+    if (db.open) db.close();
     throw err;
   }
-
-  const httpBase = `${opts.http?.tls ? 'https' : 'http'}://${urlHost(http.host)}:${http.port}`;
-  // External mode: no listeners of our own; the sensors' URL is the external broker's.
-  const brokerHost = broker?.host ?? '';
-  const ports = broker?.ports ?? { mqtt: 0, mqtts: null, ws: null };
-  urls = {
-    http: `${httpBase}/`,
-    mqtt: broker ? `mqtt://${urlHost(brokerHost)}:${ports.mqtt}` : external!.url,
-    mqtts: ports.mqtts === null ? null : `mqtts://${urlHost(opts.mqtts?.host ?? brokerHost)}:${ports.mqtts}`,
-    ws: ports.ws === null ? null : `${opts.ws?.tls ? 'wss' : 'ws'}://${urlHost(opts.ws?.host ?? brokerHost)}:${ports.ws}${WS_PATH}`,
-    displays: Object.fromEntries(register.list().map((s) => [s.id, `${httpBase}/display/${s.id}`])),
-  };
-  // The effective configuration, once: no token, no password, no hash.
-  log.info(
-    {
-      config: {
-        mqtt: broker
-          ? { host: brokerHost, port: ports.mqtt, auth: 'per-client scrypt credentials, anonymous refused' }
-          : { external: external!.url, auth: "the external broker's own (password file, ACL)" },
-        mqtts: opts.mqtts ? { port: ports.mqtts, certFile: opts.mqtts.certFile } : null,
-        ws: opts.ws ? { port: ports.ws, path: WS_PATH, tls: Boolean(opts.ws.tls) } : null,
-        http: { host: http.host, port: http.port },
-        storage: opts.dataDir ? { dataDir: opts.dataDir, file: DATABASE_FILE, journal: 'WAL' } : 'memory (nothing is kept)',
-        admin: opts.admin ? 'token (scrypt hash)' : 'disabled (no admin credential: every admin request gets 401)',
-        credentials: credentials.count(),
-        limits,
-        loginLimits: { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits },
-        sensors: register.list().map((s) => ({ id: s.id, driver: s.driver, expiresAt: s.expiresAt, kFloor: s.kFloor })),
-      },
-      urls,
-    },
-    'gateway started',
-  );
+  const { register, credentials, broker, external, http } = parts;
+  const listeners: Listeners = { broker: broker ? { host: broker.host, ports: broker.ports } : null, externalUrl: external?.url ?? null, http: { host: http.host, port: http.port } };
+  const urls = gatewayUrls(opts, listeners, register.list().map((s) => s.id));
+  parts.urls = urls;
+  if (broker && !LOOPBACK.test(broker.host)) log.warn({ host: broker.host }, 'plain MQTT listens beyond loopback: passwords cross the network unencrypted; prefer mqtts');
+  log.info({
+    config: effectiveConfig(opts, listeners, {
+      storage: opts.dataDir ? { dataDir: opts.dataDir, file: DATABASE_FILE, journal: 'WAL' } : 'memory (nothing is kept)',
+      credentials: credentials.count(), limits: checked.limits, loginLimits: { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }, sensors: register.list(),
+    }),
+    urls,
+  }, 'gateway started');
 
   let stopping: Promise<void> | null = null;
   return {
-    mqttPort: ports.mqtt,
-    mqttsPort: ports.mqtts,
-    wsPort: ports.ws,
+    mqttPort: listeners.broker?.ports.mqtt ?? 0,
+    mqttsPort: listeners.broker?.ports.mqtts ?? null,
+    wsPort: listeners.broker?.ports.ws ?? null,
     httpPort: http.port,
     urls,
     register,
     credentials,
-    history,
-    ingest: ingest!,
-    areas: areas!,
-    ngsiLd,
+    history: parts.history,
+    ingest: parts.ingest,
+    areas: parts.areas,
+    ngsiLd: parts.ngsiLd,
     broker,
     external,
     stop: () => {
@@ -430,4 +151,162 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return stopping;
     },
   };
+}
+
+interface Parts {
+  register: SqliteSensorRegister;
+  credentials: CredentialStore;
+  history: History;
+  broker: MqttBroker | null;
+  external: ExternalBroker | null;
+  ingest: Ingest;
+  areas: AreaFeed;
+  ngsiLd: NgsiLdPush | null;
+  http: HttpServer;
+  /** Set before the components start (hashing the admin token takes a moment). */
+  adminHash: string | null;
+  /** Known once the listeners are up (the admin API's whereabouts). */
+  urls: GatewayUrls | null;
+  components: Component[];
+}
+
+/** Build every part and wire them together; nothing listens, reads or writes yet. */
+function assemble(opts: GatewayOptions, checked: Checked, db: Database.Database, hasher: CredentialHasher): Parts {
+  const { clock, logger } = opts;
+  const { tls, limits, clientCertificates } = checked;
+  const hashParams = opts.hashParams ?? DEFAULT_SCRYPT;
+  const log = logger.child({ module: 'gateway' });
+  const register = new SqliteSensorRegister(db, clock);
+  const credentials = new CredentialStore(db);
+  const history = new History(db);
+  const sensorHealth = new SensorHealth(clock, (id) => register.get(id) !== undefined);
+  const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
+  // Filled in below; the policy's callbacks only run once the broker is up.
+  let broker: MqttBroker | null = null;
+  let ingest: Ingest | null = null;
+  let expiry: ExpiryWatch | null = null;
+  const policy: BrokerPolicy | null = opts.externalBroker ? null : sensorPolicy(opts, {
+    register, credentials, hasher, limits, hashParams, log,
+    broker: () => broker,
+    onSensorRefused: (id, reason) => {
+      if (isViolation(reason)) ingest?.violation(id, reason);
+      else ingest?.raiseAlert(id, reason);
+      sensorHealth.refused(id, reason);
+    },
+  });
+  let external: ExternalBroker | null = null;
+  if (opts.externalBroker) {
+    const e = opts.externalBroker;
+    external = new ExternalBroker({
+      url: e.url, logger, ...(e.username ? { username: e.username } : {}), ...(e.password ? { password: e.password } : {}),
+      ...(e.caFile ? { ca: readFileSync(e.caFile) } : {}),
+    });
+  } else broker = new MqttBroker({
+    mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
+    ...(opts.mqtts && tls ? { mqtts: { host: opts.mqtts.host ?? mqttHost, port: opts.mqtts.port ?? 8883, ...tls, ...(clientCertificates ? { clientCertificates } : {}) } } : {}),
+    ...(opts.ws ? { ws: { host: opts.ws.host ?? mqttHost, port: opts.ws.port ?? 8083, ...(opts.ws.tls && tls ? { tls } : {}) } } : {}),
+    policy: policy!,
+    limits,
+    logger,
+  });
+  const b = broker;
+  const mqttSide = (broker ?? external)!;
+  const theIngest = new Ingest({ register, history, clock, logger, onRejected: (id, reason) => sensorHealth.refused(id, reason) });
+  ingest = theIngest;
+  const areas = new AreaFeed({ register, ingest: theIngest, history, clock, logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
+  const parts: Parts = {
+    register, credentials, history, broker, external, ingest: theIngest, areas, ngsiLd: null, adminHash: null, urls: null, components: [],
+    http: null as unknown as HttpServer,
+  };
+  const admin = new AdminApi({
+    whereabouts: () => (parts.urls ? whereabouts(parts.urls, opts.publicUrls) : null),
+    get tokenHash() {
+      return parts.adminHash;
+    },
+    register, credentials, atomically: (fn) => db.transaction(fn)(), disconnect: (match) => b?.disconnect(match) ?? 0, // external mode: the broker's own password file governs sessions
+    limiter: new RateLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }.perAddress), hashParams, hashMachineSecret: (secret) => hasher.hash(secret), clock, logger,
+    onRegisterChanged: () => expiry?.refresh(),
+  });
+  if (opts.ngsiLd) {
+    const n = opts.ngsiLd;
+    parts.ngsiLd = new NgsiLdPush({ brokerUrl: n.brokerUrl, register, ingest: theIngest, areas, logger, ...(n.tenant ? { tenant: n.tenant } : {}), ...(n.retryMs ? { retryMs: n.retryMs } : {}), ...(n.timers ? { timers: n.timers } : {}) });
+  }
+  // Closes live sessions at the end of each expiry day; external mode: the broker's sessions are its own, but
+  // ingest still refuses by time of receipt (and the sensor's certificate dies with it, see docs/PROTOCOL.md).
+  expiry = new ExpiryWatch({
+    register, clock, timers: opts.timers ?? systemTimers, logger,
+    closeSessions: (id) => b?.disconnect((clientId) => clientId === `sensor-${id}`) ?? 0,
+  });
+  const startedAt = clock.monotonic();
+  const http: HttpServer = new HttpServer({
+    host: opts.http?.host ?? DEFAULT_HTTP_HOST,
+    port: opts.http?.port ?? DEFAULT_HTTP_PORT,
+    views: new Views(register, theIngest, clock), register, ingest: theIngest, sensorHealth, areas, history, admin, clock, logger,
+    ...(opts.http?.timers ? { timers: opts.http.timers } : {}),
+    ...(opts.http?.tls && tls ? { tls } : {}),
+    ...(opts.http?.limits ? { limits: opts.http.limits } : {}),
+    brokerHealth: () => (b ? { connections: b.connections, maxConnectionsPerAddress: limits.maxConnectionsPerAddress } : null),
+    health: () => healthReport({
+      uptimeSeconds: Math.floor((clock.monotonic() - startedAt) / 1000),
+      sensors: register.list().length,
+      http: http.stats(),
+      broker: b && policy ? { connections: b.connections, policy: policy.stats(), closedByLimits: b.closedByLimits(), limits } : null,
+      external: external ? { url: external.url, connected: external.connected } : null,
+      ingest: theIngest.stats(),
+      ngsiLd: parts.ngsiLd?.stats() ?? null,
+    }),
+  });
+  parts.http = http;
+  const ngsiLd = parts.ngsiLd;
+  const exp = expiry;
+  parts.components = [
+    { name: 'store', start: () => seed(opts, register, credentials, log), stop: () => { if (db.open) db.close(); } },
+    { name: external ? 'external broker' : 'broker', start: () => mqttSide.start(), stop: () => mqttSide.stop() },
+    { name: 'ingest', start: () => theIngest.attach(mqttSide), stop: () => theIngest.detach() },
+    { name: 'areas', start: () => areas.start(), stop: () => areas.stop() },
+    ...(ngsiLd ? [{ name: 'ngsi-ld push', start: () => ngsiLd.start(), stop: () => ngsiLd.stop() }] : []),
+    { name: 'expiry watch', start: () => exp.start(), stop: () => exp.stop() },
+    { name: 'http', start: () => http.start(), stop: () => http.stop() },
+  ];
+  return parts;
+}
+
+/** The embedded broker's policy: who may log in (credentials, certificates, the register) and publish what. */
+function sensorPolicy(opts: GatewayOptions, d: {
+  register: SensorRegister; credentials: CredentialStore; hasher: CredentialHasher; limits: BrokerLimits; hashParams: ScryptParams; log: Logger;
+  broker: () => MqttBroker | null; onSensorRefused: (id: string, reason: RefusalReason) => void;
+}): BrokerPolicy {
+  const { register, credentials, hasher, log } = d;
+  const { clock } = opts;
+  return createPolicy({
+    logger: opts.logger,
+    credential: (u) => credentials.get(u),
+    verifyCredential: async (cred, password) => {
+      const ok = await hasher.verify(password, cred.hash);
+      // First good login of a machine secret still under scrypt: store it under the keyed hash from now on.
+      if (ok && password && !isHmacHash(cred.hash) && machineSecret(password)) {
+        const current = credentials.get(cred.username);
+        if (current && current.hash === cred.hash) {
+          credentials.set(cred.username, cred.role, hasher.hash(password), current.createdAt, cred.hash);
+          log.info({ username: cred.username }, 'credential moved from scrypt to the keyed hash (HMAC-SHA-256)');
+        }
+      }
+      return ok;
+    },
+    verifyUnknown: (password) => hasher.verifyAgainstNothing(password),
+    sensorAccess: (id) => {
+      const r = register.view(id);
+      if (!r) return 'unknown';
+      if (r.lifecycle === 'retired') return 'retired';
+      return clock.now() / 1000 >= expiryEndSeconds(r.info) ? 'expired' : 'active';
+    },
+    limiter: new LoginLimiter(clock, { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }),
+    limits: d.limits,
+    hashParams: d.hashParams,
+    addressOf: (client) => d.broker()?.addressOf(client) ?? 'unknown',
+    certificateIdentity: (client) => d.broker()?.certificateIdentity(client) ?? null,
+    // Egress guard (c): a sensor that publishes off-contract is refused AND flagged on its register entry.
+    // A rule violation at the broker (a QoS 0 aggregate) suspends the sensor like one found by ingest.
+    onSensorRefused: d.onSensorRefused,
+  });
 }
