@@ -83,22 +83,17 @@ export function parseFilter(text: string): FilterNode {
   const toks = tokenize(text);
   let p = 0;
   const peekWord = (w: string) => toks[p]?.t === 'word' && (toks[p] as { v: string }).v === w;
-  function or(): FilterNode {
-    let left = and();
-    while (peekWord('or')) {
+  /** A left-associative chain of `operand (word operand)*`. */
+  const chain = (word: 'or' | 'and', operand: () => FilterNode) => (): FilterNode => {
+    let left = operand();
+    while (peekWord(word)) {
       p++;
-      left = { type: 'or', left, right: and() };
+      left = { type: word, left, right: operand() };
     }
     return left;
-  }
-  function and(): FilterNode {
-    let left = unary();
-    while (peekWord('and')) {
-      p++;
-      left = { type: 'and', left, right: unary() };
-    }
-    return left;
-  }
+  };
+  const and = chain('and', () => unary());
+  const or = chain('or', and);
   function unary(): FilterNode {
     if (peekWord('not')) {
       p++;
