@@ -26,7 +26,7 @@ import { DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, type BrokerLimits, ty
 import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHash, loadCredentialKey, machineSecret, type ScryptParams } from './mqtt/credentials.ts';
 import { ExternalBroker } from './mqtt/external-broker.ts';
 import { createPolicy, type BrokerPolicy } from './mqtt/policy.ts';
-import type { RefusalReason } from './ingest/reasons.ts';
+import type { RefusalReason } from './reasons.ts';
 import type { Logger } from '../shared/log.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, RateLimiter } from './mqtt/rate-limit.ts';
 import { checkOptions, GatewayConfigError, type GatewayOptions } from './options.ts';

@@ -15,7 +15,7 @@ import type { RouteDeps } from './api.ts';
 import { areaChart, parseChartRange, sensorChart } from './charts.ts';
 import { decodeId, HTML, jsonReply, type Reply } from './http-kit.ts';
 import { ngsiLdRoutes } from '../feeds/ngsi-ld.ts';
-import { overview } from './overview.ts';
+import { overview } from '../pages/overview.ts';
 import { areaPage, areasIndexPage, type AreaSummary } from '../pages/areas.ts';
 import { CHARTS_JS, PAGES_CSS, uplotAssets } from '../pages/charts.ts';
 import { healthPage } from '../pages/health.ts';

@@ -4,7 +4,7 @@
  * on a sensor topic. Counts are kept in memory since the gateway started (the totals per reason are at
  * /api/health); only sensors in the register are counted, so a flood of made-up ids cannot grow this.
  *
- * Reasons are the closed sets of gateway/ingest/reasons.ts (short names, never payload bytes).
+ * Reasons are the closed sets of gateway/reasons.ts (short names, never payload bytes).
  */
 import type { Clock } from '../../shared/clock.ts';
 

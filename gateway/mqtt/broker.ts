@@ -20,7 +20,7 @@ import { topicMatches } from '../../shared/topics.ts';
 import { closeServer, listen, type ListenHint } from '../listen.ts';
 import { guardPacketSize } from './packet-guard.ts';
 import { safeName, type BrokerPolicy } from './policy.ts';
-import { ReasonCounter } from '../ingest/reasons.ts';
+import { ReasonCounter } from '../reasons.ts';
 
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MQTT_HOST = '127.0.0.1';

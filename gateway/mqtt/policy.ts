@@ -24,7 +24,7 @@ import type { Logger } from '../../shared/log.ts';
 import { isValidId, parseSensorTopic } from '../../shared/topics.ts';
 import { verifyAgainstNothing, verifySecret, type ScryptParams, type StoredCredential } from './credentials.ts';
 import type { LoginLimiter } from './rate-limit.ts';
-import { classifyPayloadErrors, ReasonCounter, type ConnectRefusal, type RefusalReason } from '../ingest/reasons.ts';
+import { classifyPayloadErrors, ReasonCounter, type ConnectRefusal, type RefusalReason } from '../reasons.ts';
 
 type Hook<K extends keyof AedesOptions> = NonNullable<AedesOptions[K]>;
 

@@ -1,8 +1,8 @@
 /**
- * GET /health — the operator's overview (gateway/http/overview.ts): every sensor, what needs a person first. Public: no
+ * GET /health — the operator's overview (gateway/pages/overview.ts): every sensor, what needs a person first. Public: no
  * credential, address or payload appears, only register facts, states and reason names.
  */
-import { ATTENTION_LABELS, type OverviewRow } from '../http/overview.ts';
+import { ATTENTION_LABELS, type OverviewRow } from './overview.ts';
 import { formatDateTime, registerText, STATE_LABELS, stateText, type ShownState } from './format.ts';
 import { PAGES_STYLES } from './charts.ts';
 import { header, html, page, type Html } from './layout.ts';

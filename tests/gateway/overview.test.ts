@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
-import { overviewRow, sortOverview } from '../../gateway/http/overview.ts';
+import { overviewRow, sortOverview } from '../../gateway/pages/overview.ts';
 import type { SensorView } from '../../gateway/pages/format.ts';
 import { aggregate, ADMIN_TOKEN, encodeAggregate, encodeStatus, fetchJson, passwordOf, rawCbor, sensorInfo, startTestGateway, status, T0S, type TestGateway } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import { createLogger, memorySink } from '../../shared/log.ts';
 import { aggregateTopic, areaDensityTopic, statusTopic } from '../../shared/topics.ts';
 import { createPolicy, decidePublish, mayReaderSubscribe, type Principal } from '../../gateway/mqtt/policy.ts';
 import { LoginLimiter } from '../../gateway/mqtt/rate-limit.ts';
-import { classifyPayloadErrors } from '../../gateway/ingest/reasons.ts';
+import { classifyPayloadErrors } from '../../gateway/reasons.ts';
 import { aggregate, encodeAggregate, encodeStatus, rawCbor, status, T0, TEST_HASH } from './helpers.ts';
 
 const ID = 'dam-noord';

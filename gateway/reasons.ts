@@ -4,7 +4,7 @@
  * Reasons are counted and logged; payload bytes never are. A closed set keeps the counters bounded whatever a
  * client sends, and gives operators and tests stable names to look for (GET /api/health).
  */
-import type { Violation } from './rules.ts';
+import type { Violation } from './ingest/rules.ts';
 
 /** What is wrong with the payload itself, classified from the shared validators' messages. */
 export const PAYLOAD_REASONS = ['empty-payload', 'payload-too-large', 'malformed-cbor', 'not-a-map', 'unexpected-key', 'missing-key', 'invalid-value'] as const;
