@@ -23,7 +23,7 @@ import { encodeSensorPayload } from '../shared/codec.ts';
 import { silentLogger } from '../shared/log.ts';
 import { Egress } from '../firmware/egress/egress.ts';
 import { openSensorStorage } from '../firmware/sensor.ts';
-import { hashSecret, type ScryptParams } from '../gateway/mqtt/credentials.ts';
+import { hashSecret, type ScryptParams } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import { mulberry32 } from '../simulator/random.ts';
 

@@ -13,7 +13,7 @@ import { ManualClock } from '../shared/clock.ts';
 import { encodeSensorPayload } from '../shared/codec.ts';
 import { silentLogger } from '../shared/log.ts';
 import { aggregateTopic } from '../shared/topics.ts';
-import { hashSecret } from '../gateway/mqtt/credentials.ts';
+import { hashSecret } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import { startBareBroker } from '../simulator/bare-broker.ts';
 

@@ -11,7 +11,7 @@ import { createLogger } from '../shared/log.ts';
 import { sourceIdentity } from '../firmware/identity.ts';
 import { startSensor, type RunningSensor } from '../firmware/sensor.ts';
 import { settingsFromManifest } from '../firmware/settings.ts';
-import { generateSecret } from '../gateway/mqtt/credentials.ts';
+import { generateSecret } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import { ListenError } from '../gateway/listen.ts';
 import type { SensorDeps } from '../firmware/sensor.ts';

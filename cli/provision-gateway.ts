@@ -5,15 +5,15 @@
  *                                             registration and the bundle's final rename happen in ONE transaction
  *   --gateway URL --admin-token-file FILE     the gateway's authenticated admin API (gateway/http/admin-contract.ts)
  *
- * Only the password's scrypt hash (gateway/mqtt/credentials.ts) ever reaches the gateway; the password stays in the
+ * Only the password's scrypt hash (gateway/credentials.ts) ever reaches the gateway; the password stays in the
  * bundle's credentials.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
 import type { Manifest } from '../shared/manifest.ts';
-import type { AuditEntryJson, Whereabouts } from '../gateway/http/admin-contract.ts';
-import { CredentialStore } from '../gateway/mqtt/credentials.ts';
+import { auditJson, type AuditEntryJson, type Whereabouts } from '../gateway/http/admin-contract.ts';
+import { CredentialStore } from '../gateway/credentials.ts';
 import { DATABASE_FILE, openDatabase } from '../gateway/db.ts';
 import { InvalidSensorInfo, RegisterError, SqliteSensorRegister, sensorInfoFromManifest, type Owner } from '../gateway/register.ts';
 import { RegistrationService } from '../gateway/registration.ts';
@@ -82,7 +82,7 @@ export class DataDirGateway implements GatewayAdmin {
 
   async transfer(id: string, to: Owner, note?: string): Promise<AuditEntryJson> {
     try {
-      return this.registration.transfer(id, to, note);
+      return auditJson(this.registration.transfer(id, to, note));
     } catch (err) {
       gatewayError(err);
     }
@@ -90,7 +90,7 @@ export class DataDirGateway implements GatewayAdmin {
 
   async audit(id: string): Promise<AuditEntryJson[]> {
     try {
-      return this.registration.audit(id);
+      return this.registration.audit(id).map(auditJson);
     } catch (err) {
       gatewayError(err);
     }

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { basename, dirname, join, resolve } from 'node:path';
 import { ARCHES, minimisationWarnings, type Arch, type Manifest } from '../shared/manifest.ts';
 import { hostArch } from '../firmware/bundle/native.ts';
-import { generateSecret, hashSecret } from '../gateway/mqtt/credentials.ts';
+import { generateSecret, hashSecret } from '../gateway/credentials.ts';
 import { buildBundle } from '../firmware/bundle/build.ts';
 import { signSensorFromManifest, signText as sharedSignText } from '../shared/sign-text.ts';
 import { BundleError, CREDENTIALS_FILE, SIGN_FILE, TLS_DIR, type BundleDescriptor } from '../firmware/bundle/identity.ts';

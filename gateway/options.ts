@@ -11,7 +11,7 @@ import { Contract } from '../shared/schema/kit.ts';
 import { ADMIN_TOKEN } from '../shared/schema/rules.ts';
 import type { Timers as GatewayTimers } from '../shared/timers.ts';
 import { DEFAULT_LIMITS, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './mqtt/broker.ts';
-import { isScryptHash, isStoredHash, type CredentialRole, type ScryptParams } from './mqtt/credentials.ts';
+import { isScryptHash, isStoredHash, type CredentialRole, type ScryptParams } from './credentials.ts';
 import type { LoginLimits } from './mqtt/rate-limit.ts';
 import type { HttpLimits } from './http/http.ts';
 import type { Timers } from './http/sse.ts';

@@ -4,7 +4,23 @@
  * Reasons are counted and logged; payload bytes never are. A closed set keeps the counters bounded whatever a
  * client sends, and gives operators and tests stable names to look for (GET /api/health).
  */
-import type { Violation } from './ingest/rules.ts';
+/** Violations of the registered rules, checked on every aggregate (gateway/ingest/rules.ts); each suspends the sensor. */
+export const RULE_VIOLATIONS = [
+  'window-length', 'window-unaligned', 'count-from-level-only', 'level-unreachable', 'level-without-count', 'count-below-k',
+  'count-off-granularity', 'level-mismatch',
+] as const;
+export type RuleViolation = (typeof RULE_VIOLATIONS)[number];
+
+/** Violations found in the sensor's history: a window that repeats (other content), overlaps or goes back; a seq jump. */
+export const ORDER_VIOLATIONS = ['window-repeated', 'window-overlap', 'window-back', 'seq-jump'] as const;
+export type OrderViolation = (typeof ORDER_VIOLATIONS)[number];
+
+/** Broker-level violations by an authenticated sensor (gateway/mqtt/policy.ts). */
+export const BROKER_VIOLATIONS = ['qos0-aggregate'] as const;
+
+export type Violation = RuleViolation | OrderViolation | (typeof BROKER_VIOLATIONS)[number];
+const ALL_VIOLATIONS = new Set<string>([...RULE_VIOLATIONS, ...ORDER_VIOLATIONS, ...BROKER_VIOLATIONS]);
+export const isViolation = (reason: string): reason is Violation => ALL_VIOLATIONS.has(reason);
 
 /** What is wrong with the payload itself, classified from the shared validators' messages. */
 export const PAYLOAD_REASONS = ['empty-payload', 'payload-too-large', 'malformed-cbor', 'not-a-map', 'unexpected-key', 'missing-key', 'invalid-value'] as const;

@@ -7,12 +7,8 @@
  * sensor is never registered without its credential, nor retired with its credential still valid.
  */
 import type { Clock } from '../shared/clock.ts';
-import type { AuditEntryJson } from './http/admin-contract.ts';
-import type { CredentialStore } from './mqtt/credentials.ts';
+import type { CredentialStore } from './credentials.ts';
 import { RegisterError, type AuditEntry, type Owner, type SensorInfo, type SensorRecord, type SensorRegister } from './register.ts';
-
-/** An audit entry as the admin API and the CLI show it. */
-export const auditJson = (e: AuditEntry): AuditEntryJson => ({ seq: e.seq, at: new Date(e.at).toISOString(), action: e.action, from: e.fromOwner, to: e.toOwner, note: e.note });
 
 export interface RegistrationDeps {
   register: SensorRegister;
@@ -62,8 +58,8 @@ export class RegistrationService {
     this.d.onRegisterChanged?.();
   }
 
-  transfer(id: string, to: Owner, note?: string): AuditEntryJson {
-    return auditJson(this.d.register.transfer(id, to, note));
+  transfer(id: string, to: Owner, note?: string): AuditEntry {
+    return this.d.register.transfer(id, to, note);
   }
 
   /** Retire for good: the register keeps the entry (and its history), the credential goes, live sessions close. */
@@ -77,8 +73,8 @@ export class RegistrationService {
   }
 
   /** Lift a suspension; the note is kept in the append-only audit log. */
-  resume(id: string, note: string): AuditEntryJson {
-    return auditJson(this.d.register.resume(id, note));
+  resume(id: string, note: string): AuditEntry {
+    return this.d.register.resume(id, note);
   }
 
   /** A new credential for an active sensor; its live session is closed so it logs in with the new one. */
@@ -94,9 +90,9 @@ export class RegistrationService {
     return record;
   }
 
-  audit(id: string): AuditEntryJson[] {
+  audit(id: string): AuditEntry[] {
     if (!this.d.register.record(id)) throw new RegisterError('not-found', `sensor ${id} is not registered`);
-    return this.d.register.audit(id).map(auditJson);
+    return this.d.register.audit(id);
   }
 
   /** A feed reader (subscribe-only credential for the area feeds). */

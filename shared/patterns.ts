@@ -37,7 +37,7 @@ export function isIsoDate(x: unknown): x is string {
 }
 
 /**
- * The shape of a stored scrypt hash (`scrypt$N=…,r=…,p=…$salt$hash`, base64url); gateway/mqtt/credentials.ts
+ * The shape of a stored scrypt hash (`scrypt$N=…,r=…,p=…$salt$hash`, base64url); gateway/credentials.ts
  * parseStoredHash also checks the parameters' bounds.
  */
 export const SCRYPT_HASH_PATTERN = /^scrypt\$N=\d{1,8},r=\d{1,2},p=\d{1,2}\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/;

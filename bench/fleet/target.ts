@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { systemClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
-import { CredentialHasher, loadCredentialKey } from '../../gateway/mqtt/credentials.ts';
+import { CredentialHasher, loadCredentialKey } from '../../gateway/credentials.ts';
 import { DEFAULT_LIMITS } from '../../gateway/mqtt/broker.ts';
 import { startGateway, type Gateway } from '../../gateway/gateway.ts';
 import { benchSensor, BENCH_PASSWORD, benchSensorId } from './fleet-data.ts';

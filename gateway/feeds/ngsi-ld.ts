@@ -23,8 +23,8 @@
  */
 import { LEVEL_LETTERS } from '../../shared/density.ts';
 import type { Aggregate, AreaDensity } from '../../shared/payloads.ts';
-import { JSON_TYPE, OPEN_DATA_HEADERS, type Reply } from '../http/http-kit.ts';
-import type { RouteDeps } from '../http/api.ts';
+import { JSON_TYPE, OPEN_DATA_HEADERS, type Reply } from '../http-kit.ts';
+import type { FeedDeps } from './deps.ts';
 import type { SensorInfo } from '../register.ts';
 
 export const NGSI_LD_CORE_CONTEXT = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.6.jsonld';
@@ -102,7 +102,7 @@ export function normalize(e: KeyValues): Record<string, unknown> {
 }
 
 /** Every entity there is now: sensors with a latest aggregate, areas with a current or last published density. */
-export function allEntities(d: RouteDeps): KeyValues[] {
+export function allEntities(d: FeedDeps): KeyValues[] {
   const out: KeyValues[] = [];
   for (const info of d.register.list()) {
     const a = d.ingest.latest(info.id).aggregate;
@@ -123,7 +123,7 @@ function problem(status: number, type: string, title: string, detail: string): R
 const MAX_LIMIT = 1000;
 
 /** GET /ngsi-ld/v1/entities[?type=&id=&options=&limit=&offset=] and GET /ngsi-ld/v1/entities/{id}. */
-export function ngsiLdRoutes(d: RouteDeps, url: URL, accept = ''): Reply | null {
+export function ngsiLdRoutes(d: FeedDeps, url: URL, accept = ''): Reply | null {
   const parts = url.pathname.split('/');
   if (parts[2] !== 'v1' || parts[3] !== 'entities' || parts.length > 5) return problem(404, 'ResourceNotFound', 'Not found', 'this gateway serves GET /ngsi-ld/v1/entities and /ngsi-ld/v1/entities/{id}');
   const options = (url.searchParams.get('options') ?? '').split(',');

@@ -17,7 +17,7 @@
  * anything else), 404, 409 (exists / retired / owner change outside a transfer), 413, 415, 422 (invalid), 429.
  */
 import type { CredentialRequestJson, ReaderRequestJson, ResumeRequestJson, RetireRequestJson, TransferRequestJson } from '../../shared/schema/admin.ts';
-import type { AuditAction, Owner, SensorInfo } from '../register.ts';
+import type { AuditAction, AuditEntry, Owner, SensorInfo } from '../register.ts';
 
 export const ADMIN_PREFIX = '/api/admin/';
 
@@ -79,6 +79,9 @@ export interface AuditEntryJson {
   to: Owner | null;
   note: string | null;
 }
+
+/** An audit entry on the wire (the admin API's answers, `drukte owner audit`). */
+export const auditJson = (e: AuditEntry): AuditEntryJson => ({ seq: e.seq, at: new Date(e.at).toISOString(), action: e.action, from: e.fromOwner, to: e.toOwner, note: e.note });
 
 export interface TransferResponse {
   transfer: AuditEntryJson;

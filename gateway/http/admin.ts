@@ -13,9 +13,9 @@ import { formatManifestErrors, validateManifest } from '../../shared/manifest.ts
 import type { Static, TSchema } from '@sinclair/typebox';
 import { CredentialRequestSchema, ReaderRequestSchema, RegisterSensorEnvelope, ResumeRequestSchema, RetireRequestSchema, TransferRequestSchema, UpdateSensorEnvelope } from '../../shared/schema/admin.ts';
 import { Contract } from '../../shared/schema/kit.ts';
-import type { MqttCredential, SensorCredentialResponse, Whereabouts } from './admin-contract.ts';
-import { generateSecret, hashSecret, isScryptHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from '../mqtt/credentials.ts';
-import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from './http-kit.ts';
+import { auditJson, type MqttCredential, type SensorCredentialResponse, type Whereabouts } from './admin-contract.ts';
+import { generateSecret, hashSecret, isScryptHash, verifyAgainstNothing, verifySecret, type CredentialStore, type ScryptParams } from '../credentials.ts';
+import { decodeId, HttpError, jsonReply, readJsonBody, remoteAddress, send, type Reply } from '../http-kit.ts';
 import type { RateLimiter } from '../mqtt/rate-limit.ts';
 import { InvalidSensorInfo, RegisterError, sensorInfoFromManifest, validateOwner, type SensorInfo, type SensorRegister } from '../register.ts';
 import { RegistrationService } from '../registration.ts';
@@ -198,8 +198,8 @@ export class AdminApi {
   private transfer(id: string, raw: unknown): Reply {
     const body = bodyAs(TRANSFER, raw);
     const entry = this.registration.transfer(id, body.owner, note(body.note));
-    this.log.info({ sensor: id, to: entry.to?.organisation }, 'admin: owner transferred');
-    return reply(200, { transfer: entry });
+    this.log.info({ sensor: id, to: entry.toOwner?.organisation }, 'admin: owner transferred');
+    return reply(200, { transfer: auditJson(entry) });
   }
 
   private retire(id: string, raw: unknown): Reply {
@@ -216,7 +216,7 @@ export class AdminApi {
   private resume(id: string, raw: unknown): Reply {
     const entry = this.registration.resume(id, note(bodyAs(RESUME, raw).note) ?? '');
     this.log.warn({ sensor: id }, 'admin: sensor suspension lifted');
-    return reply(200, { sensor: id, state: 'resumed', resume: entry });
+    return reply(200, { sensor: id, state: 'resumed', resume: auditJson(entry) });
   }
 
   private async rotate(id: string, raw: unknown): Promise<Reply> {
@@ -231,7 +231,7 @@ export class AdminApi {
 
   private audit(id: string): Reply {
     if (!this.o.register.record(id)) throw new HttpError(404, 'unknown sensor');
-    return reply(200, { sensor: id, entries: this.registration.audit(id) });
+    return reply(200, { sensor: id, entries: this.registration.audit(id).map(auditJson) });
   }
 
   private async createReader(raw: unknown): Promise<Reply> {

@@ -15,7 +15,7 @@ import type { AreaFeed } from '../ingest/areas.ts';
 import { amsterdamExport, sensrnetExport } from './exports.ts';
 import type { History } from '../history.ts';
 import type { Ingest } from '../ingest/ingest.ts';
-import { decodeId, jsonReply, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
+import { decodeId, jsonReply, OPEN_DATA_HEADERS, type Reply } from '../http-kit.ts';
 import type { SensorView } from '../pages/format.ts';
 import type { SensorRegister } from '../register.ts';
 import type { SensorHealth } from '../ingest/sensor-health.ts';
@@ -33,7 +33,7 @@ export interface PublicApiDeps {
   health: () => Record<string, unknown>;
 }
 
-/** What the routes beyond the public API need (routes.ts, ngsi-ld.ts, sta/routes.ts). */
+/** What the routes beyond the public API need (routes.ts). */
 export interface RouteDeps extends PublicApiDeps {
   ingest: Ingest;
   sensorHealth: SensorHealth;

@@ -17,7 +17,7 @@ import type { Logger } from '../../shared/log.ts';
 import type { AdminApi } from './admin.ts';
 import { ADMIN_PREFIX } from './admin-contract.ts';
 import { publicApi, type PublicApiDeps } from './api.ts';
-import { decodeId, DEFAULT_HTTP_LIMITS, HTML, jsonReply, OPEN_DATA_HEADERS, safePath, SECURITY_HEADERS, send, TEXT, type HttpLimits } from './http-kit.ts';
+import { decodeId, DEFAULT_HTTP_LIMITS, HTML, jsonReply, OPEN_DATA_HEADERS, safePath, SECURITY_HEADERS, send, TEXT, type HttpLimits } from '../http-kit.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { closeServer, listen } from '../listen.ts';
 import { displayPage } from '../pages/display.ts';
@@ -30,7 +30,7 @@ import { schemaReply } from './schemas.ts';
 import type { SensorHealth } from '../ingest/sensor-health.ts';
 import { realTimers, SseHub, type SseEvent, type Timers } from './sse.ts';
 
-export { SECURITY_HEADERS } from './http-kit.ts';
+export { SECURITY_HEADERS } from '../http-kit.ts';
 
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -41,7 +41,7 @@ export const DEFAULT_HTTP_HOST = '127.0.0.1';
  * 503 (the gateway is busy), each with Retry-After and a one-line reason; over TLS the connection is just closed.
  */
 // HttpLimits lives in http-kit.ts (the health section reads it without importing this file).
-export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-kit.ts';
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../http-kit.ts';
 
 export const RETRY_AFTER_SECONDS = 10;
 

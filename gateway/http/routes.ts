@@ -13,7 +13,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RouteDeps } from './api.ts';
 import { areaChart, parseChartRange, sensorChart } from './charts.ts';
-import { decodeId, HTML, jsonReply, type Reply } from './http-kit.ts';
+import { decodeId, HTML, jsonReply, type Reply } from '../http-kit.ts';
 import { ngsiLdRoutes } from '../feeds/ngsi-ld.ts';
 import { overview } from '../pages/overview.ts';
 import { areaPage, areasIndexPage, type AreaSummary } from '../pages/areas.ts';

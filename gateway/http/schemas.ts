@@ -4,7 +4,7 @@
  * GET /schemas/ lists them. Built once, at first request.
  */
 import { isSchemaName, SCHEMA_NAMES, schemaJson } from '../../shared/schema/index.ts';
-import { jsonReply, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
+import { jsonReply, OPEN_DATA_HEADERS, type Reply } from '../http-kit.ts';
 
 const cache = new Map<string, string>();
 

@@ -25,9 +25,9 @@ import type { Logger } from '../../shared/log.ts';
 import { AGGREGATE_KEYS, type Aggregate, type Status } from '../../shared/payloads.ts';
 import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../../shared/topics.ts';
 import type { BrokerMessage, MessageSource } from '../mqtt/broker.ts';
-import { classifyPayloadErrors, ReasonCounter, type RejectionReason } from '../reasons.ts';
+import { classifyPayloadErrors, ReasonCounter, type RejectionReason, type Violation } from '../reasons.ts';
 import type { History } from '../history.ts';
-import { checkRules, registeredRules, type Violation } from './rules.ts';
+import { checkRules, registeredRules } from './rules.ts';
 import { expiryEndSeconds, type SensorInfo, type SensorRegister } from '../register.ts';
 
 /** How far a window may end after the gateway's clock (sensor clocks drift a little): the stated clock skew. */

@@ -21,24 +21,8 @@ import { levelFor } from '../../shared/density.ts';
 import { reachableLevels } from '../../shared/level-bands.ts';
 import { DEFAULT_MINIMISATION } from '../../shared/minimisation.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
+import type { RuleViolation } from '../reasons.ts';
 import type { SensorInfo } from '../register.ts';
-
-export const RULE_VIOLATIONS = [
-  'window-length', 'window-unaligned', 'count-from-level-only', 'level-unreachable', 'level-without-count', 'count-below-k',
-  'count-off-granularity', 'level-mismatch',
-] as const;
-export type RuleViolation = (typeof RULE_VIOLATIONS)[number];
-
-/** Violations found in the sensor's history: a window that repeats (other content), overlaps or goes back; a seq jump. */
-export const ORDER_VIOLATIONS = ['window-repeated', 'window-overlap', 'window-back', 'seq-jump'] as const;
-export type OrderViolation = (typeof ORDER_VIOLATIONS)[number];
-
-/** Broker-level violations by an authenticated sensor (gateway/mqtt/policy.ts). */
-export const BROKER_VIOLATIONS = ['qos0-aggregate'] as const;
-
-export type Violation = RuleViolation | OrderViolation | (typeof BROKER_VIOLATIONS)[number];
-const ALL = new Set<string>([...RULE_VIOLATIONS, ...ORDER_VIOLATIONS, ...BROKER_VIOLATIONS]);
-export const isViolation = (reason: string): reason is Violation => ALL.has(reason);
 
 /** The sensor's registered minimisation, with the contract defaults where the register holds none. */
 export function registeredRules(info: SensorInfo) {

@@ -22,7 +22,7 @@ import type { AedesOptions, Client } from 'aedes';
 import { decodeSensorPayload } from '../../shared/codec.ts';
 import type { Logger } from '../../shared/log.ts';
 import { isValidId, parseSensorTopic } from '../../shared/topics.ts';
-import { verifyAgainstNothing, verifySecret, type ScryptParams, type StoredCredential } from './credentials.ts';
+import { verifyAgainstNothing, verifySecret, type ScryptParams, type StoredCredential } from '../credentials.ts';
 import type { LoginLimiter } from './rate-limit.ts';
 import { classifyPayloadErrors, ReasonCounter, type ConnectRefusal, type RefusalReason } from '../reasons.ts';
 
@@ -47,7 +47,7 @@ export interface PolicyOptions {
   hashParams: ScryptParams;
   /**
    * Check a password against a stored credential (default: scrypt). The gateway passes the keyed-hash check of
-   * gateway/mqtt/credentials.ts, which also moves a machine secret's scrypt hash to HMAC at its first good login.
+   * gateway/credentials.ts, which also moves a machine secret's scrypt hash to HMAC at its first good login.
    */
   verifyCredential?(cred: StoredCredential, password: Buffer | undefined): Promise<boolean>;
   /** The same work for a username without a credential (default: scrypt with hashParams). */

@@ -2,7 +2,7 @@
  * The register's health section: how busy the gateway is against its resource limits (issue 10). Numbers only —
  * no addresses, no client ids — so it can be public.
  */
-import type { HttpLimits } from '../http/http-kit.ts';
+import type { HttpLimits } from '../http-kit.ts';
 import { html, type Html } from './layout.ts';
 
 export interface HealthSummary {

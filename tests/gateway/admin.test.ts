@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { AdminApiError, AdminClient } from '../../cli/admin-client.ts';
-import { hashSecret } from '../../gateway/mqtt/credentials.ts';
+import { hashSecret } from '../../gateway/credentials.ts';
 import { ADMIN_TOKEN, aggregate, connectClient, encodeAggregate, passwordOf, sensorInfo, startTestGateway, T0, TEST_HASH, testManifest as manifest, type TestGateway } from './helpers.ts';
 
 let t: TestGateway;

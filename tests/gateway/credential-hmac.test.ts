@@ -11,7 +11,7 @@ import { createLogger, memorySink } from '../../shared/log.ts';
 import { ManualClock } from '../../shared/clock.ts';
 import {
   CREDENTIAL_KEY_FILE, CredentialHasher, generateSecret, hashSecret, isHmacHash, isScryptHash, isStoredHash, loadCredentialKey, machineSecret,
-} from '../../gateway/mqtt/credentials.ts';
+} from '../../gateway/credentials.ts';
 import { startGateway, type Gateway } from '../../gateway/gateway.ts';
 import { connectClient, sensorInfo, T0, TEST_HASH } from './helpers.ts';
 

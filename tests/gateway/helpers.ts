@@ -10,7 +10,7 @@ import { encodeSensorPayload } from '../../shared/codec.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import type { Aggregate, Status } from '../../shared/payloads.ts';
 import { AdminClient } from '../../cli/admin-client.ts';
-import { hashSecret, type ScryptParams } from '../../gateway/mqtt/credentials.ts';
+import { hashSecret, type ScryptParams } from '../../gateway/credentials.ts';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway.ts';
 import type { SensorInfo } from '../../gateway/register.ts';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
-import { hashSecret } from '../../gateway/mqtt/credentials.ts';
+import { hashSecret } from '../../gateway/credentials.ts';
 import { classifyLinkError } from '../../firmware/egress/egress.ts';
 import { passwordOf, sensorInfo, startTestGateway, T0, T0S, TEST_HASH, type TestGateway } from '../gateway/helpers.ts';
 import { openSensorLink, until, windowK, type SensorLink } from './sensor-link.ts';

@@ -18,7 +18,7 @@ import { hashBundle } from '../../firmware/bundle/hash.ts';
 import { BUNDLE_FILE, CREDENTIALS_FILE, loadBundleIdentity, type BundleIdentity } from '../../firmware/bundle/identity.ts';
 import { BundleRefused, checkBundle, runBundle } from '../../firmware/bundle/main.ts';
 import { LIFECYCLE_FILE } from '../../firmware/lifecycle/store.ts';
-import { CredentialStore, verifySecret } from '../../gateway/mqtt/credentials.ts';
+import { CredentialStore, verifySecret } from '../../gateway/credentials.ts';
 import { openDatabase } from '../../gateway/db.ts';
 import { SqliteSensorRegister } from '../../gateway/register.ts';
 import { systemClock } from '../../shared/clock.ts';

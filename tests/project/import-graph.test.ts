@@ -1,11 +1,12 @@
 /**
  * Edges that go one way (issue 12, item 3): shared ← hardware ← firmware, shared ← gateway; display (a client),
  * simulator (beside hardware), cli and bench on top; tests beside, free to import anything. A wrong-way or circular
- * import between the project's own files fails here, with the edge or the circle named.
+ * import between the project's own files fails here, with the edge or the circle named; so does an edge between the
+ * rooms of gateway/ that goes the wrong way.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cycles, importGraph, LAYERS, wrongWayEdges } from './import-graph.ts';
+import { cycles, importGraph, LAYERS, wrongRoomEdges, wrongWayEdges } from './import-graph.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const graph = importGraph(ROOT, Object.keys(LAYERS));
@@ -20,6 +21,13 @@ describe('the import graph', () => {
 
   it('has no wrong-way edge', () => {
     expect(wrongWayEdges(graph)).toEqual([]);
+  });
+
+  it('keeps the rooms of gateway/ in order: base ← mqtt ← ingest ← feeds, pages ← http ← the composition root', () => {
+    expect(wrongRoomEdges(graph)).toEqual([]);
+    expect(wrongRoomEdges(new Map([['gateway/mqtt/x.ts', ['gateway/pages/y.ts', 'gateway/register.ts']], ['gateway/novel/z.ts', ['gateway/ingest/w.ts']]]))).toEqual([
+      'gateway/mqtt/x.ts → gateway/pages/y.ts', 'gateway/novel/z.ts → gateway/ingest/w.ts',
+    ]);
   });
 
   it('has no import cycle', () => {

@@ -106,3 +106,43 @@ export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][
   for (const v of graph.keys()) if (!indices.has(v)) visit(v);
   return out;
 }
+
+/**
+ * The rooms inside gateway/ and which rooms each may import from. Files directly in gateway/ and in store/ are its
+ * base (register, registration, credentials, refusal reasons, the HTTP kit, the store); the composition root
+ * (ROOT_FILES) may import every room. So a broker hook cannot reach a page, nor a feed the admin side.
+ */
+export const GATEWAY_ROOMS: Readonly<Record<string, readonly string[]>> = {
+  base: [],
+  mqtt: ['base'],
+  ingest: ['base', 'mqtt'],
+  feeds: ['base', 'ingest'],
+  pages: ['base', 'ingest'],
+  http: ['base', 'mqtt', 'ingest', 'feeds', 'pages'],
+};
+export const GATEWAY_ROOT_FILES: readonly string[] = ['gateway/gateway.ts', 'gateway/options.ts', 'gateway/report.ts', 'gateway/components.ts'];
+
+/** The room of a gateway file ('root', 'base', 'mqtt', …), or null outside gateway/. */
+export function roomOf(path: string): string | null {
+  const parts = path.split('/');
+  if (parts[0] !== 'gateway') return null;
+  if (GATEWAY_ROOT_FILES.includes(path)) return 'root';
+  if (parts.length === 2 || parts[1] === 'store') return 'base';
+  return parts[1]!;
+}
+
+/** Edges between gateway rooms that go against GATEWAY_ROOMS (a room unknown to it is an error too). */
+export function wrongRoomEdges(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const wrong: string[] = [];
+  for (const [from, tos] of graph) {
+    const room = roomOf(from);
+    if (room === null || room === 'root') continue;
+    const allowed = GATEWAY_ROOMS[room];
+    for (const to of tos) {
+      const target = roomOf(to);
+      if (target === null || target === room) continue;
+      if (!allowed || !allowed.includes(target)) wrong.push(`${from} → ${to}`);
+    }
+  }
+  return wrong;
+}

@@ -12,8 +12,8 @@
  * @iot.count when asked and @iot.nextLink when there is more (clause 9.3.3.3: pages of $top, by default PAGE_SIZE,
  * at most MAX_PAGE per response). Write methods are refused by http.ts (405): this service is read-only.
  */
-import { jsonReply, OPEN_DATA_HEADERS, TEXT, type Reply } from '../../http/http-kit.ts';
-import type { RouteDeps } from '../../http/api.ts';
+import { jsonReply, OPEN_DATA_HEADERS, TEXT, type Reply } from '../../http-kit.ts';
+import type { FeedDeps } from '../deps.ts';
 import type { SensorRecord } from '../../register.ts';
 import {
   datastream, ENTITY_SETS, featureOfInterest, historicalLocation, kindsOf, location, NAVIGATION, OBSERVED_PROPERTIES, observation, ObservationStore,
@@ -210,7 +210,7 @@ function staError(err: unknown): Reply {
   throw err;
 }
 
-export function staRoutes(d: RouteDeps, url: URL, origin: string): Reply | null {
+export function staRoutes(d: FeedDeps, url: URL, origin: string): Reply | null {
   if (url.pathname !== STA_PATH && !url.pathname.startsWith(`${STA_PATH}/`)) {
     if (url.pathname === '/sta' || url.pathname === '/sta/') return jsonReply(404, { code: 404, type: 'error', message: `this server implements SensorThings API 1.1 at ${STA_PATH}` });
     return jsonReply(404, { code: 404, type: 'error', message: `unknown SensorThings version; use ${STA_PATH}` });

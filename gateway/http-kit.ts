@@ -1,6 +1,6 @@
 /** Small HTTP helpers shared by the public side (http.ts, api.ts) and the admin API (admin.ts). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isValidId } from '../../shared/topics.ts';
+import { isValidId } from '../shared/topics.ts';
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",

@@ -21,7 +21,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { prepared } from '../db.ts';
+import { prepared } from './db.ts';
 
 export interface ScryptParams {
   /** CPU/memory cost, a power of two. */
