@@ -13,7 +13,7 @@ import type { Clock } from '../shared/clock.ts';
 import { LEVEL_LETTERS, type Level } from '../shared/density.ts';
 import type { AreaFeed } from './areas.ts';
 import { amsterdamExport, sensrnetExport } from './exports.ts';
-import type { History } from './history.ts';
+import type { History } from './store/history.ts';
 import type { Ingest } from './ingest.ts';
 import { decodeId, jsonReply, OPEN_DATA_HEADERS, type Reply } from './http-kit.ts';
 import type { SensorView } from './pages/format.ts';

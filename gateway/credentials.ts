@@ -21,7 +21,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { prepared } from './db.ts';
+import { prepared } from './store/db.ts';
 
 export interface ScryptParams {
   /** CPU/memory cost, a power of two. */
@@ -207,7 +207,7 @@ export interface StoredCredential {
   replacedHash?: string | null;
 }
 
-/** MQTT credentials in SQLite (table `credentials`, see gateway/db.ts). */
+/** MQTT credentials in SQLite (table `credentials`, see gateway/store/db.ts). */
 export class CredentialStore {
   constructor(private readonly db: Database.Database) {}
 

@@ -26,7 +26,7 @@ import { AGGREGATE_KEYS, type Aggregate, type Status } from '../shared/payloads.
 import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../shared/topics.ts';
 import type { BrokerMessage, MessageSource } from './broker.ts';
 import { classifyPayloadErrors, ReasonCounter, type RejectionReason } from './reasons.ts';
-import type { History } from './history.ts';
+import type { History } from './store/history.ts';
 import { checkRules, registeredRules, type Violation } from './rules.ts';
 import { expiryEndSeconds, type SensorInfo, type SensorRegister } from './register.ts';
 

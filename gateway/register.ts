@@ -1,6 +1,6 @@
 /**
  * The sensor register: what the gateway knows about each sensor it accepts data from (principle III: what is
- * measured, why, by whom, until when), persisted in SQLite (gateway/db.ts). Every change leaves a row in the
+ * measured, why, by whom, until when), persisted in SQLite (gateway/store/db.ts). Every change leaves a row in the
  * append-only `register_audit` table: registration, update, owner transfer (time, from, to), retirement.
  *
  * Lifecycle: a sensor is `active` until it is retired (by the admin API); independently, it is expired after the
@@ -8,8 +8,8 @@
  * (gateway/rules.ts) until an admin resumes it. Suspension and resumption are persisted and audited. Retired sensors stay in the register, marked as such: the public keeps the record.
  */
 import type Database from 'better-sqlite3';
-import { prepared } from './db.ts';
-import { groupCommitOf } from './group-commit.ts';
+import { prepared } from './store/db.ts';
+import { groupCommitOf } from './store/group-commit.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DAY_MS, EXPIRING_DAYS, expiryEndSeconds as endOfExpiryDaySeconds } from '../shared/expiry.ts';
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MINIMISATION, DRIVERS, MAX_HEARTBEAT_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
@@ -273,7 +273,7 @@ const sameOwner = (a: Owner, b: Owner) => a.name === b.name && a.organisation ==
 /**
  * The register on SQLite. Every method validates first and writes in one transaction. Reads come from memory: the
  * whole register is loaded once and reloaded after each change (changes are rare; ingest reads a record per
- * message). markSeen() only updates memory and queues the write in the group commit (gateway/group-commit.ts).
+ * message). markSeen() only updates memory and queues the write in the group commit (gateway/store/group-commit.ts).
  */
 export class SqliteSensorRegister implements SensorRegister {
   private cache: Map<string, SensorRecord> | null = null;

@@ -1,5 +1,5 @@
 /**
- * What the gateway keeps over time, in SQLite (gateway/db.ts): every accepted aggregate, each sensor's latest
+ * What the gateway keeps over time, in SQLite (gateway/store/db.ts): every accepted aggregate, each sensor's latest
  * status, and every area density it published. Aggregates are open data (principle III); nothing here is more
  * detailed than what the sensors published.
  *
@@ -10,8 +10,8 @@
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
 import { groupCommitOf, type GroupCommit } from './group-commit.ts';
-import type { Level } from '../shared/density.ts';
-import type { Aggregate, AreaDensity, Status } from '../shared/payloads.ts';
+import type { Level } from '../../shared/density.ts';
+import type { Aggregate, AreaDensity, Status } from '../../shared/payloads.ts';
 
 /** At most this many rows per history request. */
 export const MAX_HISTORY_ROWS = 10_000;
@@ -28,7 +28,7 @@ export interface LatestAggregate {
 }
 
 /**
- * Writes go through the database's group commit (gateway/group-commit.ts): many aggregates, one transaction. Every
+ * Writes go through the database's group commit (gateway/store/group-commit.ts): many aggregates, one transaction. Every
  * read flushes what is queued first, so reads see every write made before them.
  */
 export class History {
