@@ -3,7 +3,7 @@
  * order and stopped in reverse. Configuration is checked once, every problem reported at once; the effective
  * configuration (no secrets) is logged once. A failed or aborted start undoes what had started.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { Clock } from '../shared/clock.ts';
@@ -17,8 +17,9 @@ import type { Whereabouts } from './admin-contract.ts';
 import { AreaFeed } from './areas.ts';
 import { DEFAULT_LIMITS, DEFAULT_MQTT_HOST, DEFAULT_MQTT_PORT, MqttBroker, WS_PATH, type BrokerLimits, type ClientCertificates, type TlsMaterial } from './broker.ts';
 import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHash, isScryptHash, isStoredHash, loadCredentialKey, machineSecret, type CredentialRole, type ScryptParams } from './credentials.ts';
-import { DATABASE_FILE, DatabaseError, openDatabase } from './store/db.ts';
+import { DATABASE_FILE, DatabaseError } from './store/db.ts';
 import { ExternalBroker } from './external-broker.ts';
+import { openStore, type OpenedStore } from './store/open.ts';
 import { History } from './store/history.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer, type HttpLimits } from './http.ts';
 import { Ingest } from './ingest.ts';
@@ -51,13 +52,22 @@ export interface GatewayOptions {
   http?: { host?: string; port?: number; timers?: Timers; tls?: boolean; limits?: Partial<HttpLimits> };
   /** Directory of the SQLite database (created if missing). Without it everything is kept in memory only. */
   dataDir?: string;
+  /**
+   * PostgreSQL as the store instead of SQLite (`--db postgres://…`), shared by several gateway instances
+   * (docs/SCALING.md). With an external broker, ingest then joins the shared subscription `$share/drukte-ingest/…`.
+   */
+  db?: string;
+  /** This instance's name among several (default the host name): its broker clientId is `drukte-gateway-<instance>`. */
+  instance?: string;
+  /** How often history past its retention is deleted (default hourly), on `timers`. */
+  retention?: { intervalMs?: number };
   /** The admin API credential: the token (hashed at start, then dropped) or its stored scrypt hash. */
   admin?: { token?: string; tokenHash?: string };
   /**
    * External-broker mode: no embedded broker; the gateway subscribes to the sensor topics on this broker (e.g. the
    * municipality's mosquitto, which then does authentication and ACLs) and publishes the area densities there.
    */
-  externalBroker?: { url: string; username?: string; password?: string; caFile?: string };
+  externalBroker?: { url: string; username?: string; password?: string; caFile?: string; sessionExpirySeconds?: number };
   /** MQTT credentials to install at start (stored scrypt hashes only), e.g. from provisioning. */
   credentials?: Array<{ username: string; role: CredentialRole; hash: string }>;
   limits?: Partial<BrokerLimits>;
@@ -142,7 +152,7 @@ function checkOptions(opts: GatewayOptions): { errors: string[]; tls: TlsMateria
     const e = byPath.get(path);
     if (e) errors.push(e);
   };
-  for (const path of ['mqtt.port', 'http.port', 'mqtts.port', 'ws.port']) schemaRule(path);
+  for (const path of ['mqtt.port', 'http.port', 'mqtts.port', 'ws.port', 'db', 'instance']) schemaRule(path);
   if (opts.ngsiLd) {
     let url: URL | null = null;
     try {
@@ -216,19 +226,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.logger.child({ module: 'gateway' });
   const { clock } = opts;
   const hashParams = opts.hashParams ?? DEFAULT_SCRYPT;
+  const instance = opts.instance ?? hostname();
   let db: Database.Database;
+  let stores: OpenedStore;
   try {
-    db = openDatabase(opts.dataDir ?? null);
+    if (opts.db && opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 }); // the credential key
+    stores = await openStore({ dataDir: opts.dataDir ?? null, ...(opts.db ? { url: opts.db } : {}), instance, clock, timers: opts.timers ?? systemTimers, logger: opts.logger, ...(opts.retention?.intervalMs ? { retentionIntervalMs: opts.retention.intervalMs } : {}) });
+    db = stores.db;
   } catch (err) {
     throw err instanceof DatabaseError ? new GatewayConfigError([err.message]) : err;
   }
   const register = new SqliteSensorRegister(db, clock);
   const credentials = new CredentialStore(db);
+  const sync = stores.link(register, credentials);
   let hasher: CredentialHasher;
   try {
     hasher = new CredentialHasher(loadCredentialKey(opts.dataDir ?? null));
   } catch (err) {
+    await sync?.stop();
     db.close();
+    await stores.close();
     throw new GatewayConfigError([(err as Error).message]);
   }
   const history = new History(db);
@@ -240,16 +257,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let ngsiLd: NgsiLdPush | null = null;
   let urls: GatewayUrls | null = null;
   let expiry: ExpiryWatch | null = null;
+  const retention = stores.retention();
 
   const stopAll = async () => {
     expiry?.stop();
+    await retention.stop();
     await http?.stop();
     await ngsiLd?.stop();
     areas?.stop();
     await ingest?.detach();
+    await sync?.stop(); // the last batch reaches PostgreSQL, so its PUBACKs can go out
     await broker?.stop();
     await external?.stop();
     if (db.open) db.close();
+    await stores.close();
   };
 
   try {
@@ -311,6 +332,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       external = new ExternalBroker({
         url: e.url, logger: opts.logger, ...(e.username ? { username: e.username } : {}), ...(e.password ? { password: e.password } : {}),
         ...(e.caFile ? { ca: readFileSync(e.caFile) } : {}),
+        clientId: `drukte-gateway-${instance}`,
+        // Several instances on one store: each message to one of them, none lost by a crash (docs/SCALING.md).
+        ...(sync ? { shared: { ...(e.sessionExpirySeconds ? { sessionExpirySeconds: e.sessionExpirySeconds } : {}) } } : {}),
       });
     } else broker = new MqttBroker({
       mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
@@ -320,7 +344,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       limits,
       logger: opts.logger,
     });
-    ingest = new Ingest({ register, history, clock, logger: opts.logger, onRejected: (id, reason) => sensorHealth.refused(id, reason) });
+    ingest = new Ingest({ register, history, clock, logger: opts.logger, onRejected: (id, reason) => sensorHealth.refused(id, reason), ...(sync && external ? { shared: true } : {}) });
     const b = broker;
     const mqttSide = (broker ?? external)!;
     areas = new AreaFeed({ register, ingest, history, clock, logger: opts.logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
@@ -333,6 +357,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     opts.signal?.throwIfAborted();
     await mqttSide.start();
     await ingest.attach(mqttSide);
+    await external?.ready();
+    await sync?.start(ingest);
     await areas.start();
     if (opts.ngsiLd) {
       const n = opts.ngsiLd;
@@ -346,6 +372,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       closeSessions: (id) => b?.disconnect((clientId) => clientId === `sensor-${id}`) ?? 0,
     });
     expiry.start();
+    retention.start();
     opts.signal?.throwIfAborted();
     const startedAt = clock.monotonic();
     const views = new Views(register, ingest, clock);
@@ -365,6 +392,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         http: http?.stats() ?? null,
         broker: b && policy ? { connections: b.connections, ...policy.stats(), closedByLimits: b.closedByLimits(), limits: { maxConnectionsPerAddress: limits.maxConnectionsPerAddress, maxPacketBytes: limits.maxPacketBytes } } : { external: external!.url, connected: external!.connected },
         ingest: ingest!.stats(),
+        store: { engine: sync ? 'postgres' : 'sqlite', instance, duplicates: history.commits.stats.duplicates, retention: retention.totals, ...(sync ? { adopted: sync.adopted } : {}), ...(external ? { pubacksWithheld: external.withheld } : {}) },
         ...(ngsiLd ? { ngsiLd: ngsiLd.stats() } : {}),
       }),
     });
@@ -398,7 +426,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         mqtts: opts.mqtts ? { port: ports.mqtts, certFile: opts.mqtts.certFile } : null,
         ws: opts.ws ? { port: ports.ws, path: WS_PATH, tls: Boolean(opts.ws.tls) } : null,
         http: { host: http.host, port: http.port },
-        storage: opts.dataDir ? { dataDir: opts.dataDir, file: DATABASE_FILE, journal: 'WAL' } : 'memory (nothing is kept)',
+        storage: sync ? { engine: 'postgres', url: stores.description, instance } : opts.dataDir ? { dataDir: opts.dataDir, file: DATABASE_FILE, journal: 'WAL' } : 'memory (nothing is kept)',
         admin: opts.admin ? 'token (scrypt hash)' : 'disabled (no admin credential: every admin request gets 401)',
         credentials: credentials.count(),
         limits,

@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { prepared } from './store/db.ts';
 import { groupCommitOf } from './store/group-commit.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { AuditInput } from './store/store.ts';
 import { DAY_MS, EXPIRING_DAYS, expiryEndSeconds as endOfExpiryDaySeconds } from '../shared/expiry.ts';
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MINIMISATION, DRIVERS, MAX_HEARTBEAT_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
 import { Contract } from '../shared/schema/kit.ts';
@@ -310,13 +311,39 @@ export class SqliteSensorRegister implements SensorRegister {
     return (this.cache = cache);
   }
 
+  /** Told after every committed change of a sensor, with the audit rows it appended (gateway/store/pg-sync.ts). */
+  private readonly changeListeners = new Set<(id: string, audit: AuditInput[]) => void>();
+  private depth = 0;
+  private pendingAudit: AuditInput[] = [];
+
+  onChange(listener: (id: string, audit: AuditInput[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Another gateway instance changed sensor `id` in the shared store (already copied to this database). */
+  reload(id: string): void {
+    this.refresh(id);
+    this.revision++;
+  }
+
   /** Run a change to sensor `id` in a transaction; whatever happens, its in-memory copy is reloaded after it. */
   private write<T>(id: string, fn: () => T): T {
+    this.depth++;
+    let ok = false;
     try {
-      return this.db.transaction(fn)();
+      const out = this.db.transaction(fn)();
+      ok = true;
+      return out;
     } finally {
+      this.depth--;
       this.refresh(id);
       this.revision++;
+      if (this.depth === 0) {
+        const audit = this.pendingAudit;
+        this.pendingAudit = [];
+        if (ok) for (const l of this.changeListeners) l(id, audit);
+      }
     }
   }
 
@@ -418,7 +445,7 @@ export class SqliteSensorRegister implements SensorRegister {
 
   note(id: string, action: 'credential', note: string): void {
     if (!this.record(id)) throw new RegisterError('not-found', `sensor ${id} is not registered`);
-    this.audit_(id, this.clock.now(), action, null, null, note);
+    this.write(id, () => this.audit_(id, this.clock.now(), action, null, null, note));
   }
 
   audit(id: string): AuditEntry[] {
@@ -443,6 +470,8 @@ export class SqliteSensorRegister implements SensorRegister {
       this.seenQueued = false;
       for (const [sensor, at] of this.seen) update.run(at, sensor);
       this.seen.clear();
+    }, (b) => {
+      for (const [sensorId, at] of this.seen) b.lastSeen.push({ sensorId, at });
     });
   }
 
@@ -479,6 +508,7 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   private audit_(id: string, at: number, action: AuditAction, from: Owner | null, to: Owner | null, note: string | null): number {
+    this.pendingAudit.push({ sensorId: id, at, action, fromOwner: from, toOwner: to, note });
     const res = prepared(this.db, 'INSERT INTO register_audit (sensor_id, at, action, from_owner, to_owner, note) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, at, action, from ? JSON.stringify(from) : null, to ? JSON.stringify(to) : null, note);
     return Number(res.lastInsertRowid);
