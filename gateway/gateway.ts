@@ -20,6 +20,7 @@ import { CredentialHasher, CredentialStore, DEFAULT_SCRYPT, hashSecret, isHmacHa
 import { DATABASE_FILE, DatabaseError } from './store/db.ts';
 import { ExternalBroker } from './external-broker.ts';
 import { openStore, type OpenedStore } from './store/open.ts';
+import type { RetentionJob } from './store/retention.ts';
 import { History } from './store/history.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer, type HttpLimits } from './http.ts';
 import { Ingest } from './ingest.ts';
@@ -122,6 +123,8 @@ export interface Gateway {
   history: History;
   ingest: Ingest;
   areas: AreaFeed;
+  /** Deletes history past each sensor's retention (gateway/store/retention.ts). */
+  retention: RetentionJob;
   /** The NGSI-LD push, when a context broker was given. */
   ngsiLd: NgsiLdPush | null;
   /** The embedded broker, or null in external-broker mode. */
@@ -450,6 +453,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     history,
     ingest: ingest!,
     areas: areas!,
+    retention,
     ngsiLd,
     broker,
     external,
