@@ -25,7 +25,7 @@ const SENSORS = 200;
 const WINDOWS = 12; // per sensor in the kill phase
 const IN_FLIGHT = 4; // per sensor
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const script = fileURLToPath(new URL('./fixtures/pg-gateway-child.ts', import.meta.url));
+const script = fileURLToPath(new URL('../../bench/scale/instance.ts', import.meta.url));
 
 async function freePort(): Promise<number> {
   const s = createServer().listen(0, '127.0.0.1');
