@@ -11,7 +11,6 @@ import type Database from 'better-sqlite3';
 import { prepared } from './store/db.ts';
 import { groupCommitOf } from './store/group-commit.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { AuditInput } from './store/store.ts';
 import { DAY_MS, EXPIRING_DAYS, expiryEndSeconds as endOfExpiryDaySeconds } from '../shared/expiry.ts';
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MINIMISATION, DRIVERS, MAX_HEARTBEAT_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
 import { Contract } from '../shared/schema/kit.ts';
@@ -70,6 +69,16 @@ export interface Suspension {
 }
 
 export type AuditAction = 'register' | 'update' | 'transfer' | 'retire' | 'credential' | 'suspend' | 'resume';
+
+/** An audit row before the store numbers it. */
+export interface AuditInput {
+  sensorId: string;
+  at: number;
+  action: AuditAction;
+  fromOwner: Owner | null;
+  toOwner: Owner | null;
+  note: string | null;
+}
 
 export interface AuditEntry {
   seq: number;

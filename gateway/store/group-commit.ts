@@ -15,7 +15,7 @@
  * acknowledged, and `onFailure` listeners (ingest) drop the in-memory state that assumed they were stored.
  */
 import type Database from 'better-sqlite3';
-import { emptyBatch, type BatchResult, type WriteBatch } from './store.ts';
+import { emptyBatch, type BatchResult, type WriteBatch } from './batch.ts';
 
 /**
  * A shared store of record behind the local database (PostgreSQL, gateway/store/pg-sync.ts): a batch is committed

@@ -12,7 +12,7 @@
 import type { Level } from '../../shared/density.ts';
 import type { Aggregate, AreaDensity, Status } from '../../shared/payloads.ts';
 import type { StoredCredential } from '../credentials.ts';
-import type { AuditAction, AuditEntry, Owner, SensorRecord } from '../register.ts';
+import type { AuditEntry, AuditInput, SensorRecord } from '../register.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -25,34 +25,10 @@ export interface LatestAggregate {
   receivedAt: number;
 }
 
-/** The writes of one group commit: one transaction on either engine. */
-export interface WriteBatch {
-  aggregates: Array<{ aggregate: Aggregate; receivedAt: number }>;
-  statuses: Array<{ status: Status; receivedAt: number }>;
-  areaDensities: Array<{ density: AreaDensity; publishedAt: number }>;
-  /** Last accepted message per sensor (gateway time, ms). */
-  lastSeen: Array<{ sensorId: string; at: number }>;
-}
+export { emptyBatch, type BatchResult, type WriteBatch } from './batch.ts';
+import type { BatchResult, WriteBatch } from './batch.ts';
+export type { AuditInput } from '../register.ts';
 
-export const emptyBatch = (): WriteBatch => ({ aggregates: [], statuses: [], areaDensities: [], lastSeen: [] });
-
-export interface BatchResult {
-  /** Aggregates newly stored. */
-  stored: number;
-  /** Aggregates whose (sensor, window) was already stored: redeliveries, harmless. */
-  duplicates: number;
-  /** For each aggregate of the batch, in order: true when it was new. */
-  fresh: boolean[];
-}
-
-export interface AuditInput {
-  sensorId: string;
-  at: number;
-  action: AuditAction;
-  fromOwner: Owner | null;
-  toOwner: Owner | null;
-  note: string | null;
-}
 
 export interface PurgeResult {
   aggregates: number;
