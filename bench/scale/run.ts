@@ -21,7 +21,7 @@ import { encodeSensorPayload } from '../../shared/codec.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { startPostgres } from './postgres.ts';
 
-const { values } = parseArgs({ options: { sensors: { type: 'string', default: '200' }, windows: { type: 'string', default: '40' }, 'in-flight': { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { sensors: { type: 'string', default: '200' }, windows: { type: 'string', default: '100' }, 'in-flight': { type: 'string', default: '8' } } });
 const SENSORS = Number(values.sensors);
 const WINDOWS = Number(values.windows);
 const IN_FLIGHT = Number(values['in-flight']);
