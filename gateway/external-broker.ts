@@ -176,8 +176,11 @@ export class ExternalBroker implements MessageSource {
     }
     const actual = this.opts.shared ? `$share/${this.opts.shared.group ?? SHARED_GROUP}/${filter}` : filter;
     const subscribed = client.subscribeAsync(actual, { qos: 1 }).then((granted) => {
-      if (granted.some((g) => g.qos === 128)) this.log.error({ filter: actual }, "the external broker refused the gateway's subscription: grant it read access in the broker's ACL");
-    }, (err: unknown) => this.log.error({ err: (err as Error).message, filter: actual }, 'subscription failed'));
+      if (granted.some((g) => g.qos >= 128)) throw new ExternalBrokerError(`the external broker refused the gateway's subscription to ${actual}: grant it read access in the broker's ACL`);
+    }, (err: unknown) => {
+      throw new ExternalBrokerError(`the subscription to ${actual} failed: ${(err as Error).message}`);
+    });
+    subscribed.catch(() => undefined); // reported by ready()
     this.pendingSubscriptions.push(subscribed);
     return () => {
       this.interceptors.delete(filter);
@@ -194,7 +197,7 @@ export class ExternalBroker implements MessageSource {
     return false;
   }
 
-  /** Resolves when every intercept() subscription has been granted. */
+  /** Resolves when every intercept() subscription has been granted; ExternalBrokerError when one was refused. */
   async ready(): Promise<void> {
     await Promise.all(this.pendingSubscriptions);
   }
