@@ -1,7 +1,7 @@
 /**
- * A real, throw-away PostgreSQL (tests and bench/scale), started from Debian's `postgresql` package (installed by .ci/run): `initdb` in a fresh
- * temporary directory, the server on a free loopback port with its unix socket in that directory, removed again by
- * stop(). As root (CI, the sandbox) the cluster belongs to the unprivileged `postgres` user (initdb refuses root):
+ * A real, throw-away PostgreSQL (tests and bench/scale), started from Debian's `postgresql` package (installed by
+ * .ci/run): `initdb` in a fresh temporary directory, the server on a free loopback port with its unix socket in that
+ * directory, removed again by stop(). As root (CI, the sandbox) the cluster belongs to the unprivileged `postgres` user (initdb refuses root):
  * every server command runs through `runuser -u postgres --`. Without the binaries, start fails with a clear
  * message: a test that needs PostgreSQL must not pass by skipping.
  *
