@@ -19,8 +19,14 @@ const HELP = `usage: drukte gateway [--data-dir DIR] [--manifests DIR] [--http-p
                       [--tls-cert FILE --tls-key FILE [--mqtts-port N]] [--ws-port N [--ws-tls]] [--https]
                       [--admin-token-file FILE] [--public-url URL] [--public-mqtt URL] [--public-mqtts URL]
                       [--broker URL [--broker-username U --broker-password-file F] [--broker-ca FILE]]
+                      [--db postgres://… [--instance NAME]]
 
   --data-dir          SQLite database (register, credentials, history) (default ./drukte-data, env DRUKTE_DATA_DIR)
+  --db URL            PostgreSQL instead of SQLite, e.g. postgres://drukte@db.example.nl/drukte (env DRUKTE_DB; a
+                      password in PGPASSWORD or ~/.pgpass); several instances may share it (docs/SCALING.md). With
+                      --broker, ingest then joins the shared subscription $share/drukte-ingest/…
+  --instance NAME     this instance's name among several (default the host name, env DRUKTE_INSTANCE): its broker
+                      session is drukte-gateway-NAME, kept across a crash so nothing it had not stored is lost
   --manifests         register (or update) the sensors described by the manifests in this directory
   --http-port         public pages, API and admin API (default 8080, env DRUKTE_HTTP_PORT)
   --mqtt-port         plain MQTT (default 1883, env DRUKTE_MQTT_PORT); keep it on loopback
@@ -83,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
     'client-ca': { type: 'string' }, crl: { type: 'string' },
     broker: { type: 'string' }, 'broker-username': { type: 'string' }, 'broker-password-file': { type: 'string' }, 'broker-ca': { type: 'string' },
     'ngsi-ld-broker': { type: 'string' }, 'ngsi-ld-tenant': { type: 'string' },
+    db: { type: 'string' }, instance: { type: 'string' },
   }, HELP);
   if (!o) return 0;
   const logger = createLogger('drukte');
@@ -124,6 +131,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(wsFlag !== undefined ? { ws: { host, port: port(o['ws-port'], 'DRUKTE_WS_PORT', 8083, 'WebSocket'), tls: Boolean(o['ws-tls']) } } : {}),
     ...(brokerUrl ? { externalBroker: { url: brokerUrl, ...(o['broker-username'] ? { username: o['broker-username'] } : {}), ...(brokerPassword ? { password: brokerPassword } : {}), ...(o['broker-ca'] ? { caFile: o['broker-ca'] } : {}) } } : {}),
     dataDir: o['data-dir'] ?? process.env.DRUKTE_DATA_DIR ?? 'drukte-data',
+    ...((o.db ?? process.env.DRUKTE_DB) ? { db: (o.db ?? process.env.DRUKTE_DB)! } : {}),
+    ...((o.instance ?? process.env.DRUKTE_INSTANCE) ? { instance: (o.instance ?? process.env.DRUKTE_INSTANCE)! } : {}),
     admin: adminCredential(o['admin-token-file'], (msg) => logger.warn(msg)),
     clock: systemClock,
     logger,

@@ -1,7 +1,7 @@
 /**
  * The gateway as `drukte provision` and `drukte owner` see it, behind one interface with two implementations:
  *
- *   --gateway-data DIR                        the gateway's SQLite database in DIR (gateway/db.ts), directly;
+ *   --gateway-data DIR                        the gateway's SQLite database in DIR (gateway/store/db.ts), directly;
  *                                             registration and the bundle's final rename happen in ONE transaction
  *   --gateway URL --admin-token-file FILE     the gateway's authenticated admin API (gateway/http/admin-contract.ts)
  *
@@ -14,7 +14,7 @@ import { systemClock } from '../shared/clock.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import { auditJson, type AuditEntryJson, type Whereabouts } from '../gateway/http/admin-contract.ts';
 import { CredentialStore } from '../gateway/credentials.ts';
-import { DATABASE_FILE, openDatabase } from '../gateway/db.ts';
+import { DATABASE_FILE, openDatabase } from '../gateway/store/db.ts';
 import { InvalidSensorInfo, RegisterError, SqliteSensorRegister, sensorInfoFromManifest, type Owner } from '../gateway/register.ts';
 import { RegistrationService } from '../gateway/registration.ts';
 import { AdminApiError, AdminClient } from './admin-client.ts';

@@ -21,7 +21,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { prepared } from './db.ts';
+import { prepared } from './store/db.ts';
 
 export interface ScryptParams {
   /** CPU/memory cost, a power of two. */
@@ -207,8 +207,11 @@ export interface StoredCredential {
   replacedHash?: string | null;
 }
 
-/** MQTT credentials in SQLite (table `credentials`, see gateway/db.ts). */
+/** MQTT credentials in SQLite (table `credentials`, see gateway/store/db.ts). */
 export class CredentialStore {
+  /** Told after every change (gateway/store/pg-sync.ts copies it to the shared store). */
+  onChange: ((username: string) => void) | null = null;
+
   constructor(private readonly db: Database.Database) {}
 
   get(username: string): StoredCredential | undefined {
@@ -220,10 +223,13 @@ export class CredentialStore {
   set(username: string, role: CredentialRole, hash: string, atMs: number, replacedHash: string | null = null): void {
     if (!isStoredHash(hash)) throw new RangeError('not a stored hash (scrypt$N=…,r=…,p=…$salt$hash within bounds, or hmac-sha256$mac)');
     prepared(this.db, 'INSERT INTO credentials (username, role, hash, created_at, replaced_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET role = excluded.role, hash = excluded.hash, created_at = excluded.created_at, replaced_hash = excluded.replaced_hash').run(username, role, hash, atMs, replacedHash);
+    this.onChange?.(username);
   }
 
   delete(username: string): boolean {
-    return this.db.prepare('DELETE FROM credentials WHERE username = ?').run(username).changes > 0;
+    const gone = this.db.prepare('DELETE FROM credentials WHERE username = ?').run(username).changes > 0;
+    if (gone) this.onChange?.(username);
+    return gone;
   }
 
   /** Usernames and roles (no hashes): for the effective configuration and health. */

@@ -2,18 +2,22 @@
  * Composition root of the gateway. `startGateway` checks the configuration (gateway/options.ts, every problem at
  * once), builds the parts, and runs them as an ordered list of components (gateway/components.ts):
  *
- *   store → mqtt (embedded broker or external client) → ingest → areas → ngsi-ld push → expiry watch → http
+ *   store → mqtt (embedded broker or external client) → ingest (+ PostgreSQL sync) → areas → ngsi-ld push
+ *     → expiry watch → retention → http
  *
  * started in that order and stopped in reverse; a failed or aborted start undoes what had started. What the gateway
  * says about itself (URLs, effective configuration, /api/health) are pure functions in gateway/report.ts.
  */
-import { readFileSync } from 'node:fs';
-import type Database from 'better-sqlite3';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { systemTimers } from '../shared/timers.ts';
 import { startInOrder, type Component } from './components.ts';
-import { DATABASE_FILE, DatabaseError, openDatabase } from './db.ts';
+import { DATABASE_FILE, DatabaseError } from './store/db.ts';
+import { openStore, type OpenedStore } from './store/open.ts';
+import type { PgSync } from './store/pg-sync.ts';
+import type { RetentionJob } from './store/retention.ts';
 import { NgsiLdPush } from './feeds/ngsi-ld-push.ts';
-import { History } from './history.ts';
+import { History } from './store/history.ts';
 import { AdminApi } from './http/admin.ts';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, HttpServer } from './http/http.ts';
 import { Views } from './http/views.ts';
@@ -46,6 +50,8 @@ export interface Gateway {
   history: History;
   ingest: Ingest;
   areas: AreaFeed;
+  /** Deletes history past each sensor's retention (gateway/store/retention.ts). */
+  retention: RetentionJob;
   /** The NGSI-LD push, when a context broker was given. */
   ngsiLd: NgsiLdPush | null;
   /** The embedded broker, or null in external-broker mode. */
@@ -59,10 +65,14 @@ export interface Gateway {
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
-/** The database, or the configuration error that says why it cannot be opened. */
-function openStore(dataDir: string | null): Database.Database {
+/** The store (SQLite file, or PostgreSQL with its working copy), or the configuration error that says why not. */
+async function openConfiguredStore(opts: GatewayOptions, instance: string): Promise<OpenedStore> {
   try {
-    return openDatabase(dataDir);
+    if (opts.db && opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 }); // the credential key
+    return await openStore({
+      dataDir: opts.dataDir ?? null, ...(opts.db ? { url: opts.db } : {}), instance, clock: opts.clock, timers: opts.timers ?? systemTimers, logger: opts.logger,
+      ...(opts.retention?.intervalMs ? { retentionIntervalMs: opts.retention.intervalMs } : {}),
+    });
   } catch (err) {
     throw err instanceof DatabaseError ? new GatewayConfigError([err.message]) : err;
   }
@@ -96,18 +106,21 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { errors, ...checked } = checkOptions(opts);
   if (errors.length) throw new GatewayConfigError(errors);
   const log = opts.logger.child({ module: 'gateway' });
-  const db = openStore(opts.dataDir ?? null);
+  const instance = opts.instance ?? hostname();
+  const stores = await openConfiguredStore(opts, instance);
+  const db = stores.db;
   let hasher: CredentialHasher;
   try {
     hasher = new CredentialHasher(loadCredentialKey(opts.dataDir ?? null));
   } catch (err) {
     db.close();
+    await stores.close();
     throw new GatewayConfigError([(err as Error).message]);
   }
   let parts: Parts;
   let stopAll: () => Promise<void>;
   try {
-    parts = assemble(opts, checked, db, hasher);
+    parts = assemble(opts, checked, stores, hasher, instance);
     parts.adminHash = opts.admin?.token !== undefined ? await hashSecret(opts.admin.token, opts.hashParams ?? DEFAULT_SCRYPT) : (opts.admin?.tokenHash ?? null);
     stopAll = await startInOrder(parts.components, {
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -115,6 +128,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
   } catch (err) {
     if (db.open) db.close();
+    await stores.close();
     throw err;
   }
   const { register, credentials, broker, external, http } = parts;
@@ -124,7 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (broker && !LOOPBACK.test(broker.host)) log.warn({ host: broker.host }, 'plain MQTT listens beyond loopback: passwords cross the network unencrypted; prefer mqtts');
   log.info({
     config: effectiveConfig(opts, listeners, {
-      storage: opts.dataDir ? { dataDir: opts.dataDir, file: DATABASE_FILE, journal: 'WAL' } : 'memory (nothing is kept)',
+      storage: stores.postgres ? { engine: 'postgres', url: stores.description, instance } : opts.dataDir ? { dataDir: opts.dataDir, file: DATABASE_FILE, journal: 'WAL' } : 'memory (nothing is kept)',
       credentials: credentials.count(), limits: checked.limits, loginLimits: { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits }, sensors: register.list(),
     }),
     urls,
@@ -142,6 +156,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     history: parts.history,
     ingest: parts.ingest,
     areas: parts.areas,
+    retention: parts.retention,
     ngsiLd: parts.ngsiLd,
     broker,
     external,
@@ -161,6 +176,7 @@ interface Parts {
   ingest: Ingest;
   areas: AreaFeed;
   ngsiLd: NgsiLdPush | null;
+  retention: RetentionJob;
   http: HttpServer;
   /** Set before the components start (hashing the admin token takes a moment). */
   adminHash: string | null;
@@ -170,13 +186,16 @@ interface Parts {
 }
 
 /** Build every part and wire them together; nothing listens, reads or writes yet. */
-function assemble(opts: GatewayOptions, checked: Checked, db: Database.Database, hasher: CredentialHasher): Parts {
+function assemble(opts: GatewayOptions, checked: Checked, stores: OpenedStore, hasher: CredentialHasher, instance: string): Parts {
+  const { db } = stores;
   const { clock, logger } = opts;
   const { tls, limits, clientCertificates } = checked;
   const hashParams = opts.hashParams ?? DEFAULT_SCRYPT;
   const log = logger.child({ module: 'gateway' });
   const register = new SqliteSensorRegister(db, clock);
   const credentials = new CredentialStore(db);
+  // PostgreSQL: the register and credentials follow the shared store; null on SQLite.
+  const sync: PgSync | null = stores.link(register, credentials);
   const history = new History(db);
   const sensorHealth = new SensorHealth(clock, (id) => register.get(id) !== undefined);
   const mqttHost = opts.mqtt?.host ?? DEFAULT_MQTT_HOST;
@@ -199,6 +218,9 @@ function assemble(opts: GatewayOptions, checked: Checked, db: Database.Database,
     external = new ExternalBroker({
       url: e.url, logger, ...(e.username ? { username: e.username } : {}), ...(e.password ? { password: e.password } : {}),
       ...(e.caFile ? { ca: readFileSync(e.caFile) } : {}),
+      clientId: `drukte-gateway-${instance}`,
+      // Several instances on one store: each message to one of them, none lost by a crash (docs/SCALING.md).
+      ...(sync ? { shared: { ...(e.sessionExpirySeconds ? { sessionExpirySeconds: e.sessionExpirySeconds } : {}) } } : {}),
     });
   } else broker = new MqttBroker({
     mqtt: { host: mqttHost, port: opts.mqtt?.port ?? DEFAULT_MQTT_PORT },
@@ -210,11 +232,11 @@ function assemble(opts: GatewayOptions, checked: Checked, db: Database.Database,
   });
   const b = broker;
   const mqttSide = (broker ?? external)!;
-  const theIngest = new Ingest({ register, history, clock, logger, onRejected: (id, reason) => sensorHealth.refused(id, reason) });
+  const theIngest = new Ingest({ register, history, clock, logger, onRejected: (id, reason) => sensorHealth.refused(id, reason), ...(sync && external ? { shared: true } : {}) });
   ingest = theIngest;
   const areas = new AreaFeed({ register, ingest: theIngest, history, clock, logger, publish: (topic, payload, o) => mqttSide.publish(topic, payload, o) });
   const parts: Parts = {
-    register, credentials, history, broker, external, ingest: theIngest, areas, ngsiLd: null, adminHash: null, urls: null, components: [],
+    register, credentials, history, broker, external, ingest: theIngest, areas, ngsiLd: null, retention: stores.retention(), adminHash: null, urls: null, components: [],
     http: null as unknown as HttpServer,
   };
   const admin = new AdminApi({
@@ -252,19 +274,43 @@ function assemble(opts: GatewayOptions, checked: Checked, db: Database.Database,
       broker: b && policy ? { connections: b.connections, policy: policy.stats(), closedByLimits: b.closedByLimits(), limits } : null,
       external: external ? { url: external.url, connected: external.connected } : null,
       ingest: theIngest.stats(),
+      store: {
+        engine: sync ? 'postgres' : 'sqlite', instance, duplicates: history.commits.stats.duplicates, retention: parts.retention.totals,
+        ...(sync ? { adopted: sync.adopted } : {}), ...(external ? { pubacksWithheld: external.withheld } : {}),
+      },
       ngsiLd: parts.ngsiLd?.stats() ?? null,
     }),
   });
   parts.http = http;
-  const ngsiLd = parts.ngsiLd;
+  const { ngsiLd, retention } = parts;
   const exp = expiry;
   parts.components = [
-    { name: 'store', start: () => seed(opts, register, credentials, log), stop: () => { if (db.open) db.close(); } },
+    {
+      name: 'store', start: () => seed(opts, register, credentials, log),
+      stop: async () => {
+        if (db.open) db.close();
+        await stores.close();
+      },
+    },
     { name: external ? 'external broker' : 'broker', start: () => mqttSide.start(), stop: () => mqttSide.stop() },
-    { name: 'ingest', start: () => theIngest.attach(mqttSide), stop: () => theIngest.detach() },
+    {
+      // PostgreSQL: after ingest lets go, the last batch reaches the shared store before the broker goes, so its
+      // PUBACKs can still go out.
+      name: 'ingest',
+      start: async () => {
+        await theIngest.attach(mqttSide);
+        await external?.ready();
+        await sync?.start(theIngest);
+      },
+      stop: async () => {
+        await theIngest.detach();
+        await sync?.stop();
+      },
+    },
     { name: 'areas', start: () => areas.start(), stop: () => areas.stop() },
     ...(ngsiLd ? [{ name: 'ngsi-ld push', start: () => ngsiLd.start(), stop: () => ngsiLd.stop() }] : []),
     { name: 'expiry watch', start: () => exp.start(), stop: () => exp.stop() },
+    { name: 'retention', start: () => retention.start(), stop: () => retention.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
   ];
   return parts;

@@ -35,13 +35,22 @@ export interface GatewayOptions {
   http?: { host?: string; port?: number; timers?: Timers; tls?: boolean; limits?: Partial<HttpLimits> };
   /** Directory of the SQLite database (created if missing). Without it everything is kept in memory only. */
   dataDir?: string;
+  /**
+   * PostgreSQL as the store instead of SQLite (`--db postgres://…`), shared by several gateway instances
+   * (docs/SCALING.md). With an external broker, ingest then joins the shared subscription `$share/drukte-ingest/…`.
+   */
+  db?: string;
+  /** This instance's name among several (default the host name): its broker clientId is `drukte-gateway-<instance>`. */
+  instance?: string;
+  /** How often history past its retention is deleted (default hourly), on `timers`. */
+  retention?: { intervalMs?: number };
   /** The admin API credential: the token (hashed at start, then dropped) or its stored scrypt hash. */
   admin?: { token?: string; tokenHash?: string };
   /**
    * External-broker mode: no embedded broker; the gateway subscribes to the sensor topics on this broker (e.g. the
    * municipality's mosquitto, which then does authentication and ACLs) and publishes the area densities there.
    */
-  externalBroker?: { url: string; username?: string; password?: string; caFile?: string };
+  externalBroker?: { url: string; username?: string; password?: string; caFile?: string; sessionExpirySeconds?: number };
   /** MQTT credentials to install at start (stored scrypt hashes only), e.g. from provisioning. */
   credentials?: Array<{ username: string; role: CredentialRole; hash: string }>;
   limits?: Partial<BrokerLimits>;
@@ -85,7 +94,7 @@ export function checkOptions(opts: GatewayOptions): { errors: string[]; tls: Tls
     const e = byPath.get(path);
     if (e) errors.push(e);
   };
-  for (const path of ['mqtt.port', 'http.port', 'mqtts.port', 'ws.port']) schemaRule(path);
+  for (const path of ['mqtt.port', 'http.port', 'mqtts.port', 'ws.port', 'db', 'instance']) schemaRule(path);
   if (opts.ngsiLd) {
     let url: URL | null = null;
     try {

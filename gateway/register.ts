@@ -1,6 +1,6 @@
 /**
  * The sensor register: what the gateway knows about each sensor it accepts data from (principle III: what is
- * measured, why, by whom, until when), persisted in SQLite (gateway/db.ts). Every change leaves a row in the
+ * measured, why, by whom, until when), persisted in SQLite (gateway/store/db.ts). Every change leaves a row in the
  * append-only `register_audit` table: registration, update, owner transfer (time, from, to), retirement.
  *
  * Lifecycle: a sensor is `active` until it is retired (by the admin API); independently, it is expired after the
@@ -8,14 +8,14 @@
  * (gateway/ingest/rules.ts) until an admin resumes it. Suspension and resumption are persisted and audited. Retired sensors stay in the register, marked as such: the public keeps the record.
  */
 import type Database from 'better-sqlite3';
-import { prepared } from './db.ts';
-import { groupCommitOf } from './group-commit.ts';
+import { prepared } from './store/db.ts';
+import { groupCommitOf } from './store/group-commit.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DAY_MS, EXPIRING_DAYS, expiryEndSeconds as endOfExpiryDaySeconds } from '../shared/expiry.ts';
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MINIMISATION, DRIVERS, MAX_HEARTBEAT_SECONDS, type Manifest, type OutputMode } from '../shared/manifest.ts';
 import { Contract } from '../shared/schema/kit.ts';
 import { OwnerSchema, SensorInfoSchema } from '../shared/schema/manifest.ts';
-import { AREA_M2_MAX, GRANULARITY, isIntIn, K_FLOOR, LATITUDE, LONGITUDE, TEXT, WINDOW_SECONDS, type TextBounds } from '../shared/schema/rules.ts';
+import { AREA_M2_MAX, GRANULARITY, isIntIn, K_FLOOR, LATITUDE, LONGITUDE, RETENTION_DAYS, TEXT, WINDOW_SECONDS, type TextBounds } from '../shared/schema/rules.ts';
 import { isValidId } from '../shared/topics.ts';
 
 /** A sensor as the register holds it: the public parts of its manifest, plus the hashes declared at provisioning. */
@@ -32,6 +32,8 @@ export type SensorInfo = Pick<Manifest, 'id' | 'driver' | 'owner' | 'purpose' | 
    * the firmware's): the gateway's freshness rule follows it (shared/freshness.ts).
    */
   heartbeatSeconds?: number;
+  /** History older than this many days is deleted (default DEFAULT_RETENTION_DAYS; gateway/store/retention.ts). */
+  retentionDays?: number;
   /** Counts are rounded down to multiples of this (default 5). */
   granularity?: number;
   /** `level` sensors never publish counts (default `level+count`). */
@@ -67,6 +69,16 @@ export interface Suspension {
 }
 
 export type AuditAction = 'register' | 'update' | 'transfer' | 'retire' | 'credential' | 'suspend' | 'resume';
+
+/** An audit row before the store numbers it. */
+export interface AuditInput {
+  sensorId: string;
+  at: number;
+  action: AuditAction;
+  fromOwner: Owner | null;
+  toOwner: Owner | null;
+  note: string | null;
+}
 
 export interface AuditEntry {
   seq: number;
@@ -146,6 +158,7 @@ const FIELD_MESSAGES: Record<string, (v: unknown) => string> = {
   registerUrl: (v) => (text(v) ? 'registerUrl must be an http(s) URL' : 'registerUrl is required'),
   kFloor: () => `kFloor must be an integer from ${range(K_FLOOR)}`,
   windowSeconds: () => `windowSeconds must be an integer from ${range(WINDOW_SECONDS)}`,
+  retentionDays: () => `retentionDays must be an integer from ${range(RETENTION_DAYS)}`,
   heartbeatSeconds: () => `heartbeatSeconds must be an integer from the window to ${MAX_HEARTBEAT_SECONDS}`,
   granularity: () => `granularity must be an integer from ${range(GRANULARITY)}`,
   output: () => "output must be 'level' or 'level+count'",
@@ -215,6 +228,7 @@ export function sensorInfoFromManifest(m: Manifest, hashes: { minimiserHash?: st
     heartbeatSeconds: Math.max(m.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS, m.minimisation.windowSeconds),
     granularity: m.minimisation.granularity,
     output: m.minimisation.output,
+    ...(m.retentionDays !== undefined ? { retentionDays: m.retentionDays } : {}),
     ...(hashes.minimiserHash ? { minimiserHash: hashes.minimiserHash } : {}),
     ...(hashes.bundleHash ? { bundleHash: hashes.bundleHash } : {}),
   };
@@ -234,17 +248,21 @@ export function registerStatus(r: Pick<SensorRecord, 'info' | 'lifecycle'>, nowM
   return end - nowMs <= EXPIRING_DAYS * DAY_MS ? 'expiring' : 'active';
 }
 
-type Row = Record<string, string | number | null>;
+export type Row = Record<string, string | number | null>;
 
-const COLUMNS = 'id, area_id, driver, owner_name, owner_organisation, owner_email, owner_phone, purpose, legal_ground, dpia_ref, lat, lon, location_description, area_m2, expires_at, register_url, k_floor, window_seconds, granularity, output, minimiser_hash, bundle_hash, heartbeat_seconds';
+/** The sensors table's columns as the register writes them (both store engines: gateway/store/). */
+export const COLUMNS = 'id, area_id, driver, owner_name, owner_organisation, owner_email, owner_phone, purpose, legal_ground, dpia_ref, lat, lon, location_description, area_m2, expires_at, register_url, k_floor, window_seconds, granularity, output, minimiser_hash, bundle_hash, heartbeat_seconds, retention_days';
 
-function toParams(i: SensorInfo): unknown[] {
+export function toParams(i: SensorInfo): unknown[] {
   return [i.id, i.areaId ?? null, i.driver, i.owner.name, i.owner.organisation, i.owner.email, i.owner.phone ?? null, i.purpose, i.legalGround, i.dpiaRef,
     i.location.lat, i.location.lon, i.location.description, i.area.m2, i.expiresAt, i.registerUrl, i.kFloor, i.windowSeconds ?? null,
-    i.granularity ?? null, i.output ?? null, i.minimiserHash ?? null, i.bundleHash ?? null, i.heartbeatSeconds ?? null];
+    i.granularity ?? null, i.output ?? null, i.minimiserHash ?? null, i.bundleHash ?? null, i.heartbeatSeconds ?? null, i.retentionDays ?? null];
 }
 
-function toRecord(r: Row): SensorRecord {
+export function toRecord(r: Row): SensorRecord {
+  // PostgreSQL returns BIGINT columns as strings: numbers are numbers again here.
+  const num = (v: string | number | null | undefined) => (v === null || v === undefined ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v);
+  r = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, NUMERIC.has(k) ? num(v) as string | number | null : v]));
   const opt = <K extends string>(key: K, v: string | number | null | undefined) => (v === null || v === undefined ? {} : { [key]: v });
   const info = {
     id: r.id, ...opt('areaId', r.area_id), driver: r.driver,
@@ -253,7 +271,7 @@ function toRecord(r: Row): SensorRecord {
     location: { lat: r.lat, lon: r.lon, description: r.location_description }, area: { m2: r.area_m2 },
     expiresAt: r.expires_at, registerUrl: r.register_url, kFloor: r.k_floor,
     ...opt('windowSeconds', r.window_seconds), ...opt('heartbeatSeconds', r.heartbeat_seconds), ...opt('granularity', r.granularity), ...opt('output', r.output),
-    ...opt('minimiserHash', r.minimiser_hash), ...opt('bundleHash', r.bundle_hash),
+    ...opt('minimiserHash', r.minimiser_hash), ...opt('bundleHash', r.bundle_hash), ...opt('retentionDays', r.retention_days),
   } as unknown as SensorInfo;
   return {
     info, lifecycle: r.lifecycle as Lifecycle, registeredAt: r.registered_at as number, updatedAt: r.updated_at as number,
@@ -261,6 +279,8 @@ function toRecord(r: Row): SensorRecord {
     suspension: r.suspended_at === null || r.suspended_at === undefined ? null : { reason: r.suspend_reason as string, at: r.suspended_at as number },
   };
 }
+
+const NUMERIC = new Set(['lat', 'lon', 'area_m2', 'k_floor', 'window_seconds', 'granularity', 'heartbeat_seconds', 'retention_days', 'registered_at', 'updated_at', 'retired_at', 'last_seen', 'suspended_at']);
 
 /** A deep copy of a record (its objects are one level deep: info, owner, location, area, suspension). */
 function copyRecord(r: SensorRecord): SensorRecord {
@@ -273,7 +293,7 @@ const sameOwner = (a: Owner, b: Owner) => a.name === b.name && a.organisation ==
 /**
  * The register on SQLite. Every method validates first and writes in one transaction. Reads come from memory: the
  * whole register is loaded once and reloaded after each change (changes are rare; ingest reads a record per
- * message). markSeen() only updates memory and queues the write in the group commit (gateway/group-commit.ts).
+ * message). markSeen() only updates memory and queues the write in the group commit (gateway/store/group-commit.ts).
  */
 export class SqliteSensorRegister implements SensorRegister {
   private cache: Map<string, SensorRecord> | null = null;
@@ -300,13 +320,39 @@ export class SqliteSensorRegister implements SensorRegister {
     return (this.cache = cache);
   }
 
+  /** Told after every committed change of a sensor, with the audit rows it appended (gateway/store/pg-sync.ts). */
+  private readonly changeListeners = new Set<(id: string, audit: AuditInput[]) => void>();
+  private depth = 0;
+  private pendingAudit: AuditInput[] = [];
+
+  onChange(listener: (id: string, audit: AuditInput[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Another gateway instance changed sensor `id` in the shared store (already copied to this database). */
+  reload(id: string): void {
+    this.refresh(id);
+    this.revision++;
+  }
+
   /** Run a change to sensor `id` in a transaction; whatever happens, its in-memory copy is reloaded after it. */
   private write<T>(id: string, fn: () => T): T {
+    this.depth++;
+    let ok = false;
     try {
-      return this.db.transaction(fn)();
+      const out = this.db.transaction(fn)();
+      ok = true;
+      return out;
     } finally {
+      this.depth--;
       this.refresh(id);
       this.revision++;
+      if (this.depth === 0) {
+        const audit = this.pendingAudit;
+        this.pendingAudit = [];
+        if (ok) for (const l of this.changeListeners) l(id, audit);
+      }
     }
   }
 
@@ -364,7 +410,7 @@ export class SqliteSensorRegister implements SensorRegister {
     const now = this.clock.now();
     this.write(info.id, () => {
       if (this.record(info.id)) throw new RegisterError('exists', `sensor ${info.id} is already registered (ids are never reused)`);
-      prepared(this.db, `INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(23)}?, ?)`).run(...toParams(info), now, now);
+      prepared(this.db, `INSERT INTO sensors (${COLUMNS}, registered_at, updated_at) VALUES (${'?, '.repeat(24)}?, ?)`).run(...toParams(info), now, now);
       this.audit_(info.id, now, 'register', null, info.owner, note ?? null);
     });
   }
@@ -408,7 +454,7 @@ export class SqliteSensorRegister implements SensorRegister {
 
   note(id: string, action: 'credential', note: string): void {
     if (!this.record(id)) throw new RegisterError('not-found', `sensor ${id} is not registered`);
-    this.audit_(id, this.clock.now(), action, null, null, note);
+    this.write(id, () => this.audit_(id, this.clock.now(), action, null, null, note));
   }
 
   audit(id: string): AuditEntry[] {
@@ -433,6 +479,8 @@ export class SqliteSensorRegister implements SensorRegister {
       this.seenQueued = false;
       for (const [sensor, at] of this.seen) update.run(at, sensor);
       this.seen.clear();
+    }, (b) => {
+      for (const [sensorId, at] of this.seen) b.lastSeen.push({ sensorId, at });
     });
   }
 
@@ -469,6 +517,7 @@ export class SqliteSensorRegister implements SensorRegister {
   }
 
   private audit_(id: string, at: number, action: AuditAction, from: Owner | null, to: Owner | null, note: string | null): number {
+    this.pendingAudit.push({ sensorId: id, at, action, fromOwner: from, toOwner: to, note });
     const res = prepared(this.db, 'INSERT INTO register_audit (sensor_id, at, action, from_owner, to_owner, note) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, at, action, from ? JSON.stringify(from) : null, to ? JSON.stringify(to) : null, note);
     return Number(res.lastInsertRowid);

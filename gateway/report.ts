@@ -88,6 +88,8 @@ export interface HealthInputs {
   broker: { connections: number; policy: PolicyStats; closedByLimits: Record<string, number>; limits: BrokerLimits } | null;
   external: { url: string; connected: boolean } | null;
   ingest: IngestStats;
+  /** The store: engine, instance name, duplicates dropped, retention totals, what came from other instances. */
+  store: Record<string, unknown>;
   ngsiLd: NgsiLdPushStats | null;
 }
 
@@ -102,6 +104,7 @@ export function healthReport(h: HealthInputs): Record<string, unknown> {
       ? { connections: h.broker.connections, ...h.broker.policy, closedByLimits: h.broker.closedByLimits, limits: { maxConnectionsPerAddress: h.broker.limits.maxConnectionsPerAddress, maxPacketBytes: h.broker.limits.maxPacketBytes } }
       : { external: h.external?.url, connected: h.external?.connected ?? false },
     ingest: h.ingest,
+    store: h.store,
     ...(h.ngsiLd ? { ngsiLd: h.ngsiLd } : {}),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { LEVEL_LETTERS, LEVEL_SCHEMES } from './density.ts';
 import { levelBandWidths } from './level-bands.ts';
-import { ARCHES, AREA_M2_MAX, DEFAULT_HEARTBEAT_SECONDS, DRIVERS, GRANULARITY, isIntIn, isText, isUrl, K_FLOOR, LATITUDE, LONGITUDE, MAX_HEARTBEAT_SECONDS, TEXT, WINDOW_SECONDS, ZONE } from './schema/rules.ts';
+import { ARCHES, AREA_M2_MAX, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_RETENTION_DAYS, DRIVERS, GRANULARITY, isIntIn, isText, isUrl, K_FLOOR, LATITUDE, LONGITUDE, MAX_HEARTBEAT_SECONDS, RETENTION_DAYS, TEXT, WINDOW_SECONDS, ZONE } from './schema/rules.ts';
 import { EMAIL_PATTERN as EMAIL, isIsoDate, isValidId, PHONE_PATTERN } from './patterns.ts';
 import { DEFAULT_MINIMISATION, type Minimisation, type PointMm } from './minimisation.ts';
 
@@ -16,7 +16,7 @@ export const POSITION_DRIVERS: readonly DriverName[] = ['ld2450', 'ti-people'];
 
 export const MAX_EXPIRY_DAYS = 731; // "at most 2 years after provisioning", leap day included
 
-export { ARCHES, DEFAULT_HEARTBEAT_SECONDS, DRIVERS, MAX_HEARTBEAT_SECONDS } from './schema/rules.ts';
+export { ARCHES, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_RETENTION_DAYS, DRIVERS, MAX_HEARTBEAT_SECONDS, RETENTION_DAYS } from './schema/rules.ts';
 
 export interface Manifest {
   id: string;
@@ -32,6 +32,8 @@ export interface Manifest {
   minimisation: Minimisation;
   /** Re-publish an unchanged result at least this often, seconds (≥ the window; default DEFAULT_HEARTBEAT_SECONDS). */
   heartbeatSeconds?: number;
+  /** The gateway deletes this sensor's history older than this many days (default DEFAULT_RETENTION_DAYS). */
+  retentionDays?: number;
   expiresAt: string;
   registerUrl: string;
   gatewayUrl: string;
@@ -53,7 +55,7 @@ export interface ManifestError {
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; errors: ManifestError[] };
 
-const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'heartbeatSeconds', 'expiresAt', 'registerUrl', 'gatewayUrl', 'board'];
+const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'heartbeatSeconds', 'retentionDays', 'expiresAt', 'registerUrl', 'gatewayUrl', 'board'];
 /** Keys that once existed or that people reach for, refused with a pointer to what to use instead. */
 const RETIRED_KEYS: Record<string, string> = {
   expiry: "'expiry' is not a manifest key; use 'expiresAt: YYYY-MM-DD'",
@@ -152,6 +154,10 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
   if (hb !== undefined && !(isIntIn(hb, { min: minimisation.windowSeconds, max: MAX_HEARTBEAT_SECONDS }))) {
     err('heartbeatSeconds', `must be an integer from the window (${minimisation.windowSeconds}) to ${MAX_HEARTBEAT_SECONDS}; leave it out for the default ${DEFAULT_HEARTBEAT_SECONDS}`);
   }
+  const retention = input.retentionDays;
+  if (retention !== undefined && !isIntIn(retention, RETENTION_DAYS)) {
+    err('retentionDays', `must be an integer from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max} days; leave it out for the default ${DEFAULT_RETENTION_DAYS}`);
+  }
   if (isObj(min) && !errors.some((e) => e.path.startsWith('minimisation'))) {
     for (const e of minimisationProblems(minimisation, isObj(area) && typeof area.m2 === 'number' && area.m2 > 0 ? area.m2 : null)) err(e.path, e.message);
   }
@@ -188,6 +194,7 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     levelScheme: levelScheme as string,
     minimisation,
     ...(hb !== undefined ? { heartbeatSeconds: hb as number } : {}),
+    ...(retention !== undefined ? { retentionDays: retention as number } : {}),
     expiresAt: expiresAt as string,
     registerUrl: i.registerUrl,
     gatewayUrl: i.gatewayUrl,

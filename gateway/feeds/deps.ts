@@ -3,7 +3,7 @@
  * areas. Nothing else: a feed cannot reach the broker, the credentials or the admin side.
  */
 import type { Clock } from '../../shared/clock.ts';
-import type { History } from '../history.ts';
+import type { History } from '../store/history.ts';
 import type { AreaFeed } from '../ingest/areas.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { SensorRegister } from '../register.ts';

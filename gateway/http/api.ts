@@ -9,11 +9,12 @@
  *   /api/export/sensrnet|amsterdam    the register in other registers' shapes (gateway/http/exports.ts)
  *   /api/health                       counters
  */
+import { DEFAULT_RETENTION_DAYS } from '../../shared/schema/rules.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { LEVEL_LETTERS, type Level } from '../../shared/density.ts';
 import type { AreaFeed } from '../ingest/areas.ts';
 import { amsterdamExport, sensrnetExport } from './exports.ts';
-import type { History } from '../history.ts';
+import type { History } from '../store/history.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { decodeId, jsonReply, OPEN_DATA_HEADERS, type Reply } from '../http-kit.ts';
 import type { SensorView } from '../pages/format.ts';
@@ -42,7 +43,7 @@ export interface RouteDeps extends PublicApiDeps {
 /** GET /api/sensors entry: exactly the contract fields. */
 function listEntry(v: SensorView) {
   const { id, owner, purpose, expiresAt } = v.info;
-  return { id, owner, purpose, expiresAt, state: v.state, latest: v.latest };
+  return { id, owner, purpose, expiresAt, retentionDays: v.info.retentionDays ?? DEFAULT_RETENTION_DAYS, state: v.state, latest: v.latest };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -52,6 +53,7 @@ function detailEntry(v: SensorView, register: SensorRegister) {
   const transfers = register.audit(v.info.id).filter((a) => a.action === 'transfer');
   return {
     ...v.info,
+    retentionDays: v.info.retentionDays ?? DEFAULT_RETENTION_DAYS,
     state: v.state,
     stale: v.stale,
     latest: v.latest,

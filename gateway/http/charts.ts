@@ -12,7 +12,7 @@
  * stays a floor (a bucket mixing "fewer than k" and counts shows the highest count, which was published).
  */
 import { freshForSeconds } from '../../shared/freshness.ts';
-import type { BucketLast, BucketRow, History } from '../history.ts';
+import type { BucketLast, BucketRow, History } from '../store/history.ts';
 import type { SensorInfo } from '../register.ts';
 
 export const CHART_RANGES = { '24h': { seconds: 86_400, bucket: 60 }, '7d': { seconds: 7 * 86_400, bucket: 600 } } as const;

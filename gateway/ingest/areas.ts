@@ -26,7 +26,7 @@ import type { Level } from '../../shared/density.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Aggregate, AreaDensity } from '../../shared/payloads.ts';
 import { areaDensityTopic } from '../../shared/topics.ts';
-import type { History } from '../history.ts';
+import type { History } from '../store/history.ts';
 import type { Ingest } from './ingest.ts';
 import { freshForSeconds } from '../../shared/freshness.ts';
 import { registerStatus, type SensorRegister } from '../register.ts';

@@ -26,7 +26,7 @@ import { AGGREGATE_KEYS, type Aggregate, type Status } from '../../shared/payloa
 import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../../shared/topics.ts';
 import type { BrokerMessage, MessageSource } from '../mqtt/broker.ts';
 import { classifyPayloadErrors, ReasonCounter, type RejectionReason, type Violation } from '../reasons.ts';
-import type { History } from '../history.ts';
+import type { History } from '../store/history.ts';
 import { checkRules, registeredRules } from './rules.ts';
 import { expiryEndSeconds, type SensorInfo, type SensorRegister } from '../register.ts';
 
@@ -87,6 +87,12 @@ export interface IngestOptions {
   logger: Logger;
   /** Told about every rejected message on a sensor topic (gateway/ingest/sensor-health.ts). */
   onRejected?(sensorId: string, reason: RejectionReason): void;
+  /**
+   * One of several gateway instances sharing the ingest (docs/SCALING.md): a sensor's windows are split between
+   * them, so window order is checked against the windows THIS instance accepted since it started; a window another
+   * instance stored is a duplicate at the store's key (sensor, window), not a violation here.
+   */
+  shared?: boolean;
 }
 
 /** A copy with exactly the 7 contract keys, in contract order. */
@@ -98,6 +104,8 @@ export function pickAggregate(a: Aggregate): Aggregate {
 
 export class Ingest {
   private readonly state = new Map<string, SensorSnapshot>();
+  /** Shared ingest: the last window this instance accepted per sensor (what window order is checked against). */
+  private readonly ownLast = new Map<string, Aggregate>();
   private readonly listeners = new Set<IngestListener>();
   private readonly rejected = new ReasonCounter<RejectionReason>();
   private readonly accepted = { aggregate: 0, status: 0 };
@@ -228,7 +236,7 @@ export class Ingest {
     // Window order. Within a sensor the window start is unique by contract: it is the dedupe key. Windows only move
     // forward, so a window starting at or after the end of the latest one cannot be stored yet: no look-up on that
     // (the usual) path. Only a window that does not move forward is looked up in the store.
-    const last = state.aggregate;
+    const last = this.opts.shared ? (this.ownLast.get(sensorId) ?? null) : state.aggregate;
     if (last && aggregate.from < last.to) {
       const stored = aggregate.from === last.from ? last : this.opts.history.aggregateAt(sensorId, aggregate.from);
       if (stored) {
@@ -255,6 +263,10 @@ export class Ingest {
     } else if (last) this.log.info({ sensor: sensorId, seq: aggregate.seq, previous: last.seq }, 'sequence restarted (lost seq file?): gap counting restarts');
     void this.opts.history.addAggregate(aggregate, now); // queued: committed with its batch (see attach())
     this.opts.register.markSeen(sensorId, now);
+    if (this.opts.shared) {
+      this.ownLast.set(sensorId, aggregate);
+      if (state.aggregate && state.aggregate.from > aggregate.from) return { ok: true }; // stored; the display has newer
+    }
     this.state.set(sensorId, { ...state, aggregate, receivedAt: now });
     this.accepted.aggregate++;
     this.emit({ type: 'aggregate', sensorId, aggregate: pickAggregate(aggregate) });
@@ -295,6 +307,18 @@ export class Ingest {
         this.log.error({ err: (err as Error).message }, 'ingest listener failed');
       }
     }
+  }
+
+  /**
+   * An aggregate another gateway instance accepted and stored (gateway/store/pg-sync.ts): it becomes the sensor's
+   * latest state here too when it is newer, and reaches this instance's displays, SSE streams and area feed.
+   */
+  adopt(aggregate: Aggregate, receivedAt: number): void {
+    const state = this.state.get(aggregate.sensor) ?? { aggregate: null, status: null, receivedAt: null };
+    if (state.aggregate && state.aggregate.from >= aggregate.from) return;
+    const a = pickAggregate(aggregate);
+    this.state.set(aggregate.sensor, { ...state, aggregate: a, receivedAt: Math.max(state.receivedAt ?? 0, receivedAt) });
+    this.emit({ type: 'aggregate', sensorId: aggregate.sensor, aggregate: pickAggregate(a) });
   }
 
   /** Latest accepted state of a sensor (copies). */

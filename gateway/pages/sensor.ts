@@ -3,6 +3,7 @@
  * what is measured and what is NOT, why, by whom, on what legal ground, until when, how to reach the owner, its
  * state and level now, and the minimiser hash (as provisioned, and as the sensor itself last reported it).
  */
+import { DEFAULT_RETENTION_DAYS } from '../../shared/schema/rules.ts';
 import { LEVEL_LETTERS } from '../../shared/density.ts';
 import type { AuditEntry } from '../register.ts';
 import { describeReading, formatDateTime, registerText, stateText, type SensorView } from './format.ts';
@@ -102,6 +103,7 @@ ${alertBanner(v)}
 <dt>Locatie <span class="en">/ Location</span></dt><dd>${info.location.description} (${info.location.lat.toFixed(5)}, ${info.location.lon.toFixed(5)})${info.areaId ? html` · gebied / area <a href="/areas/${encodeURIComponent(info.areaId)}">${info.areaId}</a>` : ''}</dd>
 <dt>Sensortype <span class="en">/ Sensor type</span></dt><dd>${DRIVER_NAMES[info.driver] ?? info.driver}</dd>
 <dt>Meet tot en met <span class="en">/ Measures until</span></dt><dd id="expires">${info.expiresAt} <span class="muted">(daarna stopt de sensor / after this the sensor stops)</span> · ${lifecycleNote(v)}</dd>
+<dt>Bewaartermijn <span class="en">/ Retention</span></dt><dd id="retention">${String(info.retentionDays ?? DEFAULT_RETENTION_DAYS)} dagen <span class="en">/ days</span> <span class="muted">(oudere metingen worden automatisch gewist / older measurements are deleted automatically)</span></dd>
 <dt>Status</dt><dd id="state">${stateText(v.state)}${v.stale ? ' · verouderd / out of date' : ''}</dd>
 <dt>Laatste meting <span class="en">/ Latest</span></dt><dd id="latest">${reading && latest ? html`<span class="badge level-${reading.level}">${reading.letter}</span> ${reading.nl} <span class="en">/ ${reading.en}</span> <span class="muted">(${formatDateTime(latest.to)})</span>` : html`<span class="muted">nog geen meting / no measurement yet</span>`}</dd>
 <dt>Laatst gezien <span class="en">/ Last seen</span></dt><dd>${when(v.lastSeen)}</dd>

@@ -20,6 +20,9 @@ export const GatewayOptionsSchema = Type.Object({
   ws: Type.Optional(Type.Object({ host: Host, port: Port, tls: Type.Optional(Type.Boolean()) })),
   http: Type.Optional(Type.Object({ host: Host, port: Port, tls: Type.Optional(Type.Boolean()) })),
   dataDir: Type.Optional(File),
+  db: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'must be a postgres:// URL (PostgreSQL instead of SQLite)' })),
+  instance: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$', description: "this instance's name among several: 1–63 of A-Z, a-z, 0-9, '.', '_' and '-'" })),
+  retention: Type.Optional(Type.Object({ intervalMs: Type.Optional(Type.Integer({ minimum: 1000 })) }, { additionalProperties: false })),
   admin: Type.Optional(Type.Object({
     token: Type.Optional(Type.String({ minLength: ADMIN_TOKEN.min, maxLength: ADMIN_TOKEN.max, pattern: '^\\S+$', description: `must be ${ADMIN_TOKEN.min}–${ADMIN_TOKEN.max} characters without spaces` })),
     tokenHash: Type.Optional(Type.String({ pattern: SCRYPT_HASH_PATTERN.source, description: 'must be a stored scrypt hash (scrypt$N=…,r=…,p=…$salt$hash)' })),
@@ -27,6 +30,7 @@ export const GatewayOptionsSchema = Type.Object({
   externalBroker: Type.Optional(Type.Object({
     url: Type.String({ pattern: '^(?:mqtts?|wss?)://', format: 'uri', description: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' }),
     username: Type.Optional(Type.String()), password: Type.Optional(Type.String()), caFile: Type.Optional(File),
+    sessionExpirySeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 4_294_967_295 })),
   }, { additionalProperties: false })),
   credentials: Type.Optional(Type.Array(Type.Object({
     username: Id(), role: Type.Union([Type.Literal('sensor'), Type.Literal('reader')]), hash: Type.String({ pattern: SCRYPT_HASH_PATTERN.source }),

@@ -10,7 +10,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { LEVEL_SCHEMES } from '../density.ts';
 import { PHONE_PATTERN } from '../patterns.ts';
 import { Email, Hex64, Id, IntIn, IsoDate, Text, Url } from './kit.ts';
-import { ARCHES, AREA_M2_MAX, DRIVERS, GRANULARITY, MAX_HEARTBEAT_SECONDS, K_FLOOR, LATITUDE, LONGITUDE, OUTPUT_MODES, TEXT, WINDOW_SECONDS, ZONE } from './rules.ts';
+import { ARCHES, AREA_M2_MAX, DRIVERS, GRANULARITY, MAX_HEARTBEAT_SECONDS, K_FLOOR, RETENTION_DAYS, LATITUDE, LONGITUDE, OUTPUT_MODES, TEXT, WINDOW_SECONDS, ZONE } from './rules.ts';
 
 
 const closed = { additionalProperties: false } as const;
@@ -35,6 +35,7 @@ const KFloor = IntIn(K_FLOOR, { description: 'below this many people only level 
 const Granularity = IntIn(GRANULARITY, { description: 'counts are rounded down to multiples of this' });
 const Output = Type.Union(OUTPUT_MODES.map((m) => Type.Literal(m)), { description: "'level' or 'level+count'" });
 const HeartbeatSeconds = Type.Integer({ minimum: WINDOW_SECONDS.min, maximum: MAX_HEARTBEAT_SECONDS, description: 'an unchanged result is re-published at least this often (≥ the window), seconds' });
+const RetentionDays = IntIn(RETENTION_DAYS, { description: 'the gateway deletes history older than this many days (default 400)' });
 const Driver = Type.Union(DRIVERS.map((d) => Type.Literal(d)), { description: `one of ${DRIVERS.join(', ')}` });
 const Purpose = Text(TEXT.purpose, { description: 'why this sensor measures' });
 const LegalGround = Text(TEXT.legalGround, { description: 'the legal ground' });
@@ -62,6 +63,7 @@ export const ManifestSchema = Type.Object({
   levelScheme: Type.Optional(Type.Union([...Object.keys(LEVEL_SCHEMES).map((s) => Type.Literal(s)), Type.Null()], { default: 'fruin-walkway' })),
   minimisation: Type.Optional(Type.Union([MinimisationSchema, Type.Null()])),
   heartbeatSeconds: Type.Optional(HeartbeatSeconds),
+  retentionDays: Type.Optional(RetentionDays),
   expiresAt: ExpiresAt,
   registerUrl: Url({ description: 'the public register URL printed under the sensor' }),
   gatewayUrl: Url({ description: 'the gateway broker URL, e.g. mqtts://gateway.example.nl:8883' }),
@@ -84,6 +86,7 @@ export const SensorInfoSchema = Type.Object({
   kFloor: KFloor,
   windowSeconds: Type.Optional(WindowSeconds),
   heartbeatSeconds: Type.Optional(HeartbeatSeconds),
+  retentionDays: Type.Optional(RetentionDays),
   granularity: Type.Optional(Granularity),
   output: Type.Optional(Output),
   minimiserHash: Type.Optional(Hex64({ description: 'sha256 (hex) of the minimiser sources in the bundle' })),

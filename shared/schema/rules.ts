@@ -52,6 +52,13 @@ export const DEFAULT_HEARTBEAT_SECONDS = 300;
 /** The longest heartbeat a manifest may set: a silent sensor must show as stale within the hour. */
 export const MAX_HEARTBEAT_SECONDS = 3600;
 
+/**
+ * How long the gateway keeps a sensor's history (retention per purpose, GDPR art. 5(1)(e)): the manifest's
+ * retentionDays within these bounds; without it DEFAULT_RETENTION_DAYS.
+ */
+export const RETENTION_DAYS = { min: 1, max: 3650 } as const;
+export const DEFAULT_RETENTION_DAYS = 400;
+
 /** URL schemes a manifest's registerUrl / gatewayUrl may use. */
 export const URL_SCHEMES = ['http', 'https', 'mqtt', 'mqtts', 'ws', 'wss'] as const;
 

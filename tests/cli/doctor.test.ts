@@ -18,7 +18,7 @@ import { DataDirGateway } from '../../cli/provision-gateway.ts';
 import { loadBundleIdentity, readCredentials, readDescriptor } from '../../firmware/bundle/identity.ts';
 import { DAY_MS } from '../../firmware/lifecycle/expiry.ts';
 import { LIFECYCLE_FILE, TOMBSTONE_FILE } from '../../firmware/lifecycle/store.ts';
-import { openDatabase } from '../../gateway/db.ts';
+import { openDatabase } from '../../gateway/store/db.ts';
 import { startGateway, type Gateway } from '../../gateway/gateway.ts';
 import { realSerialBinding, type SerialPortLike } from '../../hardware/bindings/serial.ts';
 import { FakeLd2450, type FakeLd2450Options } from '../../simulator/ld2450-device.ts';

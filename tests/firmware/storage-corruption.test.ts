@@ -18,7 +18,7 @@ import { DAY_MS } from '../../firmware/lifecycle/expiry.ts';
 import { Lifecycle } from '../../firmware/lifecycle/lifecycle.ts';
 import { FileLifecycleStore, LIFECYCLE_FILE, TOMBSTONE_FILE } from '../../firmware/lifecycle/store.ts';
 import { openSensorStorage, validQueuedAggregate } from '../../firmware/sensor.ts';
-import { DatabaseError, DATABASE_FILE, openDatabase } from '../../gateway/db.ts';
+import { DatabaseError, DATABASE_FILE, openDatabase } from '../../gateway/store/db.ts';
 import { FaultyFs } from '../helpers/faulty-fs.ts';
 
 const ID = 'dam-noord';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSeries } from '../../gateway/http/charts.ts';
-import type { BucketRow } from '../../gateway/history.ts';
+import type { BucketRow } from '../../gateway/store/history.ts';
 import { getJson, type TestGateway } from './helpers.ts';
 import { seedChartGateway, SEED } from './chart-seed.ts';
 

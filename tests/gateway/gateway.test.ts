@@ -47,7 +47,7 @@ describe('gateway: valid data', () => {
 
     const list = await sensorsApi();
     const entry = list.find((s) => s.id === ID);
-    expect(Object.keys(entry).sort()).toEqual(['expiresAt', 'id', 'latest', 'owner', 'purpose', 'state'].sort());
+    expect(Object.keys(entry).sort()).toEqual(['expiresAt', 'id', 'latest', 'owner', 'purpose', 'retentionDays', 'state'].sort());
     expect(Object.keys(entry.latest).sort()).toEqual([...AGGREGATE_KEYS].sort());
     expect(entry.latest).toEqual(aggregate(ID, 1, { count: 15, level: 4 }));
     expect(list.find((s) => s.id === 'dam-zuid').latest).toBeNull();

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.ts';
 import { validateManifest } from '../../shared/manifest.ts';
-import { DATABASE_FILE, MIGRATIONS, openDatabase } from '../../gateway/db.ts';
+import { DATABASE_FILE, MIGRATIONS, openDatabase } from '../../gateway/store/db.ts';
 import { InvalidSensorInfo, RegisterError, registerStatus, sensorInfoFromManifest, SqliteSensorRegister, validateSensorInfo, type SensorRegister } from '../../gateway/register.ts';
 import { aggregate, encodeAggregate, sensorInfo, startTestGateway, T0, T0S } from './helpers.ts';
 import { aggregateTopic } from '../../shared/topics.ts';

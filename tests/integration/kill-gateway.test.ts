@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { mulberry32 } from '../../simulator/random.ts';
-import { DATABASE_FILE } from '../../gateway/db.ts';
+import { DATABASE_FILE } from '../../gateway/store/db.ts';
 import { openSensorLink, until, windowK, type SensorLink } from './sensor-link.ts';
 
 const ID = 'kill-gw';

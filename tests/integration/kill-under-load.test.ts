@@ -15,7 +15,7 @@ import { afterAll, expect, it } from 'vitest';
 import { encodeSensorPayload } from '../../shared/codec.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { mulberry32 } from '../../simulator/random.ts';
-import { DATABASE_FILE } from '../../gateway/db.ts';
+import { DATABASE_FILE } from '../../gateway/store/db.ts';
 
 const PREFIX = 'killload';
 const PASSWORD = 'kill-under-load-password-1';

@@ -19,7 +19,7 @@ import { BUNDLE_FILE, CREDENTIALS_FILE, loadBundleIdentity, type BundleIdentity 
 import { BundleRefused, checkBundle, runBundle } from '../../firmware/bundle/main.ts';
 import { LIFECYCLE_FILE } from '../../firmware/lifecycle/store.ts';
 import { CredentialStore, verifySecret } from '../../gateway/credentials.ts';
-import { openDatabase } from '../../gateway/db.ts';
+import { openDatabase } from '../../gateway/store/db.ts';
 import { SqliteSensorRegister } from '../../gateway/register.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPtyPair, type PtyPair } from '../../simulator/pty.ts';
 import { DAY_MS } from '../../firmware/lifecycle/expiry.ts';
-import { openDatabase } from '../../gateway/db.ts';
+import { openDatabase } from '../../gateway/store/db.ts';
 import { dayAfter, exampleManifest, REPO, startAedes, until, watchStatus, type StatusWatcher, type TestBroker } from './helpers.ts';
 
 const run = promisify(execFile);

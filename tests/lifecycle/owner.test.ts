@@ -13,7 +13,7 @@ import { systemClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { validateManifest } from '../../shared/manifest.ts';
 import { run as owner } from '../../cli/owner.ts';
-import { openDatabase } from '../../gateway/db.ts';
+import { openDatabase } from '../../gateway/store/db.ts';
 import { startGateway, type Gateway } from '../../gateway/gateway.ts';
 import { SqliteSensorRegister, sensorInfoFromManifest } from '../../gateway/register.ts';
 import { dayAfter, REPO } from './helpers.ts';

@@ -14,7 +14,7 @@
  *                       below the k floor the count is null with parameters.fewerThan = k (never 0)
  */
 import { LEVEL_LETTERS } from '../../../shared/density.ts';
-import type { History } from '../../history.ts';
+import type { History } from '../../store/history.ts';
 import type { SensorRecord } from '../../register.ts';
 import { registerStatus } from '../../register.ts';
 import { heartbeatOf } from '../../../shared/freshness.ts';

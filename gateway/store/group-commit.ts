@@ -15,6 +15,17 @@
  * acknowledged, and `onFailure` listeners (ingest) drop the in-memory state that assumed they were stored.
  */
 import type Database from 'better-sqlite3';
+import { emptyBatch, type BatchResult, type WriteBatch } from './batch.ts';
+
+/**
+ * A shared store of record behind the local database (PostgreSQL, gateway/store/pg-sync.ts): a batch is committed
+ * THERE first, one transaction, and only then applied to the local SQLite copy and resolved. One such commit is in
+ * flight at a time; whatever arrives meanwhile forms the next batch (so batches grow with the load). Readers that
+ * flush() see what the store of record has confirmed, not what is still on its way.
+ */
+export type DurableCommit = (batch: WriteBatch) => Promise<BatchResult>;
+/** What a queued write adds to the store of record's batch (its local op is run after that commit). */
+export type DurableRows = (batch: WriteBatch) => void;
 
 export interface GroupCommitOptions {
   /** Commit at once when this many writes are queued. */
@@ -27,6 +38,7 @@ export const DEFAULT_GROUP_COMMIT: Readonly<GroupCommitOptions> = { maxRows: 2_0
 
 interface Batch {
   ops: Array<() => void>;
+  rows: DurableRows[];
   promise: Promise<void>;
   resolve(): void;
   reject(err: Error): void;
@@ -37,31 +49,60 @@ export class GroupCommit {
   private scheduled: { cancel(): void } | null = null;
   private readonly failureListeners = new Set<(err: Error) => void>();
   /** Transactions committed and writes in them (for /api/health and the bench). */
-  readonly stats = { commits: 0, rows: 0, failures: 0 };
+  readonly stats = { commits: 0, rows: 0, failures: 0, duplicates: 0 };
+  private durable: DurableCommit | null = null;
+  private inFlight: Promise<void> | null = null;
+  /** The promise of the batch in flight to the store of record (what a duplicate of one of its writes waits for). */
+  private inFlightBatch: Promise<void> | null = null;
 
   constructor(private readonly db: Database.Database, private readonly opts: GroupCommitOptions = DEFAULT_GROUP_COMMIT) {}
 
-  /** Queue a write (a function running prepared statements); resolves when the transaction holding it commits. */
-  add(op: () => void): Promise<void> {
+  /** From now on, commit every batch to this store of record first (see DurableCommit). */
+  commitTo(durable: DurableCommit): void {
+    this.durable = durable;
+  }
+
+  /**
+   * Queue a write (a function running prepared statements on the local database, plus, with a store of record, the
+   * rows it adds there); resolves when the transaction holding it commits.
+   */
+  add(op: () => void, rows?: DurableRows): Promise<void> {
     const batch = this.batch ?? this.open();
     batch.ops.push(op);
+    if (rows) batch.rows.push(rows);
     if (batch.ops.length >= this.opts.maxRows) this.flush();
     return batch.promise;
   }
 
   /** The commit the queued writes wait for, or null when nothing is queued. */
   pending(): Promise<void> | null {
-    return this.batch?.promise ?? null;
+    return this.batch?.promise ?? this.inFlightBatch ?? null;
   }
 
   get queued(): number {
     return this.batch?.ops.length ?? 0;
   }
 
-  /** Commit what is queued now, synchronously. Never throws: a failure rejects the batch's promise. */
+  /**
+   * Commit what is queued now, synchronously (with a store of record: start its commit, unless one is in flight,
+   * after which the queue is committed). Never throws: a failure rejects the batch's promise.
+   */
   flush(): void {
     const batch = this.batch;
     if (!batch) return;
+    if (this.durable) {
+      if (this.inFlight) return; // the commit in flight flushes this batch when it settles
+      this.batch = null;
+      this.scheduled?.cancel();
+      this.scheduled = null;
+      this.inFlightBatch = batch.promise;
+      this.inFlight = this.commitDurable(batch, this.durable).finally(() => {
+        this.inFlight = null;
+        this.inFlightBatch = null;
+        if (this.batch) this.flush();
+      });
+      return;
+    }
     this.batch = null;
     this.scheduled?.cancel();
     this.scheduled = null;
@@ -81,6 +122,37 @@ export class GroupCommit {
     batch.resolve();
   }
 
+  private async commitDurable(batch: Batch, durable: DurableCommit): Promise<void> {
+    const rows = emptyBatch();
+    let result: BatchResult;
+    try {
+      for (const r of batch.rows) r(rows);
+      result = await durable(rows);
+      // Stored for good: now the local copy, which the synchronous readers (pages, API, ingest's checks) use.
+      this.db.transaction(() => {
+        for (const op of batch.ops) op();
+      })();
+    } catch (err) {
+      this.stats.failures++;
+      const e = err instanceof Error ? err : new Error(String(err));
+      batch.reject(e);
+      for (const l of this.failureListeners) l(e);
+      return;
+    }
+    this.stats.commits++;
+    this.stats.rows += batch.ops.length;
+    this.stats.duplicates += result.duplicates;
+    batch.resolve();
+  }
+
+  /** Resolves when nothing is queued or in flight (stop: the last batch reaches the store of record). */
+  async drain(): Promise<void> {
+    while (this.batch || this.inFlight) {
+      this.flush();
+      await (this.inFlight ?? this.batch?.promise)?.catch(() => undefined);
+    }
+  }
+
   /** Told when a batch could not be committed (its writes are not stored). */
   onFailure(listener: (err: Error) => void): () => void {
     this.failureListeners.add(listener);
@@ -92,7 +164,7 @@ export class GroupCommit {
     let reject!: (err: Error) => void;
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     promise.catch(() => {}); // a failed batch is reported through the listeners; callers may not all await it
-    const batch: Batch = { ops: [], promise, resolve, reject };
+    const batch: Batch = { ops: [], rows: [], promise, resolve, reject };
     this.batch = batch;
     if (this.opts.maxDelayMs > 0) {
       const t = setTimeout(() => this.flush(), this.opts.maxDelayMs);

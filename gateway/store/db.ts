@@ -101,6 +101,8 @@ export const MIGRATIONS: readonly string[] = [
   // v4 (issue 14): a credential moved from scrypt to the keyed hash keeps the scrypt hash it replaced, so the same
   // credential imported again at the next start (from the configuration) is recognised and not moved back.
   `ALTER TABLE credentials ADD COLUMN replaced_hash TEXT;`,
+  // v5 (issue 15): retention per purpose (the manifest's retentionDays; NULL = the default, 400 days).
+  `ALTER TABLE sensors ADD COLUMN retention_days INTEGER;`,
 ];
 
 export class DatabaseError extends Error {

@@ -1,5 +1,5 @@
 /**
- * What the gateway keeps over time, in SQLite (gateway/db.ts): every accepted aggregate, each sensor's latest
+ * What the gateway keeps over time, in SQLite (gateway/store/db.ts): every accepted aggregate, each sensor's latest
  * status, and every area density it published. Aggregates are open data (principle III); nothing here is more
  * detailed than what the sensors published.
  *
@@ -10,8 +10,8 @@
 import type Database from 'better-sqlite3';
 import { prepared } from './db.ts';
 import { groupCommitOf, type GroupCommit } from './group-commit.ts';
-import type { Level } from '../shared/density.ts';
-import type { Aggregate, AreaDensity, Status } from '../shared/payloads.ts';
+import type { Level } from '../../shared/density.ts';
+import type { Aggregate, AreaDensity, Status } from '../../shared/payloads.ts';
 
 /** At most this many rows per history request. */
 export const MAX_HISTORY_ROWS = 10_000;
@@ -28,7 +28,7 @@ export interface LatestAggregate {
 }
 
 /**
- * Writes go through the database's group commit (gateway/group-commit.ts): many aggregates, one transaction. Every
+ * Writes go through the database's group commit (gateway/store/group-commit.ts): many aggregates, one transaction. Every
  * read flushes what is queued first, so reads see every write made before them.
  */
 export class History {
@@ -41,7 +41,7 @@ export class History {
   /** Queue an aggregate; resolves when it is committed (rejects when the batch could not be). */
   addAggregate(a: Aggregate, receivedAtMs: number): Promise<void> {
     const insert = prepared(this.db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    return this.commits.add(() => insert.run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAtMs));
+    return this.commits.add(() => insert.run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAtMs), (b) => b.aggregates.push({ aggregate: a, receivedAt: receivedAtMs }));
   }
 
   /** Commit whatever is queued now (synchronously). */
@@ -74,7 +74,7 @@ export class History {
   setStatus(status: Status, receivedAtMs: number): Promise<void> {
     const upsert = prepared(this.db, 'INSERT INTO statuses (sensor_id, status, received_at) VALUES (?, ?, ?) ON CONFLICT(sensor_id) DO UPDATE SET status = excluded.status, received_at = excluded.received_at');
     const json = JSON.stringify(status);
-    return this.commits.add(() => upsert.run(status.sensor, json, receivedAtMs));
+    return this.commits.add(() => upsert.run(status.sensor, json, receivedAtMs), (b) => b.statuses.push({ status, receivedAt: receivedAtMs }));
   }
 
   statuses(): Map<string, { status: Status; receivedAt: number }> {
@@ -86,7 +86,7 @@ export class History {
   addAreaDensity(d: AreaDensity, publishedAtMs: number): Promise<void> {
     const insert = prepared(this.db, 'INSERT INTO area_densities (area_id, from_s, to_s, level, count, sensors, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const sensors = JSON.stringify(d.sensors);
-    return this.commits.add(() => insert.run(d.area, d.from, d.to, d.level, d.count, sensors, publishedAtMs));
+    return this.commits.add(() => insert.run(d.area, d.from, d.to, d.level, d.count, sensors, publishedAtMs), (b) => b.areaDensities.push({ density: d, publishedAt: publishedAtMs }));
   }
 
   /** The last published density of every area. */
