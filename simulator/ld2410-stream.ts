@@ -13,10 +13,10 @@
  * overlapping ranges agree byte for byte.
  */
 import { encodeLd2410Report, type Ld2410EngineeringIn, type Ld2410ReportIn } from './encoders/ld2410.ts';
-import type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+import { commonProblems, concatFrames, frames, frameTimes, gapClock, inView, type FrameClock, type PeopleSource, type TimedBytes } from './radar-stream.ts';
 import { hashUnit } from './random.ts';
 
-export type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+export type { PeopleSource, TimedBytes } from './radar-stream.ts';
 
 export interface Ld2410StreamOptions {
   /** Seed for jitter, noise and glitches (independent of the scenario's seed). Default 1. */
@@ -55,12 +55,10 @@ function resolve(o: Ld2410StreamOptions): Resolved {
     maxRangeMm: o.maxRangeMm ?? GATES * GATE_MM,
     halfFovDeg: o.halfFovDeg ?? 60,
   };
-  const p = (v: number): boolean => v >= 0 && v <= 1;
   if (!(r.minFrameGapMs > 0 && r.maxFrameGapMs >= r.minFrameGapMs)) throw new RangeError('need 0 < minFrameGapMs ≤ maxFrameGapMs');
-  if (!p(r.engineeringProbability) || !p(r.missProbability)) throw new RangeError('probabilities must be in [0, 1]');
-  if (!(r.noOneDurationMs >= 0 && r.movingSpeedMmS >= 0 && r.maxRangeMm > 0 && r.halfFovDeg > 0 && r.halfFovDeg <= 90)) {
-    throw new RangeError('need noOneDurationMs, movingSpeedMmS ≥ 0, maxRangeMm > 0, 0 < halfFovDeg ≤ 90');
-  }
+  const problems = commonProblems({ ...r, probabilities: [r.engineeringProbability, r.missProbability] });
+  if (!(r.noOneDurationMs >= 0 && r.movingSpeedMmS >= 0)) problems.push('need noOneDurationMs, movingSpeedMmS ≥ 0');
+  if (problems.length) throw new RangeError(problems.join('; '));
   return r;
 }
 
@@ -70,17 +68,11 @@ const MISS = 22;
 const ENGINEERING = 23;
 const ENERGY = 24;
 
-const meanGap = (r: Resolved): number => (r.minFrameGapMs + r.maxFrameGapMs) / 2;
-/** Start time of frame k: k × mean gap + jitter of ± a quarter of the spread, so gaps stay within [min, max]. */
-const frameTime = (r: Resolved, k: number): number =>
-  k * meanGap(r) + (hashUnit(r.seed, JITTER, k) * 2 - 1) * ((r.maxFrameGapMs - r.minFrameGapMs) / 4);
+const clock = (r: Resolved): FrameClock => gapClock(r.seed, JITTER, r.minFrameGapMs, r.maxFrameGapMs);
 
 /** Start times of the frames in [fromMs, toMs). */
 export function ld2410FrameTimes(fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): number[] {
-  const r = resolve(options);
-  const out: number[] = [];
-  for (let k = Math.floor(fromMs / meanGap(r)) - 1; frameTime(r, k) < toMs; k++) if (frameTime(r, k) >= fromMs) out.push(frameTime(r, k));
-  return out;
+  return frameTimes(clock(resolve(options)), fromMs, toMs);
 }
 
 interface Seen {
@@ -89,13 +81,8 @@ interface Seen {
 }
 
 /** People in view at time t, with range and whether they move. */
-function inView(source: PeopleSource, r: Resolved, t: number): Seen[] {
-  const halfFov = (r.halfFovDeg * Math.PI) / 180;
-  return source.people(t).flatMap((p) => {
-    const rangeMm = Math.hypot(p.xMm, p.yMm);
-    if (!(p.yMm > 0 && rangeMm <= r.maxRangeMm && Math.abs(Math.atan2(p.xMm, p.yMm)) <= halfFov)) return [];
-    return [{ rangeMm, moving: Math.hypot(p.vxMmS, p.vyMmS) > r.movingSpeedMmS }];
-  });
+function seen(source: PeopleSource, r: Resolved, t: number): Seen[] {
+  return source.people(t).flatMap((p) => (inView(r, p.xMm, p.yMm) ? [{ rangeMm: Math.hypot(p.xMm, p.yMm), moving: Math.hypot(p.vxMmS, p.vyMmS) > r.movingSpeedMmS }] : []));
 }
 
 /** Energy % of a reflector at this range: strong near the module, weaker far away, a little noise. */
@@ -104,7 +91,7 @@ const energy = (r: Resolved, k: number, salt: number, rangeMm: number): number =
 
 /** The report of frame k at time t. */
 function report(source: PeopleSource, r: Resolved, k: number, t: number): { report: Ld2410ReportIn; engineering?: Ld2410EngineeringIn } {
-  const now = hashUnit(r.seed, MISS, k) < r.missProbability ? [] : inView(source, r, t);
+  const now = hashUnit(r.seed, MISS, k) < r.missProbability ? [] : seen(source, r, t);
   const nearest = (list: Seen[]): number => Math.min(...list.map((s) => s.rangeMm));
   const moving = now.filter((s) => s.moving);
   const still = now.filter((s) => !s.moving);
@@ -115,7 +102,7 @@ function report(source: PeopleSource, r: Resolved, k: number, t: number): { repo
     // No-one duration: still "stationary" if someone was in view within the hold (§2.1).
     const grid = Math.floor(t / HOLD_STEP_MS) * HOLD_STEP_MS;
     for (let back = grid; back > t - r.noOneDurationMs; back -= HOLD_STEP_MS) {
-      const then = inView(source, r, back);
+      const then = seen(source, r, back);
       if (then.length) {
         state = 2;
         stillMm = nearest(then);
@@ -143,18 +130,15 @@ function report(source: PeopleSource, r: Resolved, k: number, t: number): { repo
 }
 
 /** The report frames the module emits in [fromMs, toMs), in order. */
-export function* ld2410Frames(source: PeopleSource, fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): Generator<TimedBytes> {
+export function ld2410Frames(source: PeopleSource, fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): Generator<TimedBytes> {
   const r = resolve(options);
-  for (let k = Math.floor(fromMs / meanGap(r)) - 1; ; k++) {
-    const t = frameTime(r, k);
-    if (t >= toMs) return;
-    if (t < fromMs) continue;
+  return frames(clock(r), fromMs, toMs, (k, t) => {
     const f = report(source, r, k, t);
-    yield { atMs: t, bytes: encodeLd2410Report(f.report, f.engineering) };
-  }
+    return encodeLd2410Report(f.report, f.engineering);
+  });
 }
 
 /** All bytes of [fromMs, toMs) as one buffer (what a capture of that stretch would hold). */
 export function ld2410Bytes(source: PeopleSource, fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): Buffer {
-  return Buffer.concat([...ld2410Frames(source, fromMs, toMs, options)].map((f) => f.bytes));
+  return concatFrames(ld2410Frames(source, fromMs, toMs, options));
 }

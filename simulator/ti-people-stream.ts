@@ -13,10 +13,10 @@
  * overlapping ranges agree byte for byte.
  */
 import { encodeTiFrame, type TiLayoutName, type TiPointIn, type TiTargetIn } from './encoders/ti-people.ts';
-import type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+import { commonProblems, concatFrames, frames, frameTimes, ghost, inView, jitter, type FrameClock, type PeopleSource, type TimedBytes } from './radar-stream.ts';
 import { hashUnit } from './random.ts';
 
-export type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+export type { PeopleSource, TimedBytes } from './radar-stream.ts';
 
 export interface TiPeopleStreamOptions {
   /** Seed for jitter, noise and glitches (independent of the scenario's seed). Default 1. */
@@ -60,15 +60,11 @@ function resolve(o: TiPeopleStreamOptions): Resolved {
     clutterPoints: o.clutterPoints ?? 4,
     maxTracks: o.maxTracks ?? 50,
   };
-  const p = (v: number): boolean => v >= 0 && v <= 1;
   const errors: string[] = [];
   if (!(r.framePeriodMs >= 20 && r.framePeriodMs <= 10_000)) errors.push('framePeriodMs must be 20–10000');
   if (!(r.jitterMs >= 0 && r.jitterMs < r.framePeriodMs / 4)) errors.push('need 0 ≤ jitterMs < framePeriodMs / 4');
   if (r.layout !== 'sdk' && r.layout !== 'legacy') errors.push("layout must be 'sdk' or 'legacy'");
-  if (!p(r.missProbability) || !p(r.ghostProbability)) errors.push('probabilities must be in [0, 1]');
-  if (!(r.positionNoiseMm >= 0 && r.maxRangeMm > 0 && r.halfFovDeg > 0 && r.halfFovDeg <= 90)) {
-    errors.push('need positionNoiseMm ≥ 0, maxRangeMm > 0, 0 < halfFovDeg ≤ 90');
-  }
+  errors.push(...commonProblems({ ...r, probabilities: [r.missProbability, r.ghostProbability] }));
   if (!(r.pointsPerPerson >= 0 && r.clutterPoints >= 0 && Number.isInteger(r.maxTracks) && r.maxTracks >= 0)) {
     errors.push('pointsPerPerson, clutterPoints ≥ 0; maxTracks an integer ≥ 0');
   }
@@ -85,35 +81,22 @@ const GHOST = 15;
 const POINTS = 16;
 const CLUTTER = 17;
 
-const frameTime = (r: Resolved, k: number): number => k * r.framePeriodMs + (hashUnit(r.seed, JITTER, k) * 2 - 1) * r.jitterMs;
+const clock = (r: Resolved): FrameClock => ({ seed: r.seed, salt: JITTER, periodMs: r.framePeriodMs, jitterMs: r.jitterMs });
 
 /** Start times of the frames in [fromMs, toMs). */
 export function tiPeopleFrameTimes(fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): number[] {
-  const r = resolve(options);
-  const out: number[] = [];
-  for (let k = Math.floor(fromMs / r.framePeriodMs) - 1; frameTime(r, k) < toMs; k++) if (frameTime(r, k) >= fromMs) out.push(frameTime(r, k));
-  return out;
+  return frameTimes(clock(resolve(options)), fromMs, toMs);
 }
 
 /** The tracks and points the radar reports in frame k at time t. */
 function detections(source: PeopleSource, r: Resolved, k: number, t: number): { targets: TiTargetIn[]; points: TiPointIn[]; index: number[] } {
   const halfFov = (r.halfFovDeg * Math.PI) / 180;
-  const inView = (x: number, y: number): boolean => y > 0 && Math.hypot(x, y) <= r.maxRangeMm && Math.abs(Math.atan2(x, y)) <= halfFov;
   const seen: { xMm: number; yMm: number; vx: number; vy: number }[] = [];
   source.people(t).forEach((p, i) => {
-    if (!inView(p.xMm, p.yMm) || hashUnit(r.seed, MISS, k, i) < r.missProbability) return;
-    seen.push({
-      xMm: p.xMm + (hashUnit(r.seed, NOISE_X, k, i) * 2 - 1) * r.positionNoiseMm,
-      yMm: p.yMm + (hashUnit(r.seed, NOISE_Y, k, i) * 2 - 1) * r.positionNoiseMm,
-      vx: p.vxMmS,
-      vy: p.vyMmS,
-    });
+    if (!inView(r, p.xMm, p.yMm) || hashUnit(r.seed, MISS, k, i) < r.missProbability) return;
+    seen.push({ xMm: p.xMm + jitter(r.positionNoiseMm, r.seed, NOISE_X, k, i), yMm: p.yMm + jitter(r.positionNoiseMm, r.seed, NOISE_Y, k, i), vx: p.vxMmS, vy: p.vyMmS });
   });
-  if (hashUnit(r.seed, GHOST, k) < r.ghostProbability) {
-    const range = 800 + hashUnit(r.seed, GHOST, k, 1) * (r.maxRangeMm - 800);
-    const az = (hashUnit(r.seed, GHOST, k, 2) * 2 - 1) * halfFov;
-    seen.push({ xMm: range * Math.sin(az), yMm: range * Math.cos(az), vx: 0, vy: 0 });
-  }
+  if (hashUnit(r.seed, GHOST, k) < r.ghostProbability) seen.push({ ...ghost(r, 800, r.seed, GHOST, k), vx: 0, vy: 0 });
   const kept = seen.length <= r.maxTracks ? seen : [...seen].sort((a, b) => Math.hypot(a.xMm, a.yMm) - Math.hypot(b.xMm, b.yMm)).slice(0, r.maxTracks);
   const targets: TiTargetIn[] = kept.map((s, tid) => ({
     tid, posX: s.xMm / 1000, posY: s.yMm / 1000, posZ: 1.0, velX: s.vx / 1000, velY: s.vy / 1000, confidence: 1,
@@ -137,21 +120,18 @@ function detections(source: PeopleSource, r: Resolved, k: number, t: number): { 
   const clutter = Math.floor(hashUnit(r.seed, CLUTTER, k) * (r.clutterPoints + 1));
   for (let j = 0; j < clutter; j++) {
     const range = 500 + hashUnit(r.seed, CLUTTER, k, j, 1) * (r.maxRangeMm - 500);
-    const az = (hashUnit(r.seed, CLUTTER, k, j, 2) * 2 - 1) * halfFov;
+    const az = jitter(halfFov, r.seed, CLUTTER, k, j, 2);
     point(range * Math.sin(az), range * Math.cos(az), 0, 0, 6, 255); // 255 = noise (§3.3)
   }
   return { targets, points, index };
 }
 
 /** The frames the radar emits in [fromMs, toMs), in order. */
-export function* tiPeopleFrames(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Generator<TimedBytes> {
+export function tiPeopleFrames(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Generator<TimedBytes> {
   const r = resolve(options);
-  for (let k = Math.floor(fromMs / r.framePeriodMs) - 1; ; k++) {
-    const t = frameTime(r, k);
-    if (t >= toMs) return;
-    if (t < fromMs) continue;
+  return frames(clock(r), fromMs, toMs, (k, t) => {
     const d = detections(source, r, k, t);
-    const bytes = encodeTiFrame({
+    return encodeTiFrame({
       layout: r.layout,
       frameNumber: k + 1,
       timeCpuCycles: Math.floor(t * 200_000) >>> 0, // assumed 200 MHz cycle counter, wraps (not checked by the driver)
@@ -159,11 +139,10 @@ export function* tiPeopleFrames(source: PeopleSource, fromMs: number, toMs: numb
       points: d.points,
       ...(d.targets.length > 0 ? { targetIndex: d.index } : {}),
     });
-    yield { atMs: t, bytes };
-  }
+  });
 }
 
 /** All bytes of [fromMs, toMs) as one buffer (what a capture of that stretch would hold). */
 export function tiPeopleBytes(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Buffer {
-  return Buffer.concat([...tiPeopleFrames(source, fromMs, toMs, options)].map((f) => f.bytes));
+  return concatFrames(tiPeopleFrames(source, fromMs, toMs, options));
 }
