@@ -13,27 +13,21 @@
  * overlapping ranges agree byte for byte.
  */
 import { encodeLd2410Report, type Ld2410EngineeringIn, type Ld2410ReportIn } from './encoders/ld2410.ts';
-import { commonProblems, concatFrames, frames, frameTimes, gapClock, inView, type FrameClock, type PeopleSource, type TimedBytes } from './radar-stream.ts';
+import { commonProblems, concatFrames, frames, frameTimes, gapClock, inView, withDefaults, type FrameClock, type PeopleSource, type RadarStreamOptions, type TimedBytes } from './radar-stream.ts';
 import { hashUnit } from './random.ts';
 
 export type { PeopleSource, TimedBytes } from './radar-stream.ts';
 
-export interface Ld2410StreamOptions {
-  /** Seed for jitter, noise and glitches (independent of the scenario's seed). Default 1. */
-  seed?: number;
-  /** Shortest and longest gap between frames. Default 95 and 105 ms (~10 frames/s). */
+export interface Ld2410StreamOptions extends RadarStreamOptions {
+  /** Shortest and longest gap between frames. */
   minFrameGapMs?: number;
   maxFrameGapMs?: number;
-  /** Chance that a frame is an engineering frame. Default 0.05. */
+  /** Chance that a frame is an engineering frame. */
   engineeringProbability?: number;
-  /** Chance that the people in view are missed in one frame (before the hold). Default 0.02. */
-  missProbability?: number;
-  /** Presence is held this long after the last detection. Default 5000 ms (§2.1 default no-one duration 5 s). */
+  /** Presence is held this long after the last detection, ms. */
   noOneDurationMs?: number;
-  /** Speed above which a person counts as moving. Default 150 mm/s. */
+  /** Speed above which a person counts as moving. */
   movingSpeedMmS?: number;
-  maxRangeMm?: number;
-  halfFovDeg?: number;
 }
 
 type Resolved = Required<Ld2410StreamOptions>;
@@ -43,19 +37,14 @@ export const GATE_MM = 750;
 const GATES = 9;
 const HOLD_STEP_MS = 500; // the hold looks back on this grid, so it is a pure function of t
 
+/** ~10 frames/s, 5 % engineering frames, the §2.1 default no-one duration (5 s), 9 gates of 0.75 m, ±60°. */
+const DEFAULTS: Resolved = {
+  seed: 1, minFrameGapMs: 95, maxFrameGapMs: 105, engineeringProbability: 0.05, missProbability: 0.02, noOneDurationMs: 5000,
+  movingSpeedMmS: 150, maxRangeMm: GATES * GATE_MM, halfFovDeg: 60,
+};
+
 function resolve(o: Ld2410StreamOptions): Resolved {
-  const r: Resolved = {
-    seed: o.seed ?? 1,
-    minFrameGapMs: o.minFrameGapMs ?? 95,
-    maxFrameGapMs: o.maxFrameGapMs ?? 105,
-    engineeringProbability: o.engineeringProbability ?? 0.05,
-    missProbability: o.missProbability ?? 0.02,
-    noOneDurationMs: o.noOneDurationMs ?? 5000,
-    movingSpeedMmS: o.movingSpeedMmS ?? 150,
-    maxRangeMm: o.maxRangeMm ?? GATES * GATE_MM,
-    halfFovDeg: o.halfFovDeg ?? 60,
-  };
-  if (!(r.minFrameGapMs > 0 && r.maxFrameGapMs >= r.minFrameGapMs)) throw new RangeError('need 0 < minFrameGapMs ≤ maxFrameGapMs');
+  const r = withDefaults(DEFAULTS, o);
   const problems = commonProblems({ ...r, probabilities: [r.engineeringProbability, r.missProbability] });
   if (!(r.noOneDurationMs >= 0 && r.movingSpeedMmS >= 0)) problems.push('need noOneDurationMs, movingSpeedMmS ≥ 0');
   if (problems.length) throw new RangeError(problems.join('; '));

@@ -8,44 +8,29 @@
  * overlapping ranges agree byte for byte.
  */
 import { encodeLd2450Report, REAL_RESOLUTION_MM, type Ld2450TargetIn } from './encoders/ld2450.ts';
-import { commonProblems, concatFrames, frames, frameTimes, gapClock, ghost, inView, jitter, type FrameClock, type PeopleSource, type TimedBytes } from './radar-stream.ts';
+import { commonProblems, concatFrames, frames, frameTimes, gapClock, ghost, inView, jitter, withDefaults, type FrameClock, type PeopleSource, type TimedBytes, type TrackingStreamOptions } from './radar-stream.ts';
 import { hashUnit } from './random.ts';
 
 export type { PeopleSource, TimedBytes } from './radar-stream.ts';
 
-export interface Ld2450StreamOptions {
-  /** Seed for timing jitter, noise and glitches (independent of the scenario's seed). Default 1. */
-  seed?: number;
-  /** Shortest and longest gap between frames. Default 88 and 100 ms (real capture). */
+export interface Ld2450StreamOptions extends TrackingStreamOptions {
+  /** Shortest and longest gap between frames. */
   minFrameGapMs?: number;
   maxFrameGapMs?: number;
-  /** Chance that a visible person is missed in one frame. Default 0.02. */
-  missProbability?: number;
-  /** Chance that a frame holds a ghost target. Default 0.005. */
-  ghostProbability?: number;
-  /** Uniform position noise, ± this many mm on X and Y. Default 15. */
-  positionNoiseMm?: number;
-  maxRangeMm?: number;
-  halfFovDeg?: number;
-  /** Value of the resolution field. Default 360 mm (real V2.04 units). */
+  /** Value of the resolution field. */
   resolutionMm?: number;
 }
 
 type Resolved = Required<Ld2450StreamOptions>;
 
+/** 88–100 ms between frames (real capture), 6 m and ±60° (datasheet), the resolution real V2.04 units send. */
+const DEFAULTS: Resolved = {
+  seed: 1, minFrameGapMs: 88, maxFrameGapMs: 100, missProbability: 0.02, ghostProbability: 0.005, positionNoiseMm: 15,
+  maxRangeMm: 6000, halfFovDeg: 60, resolutionMm: REAL_RESOLUTION_MM,
+};
+
 function resolve(o: Ld2450StreamOptions): Resolved {
-  const r: Resolved = {
-    seed: o.seed ?? 1,
-    minFrameGapMs: o.minFrameGapMs ?? 88,
-    maxFrameGapMs: o.maxFrameGapMs ?? 100,
-    missProbability: o.missProbability ?? 0.02,
-    ghostProbability: o.ghostProbability ?? 0.005,
-    positionNoiseMm: o.positionNoiseMm ?? 15,
-    maxRangeMm: o.maxRangeMm ?? 6000,
-    halfFovDeg: o.halfFovDeg ?? 60,
-    resolutionMm: o.resolutionMm ?? REAL_RESOLUTION_MM,
-  };
-  if (!(r.minFrameGapMs > 0 && r.maxFrameGapMs >= r.minFrameGapMs)) throw new RangeError('need 0 < minFrameGapMs ≤ maxFrameGapMs');
+  const r = withDefaults(DEFAULTS, o);
   const problems = commonProblems({ ...r, probabilities: [r.missProbability, r.ghostProbability] });
   if (problems.length) throw new RangeError(problems.join('; '));
   return r;

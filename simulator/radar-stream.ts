@@ -57,6 +57,29 @@ export interface View {
   halfFovDeg: number;
 }
 
+/** What every stream's options say (each stream's DEFAULTS table gives the values). */
+export interface RadarStreamOptions extends Partial<View> {
+  /** Seed for timing jitter, noise and glitches (independent of the scenario's seed). */
+  seed?: number;
+  /** Chance that a visible person is missed in one frame. */
+  missProbability?: number;
+}
+
+/** Options with people tracking: position noise and ghost targets. */
+export interface TrackingStreamOptions extends RadarStreamOptions {
+  /** Chance that a frame holds a ghost target. */
+  ghostProbability?: number;
+  /** Uniform position noise, ± this many mm on X and Y. */
+  positionNoiseMm?: number;
+}
+
+/** The options as given, the defaults where they are left out. */
+export function withDefaults<T extends object>(defaults: Required<T>, given: T): Required<T> {
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(given)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
 export const inView = (v: View, xMm: number, yMm: number): boolean =>
   yMm > 0 && Math.hypot(xMm, yMm) <= v.maxRangeMm && Math.abs(Math.atan2(xMm, yMm)) <= (v.halfFovDeg * Math.PI) / 180;
 
@@ -70,9 +93,10 @@ export function ghost(v: View, minRangeMm: number, seed: number, salt: number, k
   return { xMm: range * Math.sin(az), yMm: range * Math.cos(az) };
 }
 
-/** The checks every stream's options share: frame gaps (or period), probabilities, the view and the noise. */
-export function commonProblems(o: View & { probabilities: readonly number[]; positionNoiseMm?: number }): string[] {
+/** The checks every stream's options share: frame gaps (if it has them), probabilities, the view and the noise. */
+export function commonProblems(o: View & { probabilities: readonly number[]; positionNoiseMm?: number; minFrameGapMs?: number; maxFrameGapMs?: number }): string[] {
   const errors: string[] = [];
+  if (o.minFrameGapMs !== undefined && !(o.minFrameGapMs > 0 && o.maxFrameGapMs !== undefined && o.maxFrameGapMs >= o.minFrameGapMs)) errors.push('need 0 < minFrameGapMs ≤ maxFrameGapMs');
   if (!o.probabilities.every((v) => v >= 0 && v <= 1)) errors.push('probabilities must be in [0, 1]');
   if (!((o.positionNoiseMm ?? 0) >= 0 && o.maxRangeMm > 0 && o.halfFovDeg > 0 && o.halfFovDeg <= 90)) errors.push('need positionNoiseMm ≥ 0, maxRangeMm > 0, 0 < halfFovDeg ≤ 90');
   return errors;

@@ -13,53 +13,36 @@
  * overlapping ranges agree byte for byte.
  */
 import { encodeTiFrame, type TiLayoutName, type TiPointIn, type TiTargetIn } from './encoders/ti-people.ts';
-import { commonProblems, concatFrames, frames, frameTimes, ghost, inView, jitter, type FrameClock, type PeopleSource, type TimedBytes } from './radar-stream.ts';
+import { commonProblems, concatFrames, frames, frameTimes, ghost, inView, jitter, withDefaults, type FrameClock, type PeopleSource, type TimedBytes, type TrackingStreamOptions } from './radar-stream.ts';
 import { hashUnit } from './random.ts';
 
 export type { PeopleSource, TimedBytes } from './radar-stream.ts';
 
-export interface TiPeopleStreamOptions {
-  /** Seed for jitter, noise and glitches (independent of the scenario's seed). Default 1. */
-  seed?: number;
-  /** Frame period (frameCfg periodicity). Default 100 ms. */
+export interface TiPeopleStreamOptions extends TrackingStreamOptions {
+  /** Frame period (frameCfg periodicity), ms. */
   framePeriodMs?: number;
-  /** UART timing jitter, ± ms. Default 2 (frames are hardware-timed). */
+  /** UART timing jitter, ± ms (frames are hardware-timed). */
   jitterMs?: number;
-  /** Header layout: 'sdk' (40-byte, TLV 1010) or 'legacy' (48-byte, TLV 7). Default 'sdk'. */
+  /** Header layout: 'sdk' (40-byte, TLV 1010) or 'legacy' (48-byte, TLV 7). */
   layout?: TiLayoutName;
-  maxRangeMm?: number;
-  halfFovDeg?: number;
-  /** Chance that a visible person has no track in one frame. Default 0.01. */
-  missProbability?: number;
-  /** Chance that a frame holds a ghost track. Default 0.005. */
-  ghostProbability?: number;
-  /** Uniform position noise, ± mm on X and Y. Default 40. */
-  positionNoiseMm?: number;
-  /** Mean points per person in the point cloud (2 × this at most). Default 4. */
+  /** Mean points per person in the point cloud (2 × this at most). */
   pointsPerPerson?: number;
-  /** Clutter points per frame, at most. Default 4. */
+  /** Clutter points per frame, at most. */
   clutterPoints?: number;
-  /** Most tracks in one frame (the nearest are kept). Default 50. */
+  /** Most tracks in one frame (the nearest are kept). */
   maxTracks?: number;
 }
 
 type Resolved = Required<TiPeopleStreamOptions>;
 
+/** 10 frames/s ± 2 ms, the SDK layout, 12 m and ±70° (simulator choices), a few points per person. */
+const DEFAULTS: Resolved = {
+  seed: 1, framePeriodMs: 100, jitterMs: 2, layout: 'sdk', maxRangeMm: 12_000, halfFovDeg: 70, missProbability: 0.01,
+  ghostProbability: 0.005, positionNoiseMm: 40, pointsPerPerson: 4, clutterPoints: 4, maxTracks: 50,
+};
+
 function resolve(o: TiPeopleStreamOptions): Resolved {
-  const r: Resolved = {
-    seed: o.seed ?? 1,
-    framePeriodMs: o.framePeriodMs ?? 100,
-    jitterMs: o.jitterMs ?? 2,
-    layout: o.layout ?? 'sdk',
-    maxRangeMm: o.maxRangeMm ?? 12_000,
-    halfFovDeg: o.halfFovDeg ?? 70,
-    missProbability: o.missProbability ?? 0.01,
-    ghostProbability: o.ghostProbability ?? 0.005,
-    positionNoiseMm: o.positionNoiseMm ?? 40,
-    pointsPerPerson: o.pointsPerPerson ?? 4,
-    clutterPoints: o.clutterPoints ?? 4,
-    maxTracks: o.maxTracks ?? 50,
-  };
+  const r = withDefaults(DEFAULTS, o);
   const errors: string[] = [];
   if (!(r.framePeriodMs >= 20 && r.framePeriodMs <= 10_000)) errors.push('framePeriodMs must be 20–10000');
   if (!(r.jitterMs >= 0 && r.jitterMs < r.framePeriodMs / 4)) errors.push('need 0 ≤ jitterMs < framePeriodMs / 4');

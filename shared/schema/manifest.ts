@@ -38,12 +38,8 @@ const KFloor = IntIn(K_FLOOR, { description: intFrom(K_FLOOR, 'below this many p
 const Granularity = IntIn(GRANULARITY, { description: intFrom(GRANULARITY, 'counts are rounded down to multiples of this') });
 const Output = Type.Union(OUTPUT_MODES.map((m) => Type.Literal(m)), { description: "'level' or 'level+count'" });
 const HeartbeatSeconds = Type.Integer({ minimum: WINDOW_SECONDS.min, maximum: MAX_HEARTBEAT_SECONDS, description: `an integer from the window to ${MAX_HEARTBEAT_SECONDS}: an unchanged result is re-published at least this often, seconds` });
-const Driver = Type.Union(DRIVERS.map((d) => Type.Literal(d)), { description: `one of ${DRIVERS.join(', ')}` });
 /** The zone polygon's words (also used for the cross-field rule: required for the position radars). */
 export const ZONE_DESCRIPTION = `a polygon of ${ZONE.minPoints}–${ZONE.maxPoints} [x, y] points in the sensor's coordinates, mm`;
-const Purpose = Text(TEXT.purpose, { description: `why this sensor measures (at least ${TEXT.purpose.min} characters), e.g. "crowd safety on the square during events"` });
-const LegalGround = Text(TEXT.legalGround, { description: 'the legal ground (e.g. "AVG art. 6(1)(e), Gemeentewet art. 172")' });
-const DpiaRef = Text(TEXT.dpiaRef, { description: 'the reference of the DPIA that covers this sensor' });
 const ExpiresAt = IsoDate({ description: 'the date after which the sensor stops, YYYY-MM-DD (at most 2 years after provisioning)' });
 
 export const MinimisationSchema = Type.Object({
@@ -53,15 +49,20 @@ export const MinimisationSchema = Type.Object({
   output: Type.Optional(Output),
 }, { ...closed, description: 'a map (windowSeconds, kFloor, granularity, output)' });
 
-export const ManifestSchema = Type.Object({
+/** Who, what, why and where: the manifest's public fields, the register's too (principle III). */
+const PUBLIC_FIELDS = {
   id: Id({ description: '3–63 characters of a-z, 0-9 and -, e.g. "dam-square-north"' }),
   areaId: Type.Optional(Id({ description: 'an id like "dam-square": the area this sensor counts for' })),
-  driver: Driver,
+  driver: Type.Union(DRIVERS.map((d) => Type.Literal(d)), { description: `one of ${DRIVERS.join(', ')}` }),
   owner: OwnerSchema,
-  purpose: Purpose,
-  legalGround: LegalGround,
-  dpiaRef: DpiaRef,
+  purpose: Text(TEXT.purpose, { description: `why this sensor measures (at least ${TEXT.purpose.min} characters), e.g. "crowd safety on the square during events"` }),
+  legalGround: Text(TEXT.legalGround, { description: 'the legal ground (e.g. "AVG art. 6(1)(e), Gemeentewet art. 172")' }),
+  dpiaRef: Text(TEXT.dpiaRef, { description: 'the reference of the DPIA that covers this sensor' }),
   location: LocationSchema,
+};
+
+export const ManifestSchema = Type.Object({
+  ...PUBLIC_FIELDS,
   area: Type.Object({
     m2: AreaM2,
     zone: Type.Optional(Type.Array(Point, { minItems: ZONE.minPoints, maxItems: ZONE.maxPoints, description: `${ZONE_DESCRIPTION} (required for ${POSITION_DRIVERS.join(' and ')})` })),
@@ -81,14 +82,7 @@ export const ManifestSchema = Type.Object({
 
 /** What the register holds per sensor: the public parts of the manifest, its minimisation flattened, the hashes. */
 export const SensorInfoSchema = Type.Object({
-  id: ManifestSchema.properties.id,
-  areaId: ManifestSchema.properties.areaId,
-  driver: Driver,
-  owner: OwnerSchema,
-  purpose: Purpose,
-  legalGround: LegalGround,
-  dpiaRef: DpiaRef,
-  location: LocationSchema,
+  ...PUBLIC_FIELDS,
   area: Type.Object({ m2: AreaM2 }, closed),
   expiresAt: ExpiresAt,
   registerUrl: ManifestSchema.properties.registerUrl,
