@@ -43,21 +43,16 @@ const DEFAULTS: Resolved = {
   movingSpeedMmS: 150, maxRangeMm: GATES * GATE_MM, halfFovDeg: 60,
 };
 
-function resolve(o: Ld2410StreamOptions): Resolved {
-  const r = withDefaults(DEFAULTS, o);
-  const problems = commonProblems({ ...r, probabilities: [r.engineeringProbability, r.missProbability] });
-  if (!(r.noOneDurationMs >= 0 && r.movingSpeedMmS >= 0)) problems.push('need noOneDurationMs, movingSpeedMmS ≥ 0');
-  if (problems.length) throw new RangeError(problems.join('; '));
-  return r;
-}
+const resolve = (o: Ld2410StreamOptions): Resolved =>
+  withDefaults(DEFAULTS, o, (r) => [
+    ...commonProblems({ ...r, probabilities: [r.engineeringProbability, r.missProbability] }),
+    ...(r.noOneDurationMs >= 0 && r.movingSpeedMmS >= 0 ? [] : ['need noOneDurationMs, movingSpeedMmS ≥ 0']),
+  ]);
 
-// Salts that keep the hashed random streams apart.
-const JITTER = 21;
-const MISS = 22;
-const ENGINEERING = 23;
-const ENERGY = 24;
+/** Salts that keep the hashed random streams apart. */
+const SALT = { jitter: 21, miss: 22, engineering: 23, energy: 24 } as const;
 
-const clock = (r: Resolved): FrameClock => gapClock(r.seed, JITTER, r.minFrameGapMs, r.maxFrameGapMs);
+const clock = (r: Resolved): FrameClock => gapClock(r.seed, SALT.jitter, r.minFrameGapMs, r.maxFrameGapMs);
 
 /** Start times of the frames in [fromMs, toMs). */
 export function ld2410FrameTimes(fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): number[] {
@@ -76,11 +71,11 @@ function seen(source: PeopleSource, r: Resolved, t: number): Seen[] {
 
 /** Energy % of a reflector at this range: strong near the module, weaker far away, a little noise. */
 const energy = (r: Resolved, k: number, salt: number, rangeMm: number): number =>
-  Math.max(5, Math.min(100, 100 - rangeMm / 80 + (hashUnit(r.seed, ENERGY, k, salt) * 2 - 1) * 8));
+  Math.max(5, Math.min(100, 100 - rangeMm / 80 + (hashUnit(r.seed, SALT.energy, k, salt) * 2 - 1) * 8));
 
 /** The report of frame k at time t. */
 function report(source: PeopleSource, r: Resolved, k: number, t: number): { report: Ld2410ReportIn; engineering?: Ld2410EngineeringIn } {
-  const now = hashUnit(r.seed, MISS, k) < r.missProbability ? [] : seen(source, r, t);
+  const now = hashUnit(r.seed, SALT.miss, k) < r.missProbability ? [] : seen(source, r, t);
   const nearest = (list: Seen[]): number => Math.min(...list.map((s) => s.rangeMm));
   const moving = now.filter((s) => s.moving);
   const still = now.filter((s) => !s.moving);
@@ -108,11 +103,11 @@ function report(source: PeopleSource, r: Resolved, k: number, t: number): { repo
     staticEnergy: stillMm ? energy(r, k, 2, stillMm) : 0,
     detectionDistanceCm: state ? cm(Math.min(...[movingMm, stillMm].filter((d) => d > 0))) : 0,
   };
-  if (hashUnit(r.seed, ENGINEERING, k) >= r.engineeringProbability) return { report: out };
+  if (hashUnit(r.seed, SALT.engineering, k) >= r.engineeringProbability) return { report: out };
   const gates = (list: Seen[], salt: number): number[] =>
     Array.from({ length: GATES }, (_, g) => {
       const here = list.filter((s) => Math.min(GATES - 1, Math.floor(s.rangeMm / GATE_MM)) === g);
-      const background = hashUnit(r.seed, ENERGY, k, salt, g) * 10;
+      const background = hashUnit(r.seed, SALT.energy, k, salt, g) * 10;
       return here.length ? Math.max(background, energy(r, k, salt + g, nearest(here))) : background;
     });
   return { report: out, engineering: { movingGateEnergy: gates(moving, 10), staticGateEnergy: gates(still, 30), light: 98, out: state ? 1 : 0 } };

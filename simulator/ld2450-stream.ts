@@ -29,21 +29,13 @@ const DEFAULTS: Resolved = {
   maxRangeMm: 6000, halfFovDeg: 60, resolutionMm: REAL_RESOLUTION_MM,
 };
 
-function resolve(o: Ld2450StreamOptions): Resolved {
-  const r = withDefaults(DEFAULTS, o);
-  const problems = commonProblems({ ...r, probabilities: [r.missProbability, r.ghostProbability] });
-  if (problems.length) throw new RangeError(problems.join('; '));
-  return r;
-}
+const resolve = (o: Ld2450StreamOptions): Resolved =>
+  withDefaults(DEFAULTS, o, (r) => commonProblems({ ...r, probabilities: [r.missProbability, r.ghostProbability] }));
 
-// Salts that keep the hashed random streams apart.
-const JITTER = 1;
-const MISS = 2;
-const NOISE_X = 3;
-const NOISE_Y = 4;
-const GHOST = 5;
+/** Salts that keep the hashed random streams apart. */
+const SALT = { jitter: 1, miss: 2, noiseX: 3, noiseY: 4, ghost: 5 } as const;
 
-const clock = (r: Resolved): FrameClock => gapClock(r.seed, JITTER, r.minFrameGapMs, r.maxFrameGapMs);
+const clock = (r: Resolved): FrameClock => gapClock(r.seed, SALT.jitter, r.minFrameGapMs, r.maxFrameGapMs);
 
 /** Start times of the frames in [fromMs, toMs). */
 export function ld2450FrameTimes(fromMs: number, toMs: number, options: Ld2450StreamOptions = {}): number[] {
@@ -54,12 +46,12 @@ export function ld2450FrameTimes(fromMs: number, toMs: number, options: Ld2450St
 function detections(source: PeopleSource, r: Resolved, k: number, t: number): Ld2450TargetIn[] {
   const out: Ld2450TargetIn[] = [];
   source.people(t).forEach((p, i) => {
-    if (!inView(r, p.xMm, p.yMm) || hashUnit(r.seed, MISS, k, i) < r.missProbability) return;
+    if (!inView(r, p.xMm, p.yMm) || hashUnit(r.seed, SALT.miss, k, i) < r.missProbability) return;
     const range = Math.hypot(p.xMm, p.yMm);
     const radialMmS = (p.xMm * p.vxMmS + p.yMm * p.vyMmS) / range; // < 0 when approaching (§1.1)
-    out.push({ xMm: p.xMm + jitter(r.positionNoiseMm, r.seed, NOISE_X, k, i), yMm: p.yMm + jitter(r.positionNoiseMm, r.seed, NOISE_Y, k, i), speedCmS: radialMmS / 10 });
+    out.push({ xMm: p.xMm + jitter(r.positionNoiseMm, r.seed, SALT.noiseX, k, i), yMm: p.yMm + jitter(r.positionNoiseMm, r.seed, SALT.noiseY, k, i), speedCmS: radialMmS / 10 });
   });
-  if (hashUnit(r.seed, GHOST, k) < r.ghostProbability) out.push({ ...ghost(r, 500, r.seed, GHOST, k), speedCmS: 0 });
+  if (hashUnit(r.seed, SALT.ghost, k) < r.ghostProbability) out.push({ ...ghost(r, 500, r.seed, SALT.ghost, k), speedCmS: 0 });
   return out;
 }
 

@@ -73,10 +73,12 @@ export interface TrackingStreamOptions extends RadarStreamOptions {
   positionNoiseMm?: number;
 }
 
-/** The options as given, the defaults where they are left out. */
-export function withDefaults<T extends object>(defaults: Required<T>, given: T): Required<T> {
+/** The options as given, the defaults where they are left out; RangeError naming every problem `check` finds. */
+export function withDefaults<T extends object>(defaults: Required<T>, given: T, check: (r: Required<T>) => string[], what = ''): Required<T> {
   const out = { ...defaults };
   for (const [k, v] of Object.entries(given)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
+  const problems = check(out);
+  if (problems.length) throw new RangeError(`${what}${problems.join('; ')}`);
   return out;
 }
 

@@ -41,8 +41,7 @@ const DEFAULTS: Resolved = {
   ghostProbability: 0.005, positionNoiseMm: 40, pointsPerPerson: 4, clutterPoints: 4, maxTracks: 50,
 };
 
-function resolve(o: TiPeopleStreamOptions): Resolved {
-  const r = withDefaults(DEFAULTS, o);
+const resolve = (o: TiPeopleStreamOptions): Resolved => withDefaults(DEFAULTS, o, (r) => {
   const errors: string[] = [];
   if (!(r.framePeriodMs >= 20 && r.framePeriodMs <= 10_000)) errors.push('framePeriodMs must be 20–10000');
   if (!(r.jitterMs >= 0 && r.jitterMs < r.framePeriodMs / 4)) errors.push('need 0 ≤ jitterMs < framePeriodMs / 4');
@@ -51,20 +50,13 @@ function resolve(o: TiPeopleStreamOptions): Resolved {
   if (!(r.pointsPerPerson >= 0 && r.clutterPoints >= 0 && Number.isInteger(r.maxTracks) && r.maxTracks >= 0)) {
     errors.push('pointsPerPerson, clutterPoints ≥ 0; maxTracks an integer ≥ 0');
   }
-  if (errors.length) throw new RangeError(`TI people stream: ${errors.join('; ')}`);
-  return r;
-}
+  return errors;
+}, 'TI people stream: ');
 
-// Salts that keep the hashed random streams apart.
-const JITTER = 11;
-const MISS = 12;
-const NOISE_X = 13;
-const NOISE_Y = 14;
-const GHOST = 15;
-const POINTS = 16;
-const CLUTTER = 17;
+/** Salts that keep the hashed random streams apart. */
+const SALT = { jitter: 11, miss: 12, noiseX: 13, noiseY: 14, ghost: 15, points: 16, clutter: 17 } as const;
 
-const clock = (r: Resolved): FrameClock => ({ seed: r.seed, salt: JITTER, periodMs: r.framePeriodMs, jitterMs: r.jitterMs });
+const clock = (r: Resolved): FrameClock => ({ seed: r.seed, salt: SALT.jitter, periodMs: r.framePeriodMs, jitterMs: r.jitterMs });
 
 /** Start times of the frames in [fromMs, toMs). */
 export function tiPeopleFrameTimes(fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): number[] {
@@ -76,10 +68,10 @@ function detections(source: PeopleSource, r: Resolved, k: number, t: number): { 
   const halfFov = (r.halfFovDeg * Math.PI) / 180;
   const seen: { xMm: number; yMm: number; vx: number; vy: number }[] = [];
   source.people(t).forEach((p, i) => {
-    if (!inView(r, p.xMm, p.yMm) || hashUnit(r.seed, MISS, k, i) < r.missProbability) return;
-    seen.push({ xMm: p.xMm + jitter(r.positionNoiseMm, r.seed, NOISE_X, k, i), yMm: p.yMm + jitter(r.positionNoiseMm, r.seed, NOISE_Y, k, i), vx: p.vxMmS, vy: p.vyMmS });
+    if (!inView(r, p.xMm, p.yMm) || hashUnit(r.seed, SALT.miss, k, i) < r.missProbability) return;
+    seen.push({ xMm: p.xMm + jitter(r.positionNoiseMm, r.seed, SALT.noiseX, k, i), yMm: p.yMm + jitter(r.positionNoiseMm, r.seed, SALT.noiseY, k, i), vx: p.vxMmS, vy: p.vyMmS });
   });
-  if (hashUnit(r.seed, GHOST, k) < r.ghostProbability) seen.push({ ...ghost(r, 800, r.seed, GHOST, k), vx: 0, vy: 0 });
+  if (hashUnit(r.seed, SALT.ghost, k) < r.ghostProbability) seen.push({ ...ghost(r, 800, r.seed, SALT.ghost, k), vx: 0, vy: 0 });
   const kept = seen.length <= r.maxTracks ? seen : [...seen].sort((a, b) => Math.hypot(a.xMm, a.yMm) - Math.hypot(b.xMm, b.yMm)).slice(0, r.maxTracks);
   const targets: TiTargetIn[] = kept.map((s, tid) => ({
     tid, posX: s.xMm / 1000, posY: s.yMm / 1000, posZ: 1.0, velX: s.vx / 1000, velY: s.vy / 1000, confidence: 1,
@@ -94,16 +86,16 @@ function detections(source: PeopleSource, r: Resolved, k: number, t: number): { 
   kept.forEach((s, tid) => {
     const range = Math.hypot(s.xMm, s.yMm);
     const radial = range > 0 ? (s.xMm * s.vx + s.yMm * s.vy) / range / 1000 : 0;
-    const n = Math.floor(hashUnit(r.seed, POINTS, k, tid) * 2 * r.pointsPerPerson + 0.5);
+    const n = Math.floor(hashUnit(r.seed, SALT.points, k, tid) * 2 * r.pointsPerPerson + 0.5);
     for (let j = 0; j < n; j++) {
-      const h = (salt: number): number => hashUnit(r.seed, POINTS, k, tid, j, salt) * 2 - 1;
+      const h = (salt: number): number => hashUnit(r.seed, SALT.points, k, tid, j, salt) * 2 - 1;
       point(s.xMm + 150 * h(1), s.yMm + 150 * h(2), 300 * h(3), radial, 10 + 5 * h(4), tid);
     }
   });
-  const clutter = Math.floor(hashUnit(r.seed, CLUTTER, k) * (r.clutterPoints + 1));
+  const clutter = Math.floor(hashUnit(r.seed, SALT.clutter, k) * (r.clutterPoints + 1));
   for (let j = 0; j < clutter; j++) {
-    const range = 500 + hashUnit(r.seed, CLUTTER, k, j, 1) * (r.maxRangeMm - 500);
-    const az = jitter(halfFov, r.seed, CLUTTER, k, j, 2);
+    const range = 500 + hashUnit(r.seed, SALT.clutter, k, j, 1) * (r.maxRangeMm - 500);
+    const az = jitter(halfFov, r.seed, SALT.clutter, k, j, 2);
     point(range * Math.sin(az), range * Math.cos(az), 0, 0, 6, 255); // 255 = noise (§3.3)
   }
   return { targets, points, index };
