@@ -25,6 +25,7 @@ import { Egress } from '../firmware/egress/egress.ts';
 import { openSensorStorage } from '../firmware/sensor.ts';
 import { hashSecret, type ScryptParams } from '../gateway/credentials.ts';
 import { startGateway } from '../gateway/gateway.ts';
+import { connectPacket, packet, publishPacket, remainingLength, subscribePacket } from '../simulator/mqtt-packets.ts';
 import { mulberry32 } from '../simulator/random.ts';
 
 type Rand = () => number;
@@ -36,33 +37,6 @@ const HONEST = 'fuzz-honest';
 /** Each fuzz worker logs in as its own sensor (a shared client id would only make them take over each other's session). */
 const fuzzer = (worker: number) => `fuzz-client-${worker}`;
 const PASSWORD = 'fuzz-password-0123456789';
-
-/** MQTT 3.1.1 encoding of the few packets the fuzzer starts from [MQTT-2, MQTT-3]. */
-function remainingLength(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-const str = (s: string | Buffer): Buffer => {
-  const b = typeof s === 'string' ? Buffer.from(s) : s;
-  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-};
-const packet = (first: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
-function connectPacket(clientId: string, username?: string, password?: string, keepalive = 30): Buffer {
-  const flags = 0x02 | (username ? 0x80 : 0) | (password ? 0x40 : 0);
-  const parts = [str('MQTT'), Buffer.from([4, flags, keepalive >> 8, keepalive & 0xff]), str(clientId)];
-  if (username) parts.push(str(username));
-  if (password) parts.push(str(password));
-  return packet(0x10, Buffer.concat(parts));
-}
-const publishPacket = (topic: string | Buffer, payload: Buffer, qos = 1, id = 1): Buffer =>
-  packet(0x30 | (qos << 1), Buffer.concat([str(topic), qos ? Buffer.from([id >> 8, id & 0xff]) : Buffer.alloc(0), payload]));
-const subscribePacket = (filter: string, qos = 0, id = 2): Buffer => packet(0x82, Buffer.concat([Buffer.from([id >> 8, id & 0xff]), str(filter), Buffer.from([qos])]));
 
 function mutate(r: Rand, p: Buffer): Buffer {
   const b = Buffer.from(p);

@@ -26,6 +26,21 @@ const HELP = `usage: drukte display --gateway URL --sensor ID (--tty | --lcd hd4
   --chip-label L  gpiochip with the header pins (default: found in /sys/class/gpio, Pi 4 and Pi 5 Bookworm)
   --page-seconds  seconds per LCD page (default ${DEFAULT_PAGE_MS / 1000})`;
 
+/**
+ * Draw the feed's snapshot now, on every change and every `everyMs` (age moves on without events: live → stale →
+ * offline). Returns the stop for the ticks.
+ */
+function drawOnChange(feed: GatewayFeed, everyMs: number, draw: (s: NonNullable<ReturnType<GatewayFeed['snapshot']>>) => void): () => void {
+  const redraw = () => {
+    const s = feed.snapshot();
+    if (s) draw(s);
+  };
+  feed.onChange(redraw);
+  const tick = systemTimers.setInterval(redraw, everyMs);
+  redraw();
+  return () => systemTimers.clearInterval(tick);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const o = parse('display', argv, {
     gateway: { type: 'string' }, sensor: { type: 'string' }, tty: { type: 'boolean' }, lcd: { type: 'string' },
@@ -54,16 +69,9 @@ export async function run(argv: string[]): Promise<number> {
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     const tty = new TtyRenderer(process.stdout, color);
     tty.start();
-    const draw = () => {
-      const s = feed.snapshot();
-      if (s) tty.draw(s);
-    };
-    feed.onChange(draw);
-    // Age moves on without events (live → stale → offline): redraw every second.
-    const tick = systemTimers.setInterval(draw, 1000);
-    draw();
+    const stopTicks = drawOnChange(feed, 1000, (s) => tty.draw(s));
     stopDrawing = () => {
-      systemTimers.clearInterval(tick);
+      stopTicks();
       tty.stop();
     };
   } else {
@@ -83,15 +91,9 @@ export async function run(argv: string[]): Promise<number> {
       throw new CliError(`display: cannot open the LCD: ${(err as Error).message}`, 1);
     }
     const rotation = new LcdRotation(lcd, { cols, rows }, systemTimers, pageSeconds * 1000, (e) => process.stderr.write(`drukte display: LCD: ${e.message}\n`));
-    const draw = () => {
-      const s = feed.snapshot();
-      if (s) void rotation.update(s);
-    };
-    feed.onChange(draw);
-    const tick = systemTimers.setInterval(draw, 5000);
-    draw();
+    const stopTicks = drawOnChange(feed, 5000, (s) => void rotation.update(s));
     stopDrawing = () => {
-      systemTimers.clearInterval(tick);
+      stopTicks();
       rotation.stop();
       void rotation.idle().then(() => lcd.close());
     };

@@ -1,6 +1,7 @@
 /** From a validated manifest to the minimiser's settings (the manifest schema already enforces the hard bounds). */
 import { LEVEL_SCHEMES } from '../shared/density.ts';
-import { DEFAULT_HEARTBEAT_SECONDS, type Manifest } from '../shared/manifest.ts';
+import type { Manifest } from '../shared/manifest.ts';
+import { DEFAULT_HEARTBEAT_SECONDS } from '../shared/schema/rules.ts';
 import type { MinimiserSettings } from './minimiser/minimiser.ts';
 
 /** Default heartbeat: an unchanged result is re-published at least every 5 minutes (or every window if longer). */

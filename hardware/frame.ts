@@ -19,11 +19,32 @@ export class RawDataLeak extends Error {
   }
 }
 
+/**
+ * What every raw value is (RawTarget, RawFrame, and the drivers' RawSlot, RawPresence): JSON.stringify throws,
+ * toString and util.inspect show the kind only. A subclass keeps its values in private fields and freezes itself.
+ */
+export abstract class RawValue {
+  readonly #kind: string;
+  protected constructor(kind: string) {
+    this.#kind = kind;
+  }
+  toJSON(): never {
+    throw new RawDataLeak(this.#kind);
+  }
+  toString(): string {
+    return `[${this.#kind}]`;
+  }
+  [INSPECT](): string {
+    return `${this.#kind} <raw, not shown>`;
+  }
+}
+
 /** One tracked target in the sensor's own coordinates. */
-export class RawTarget {
+export class RawTarget extends RawValue {
   readonly #xMm: number;
   readonly #yMm: number;
   constructor(xMm: number, yMm: number) {
+    super('RawTarget');
     this.#xMm = xMm;
     this.#yMm = yMm;
     Object.freeze(this);
@@ -36,25 +57,17 @@ export class RawTarget {
   get yMm(): number {
     return this.#yMm;
   }
-  toJSON(): never {
-    throw new RawDataLeak('RawTarget');
-  }
-  toString(): string {
-    return '[RawTarget]';
-  }
-  [INSPECT](): string {
-    return 'RawTarget <raw, not shown>';
-  }
 }
 
 /**
  * One decoded report: either a list of positioned targets (radars with tracking) or a direct occupancy reading
  * (presence radar 0/1, beam counter in − out) for devices that report no positions.
  */
-export class RawFrame {
+export class RawFrame extends RawValue {
   readonly #targets: readonly RawTarget[] | null;
   readonly #occupancy: number | null;
   private constructor(targets: readonly RawTarget[] | null, occupancy: number | null) {
+    super('RawFrame');
     this.#targets = targets ? Object.freeze([...targets]) : null;
     this.#occupancy = occupancy;
     Object.freeze(this);
@@ -78,13 +91,7 @@ export class RawFrame {
   get size(): number {
     return this.#targets ? this.#targets.length : (this.#occupancy ?? 0);
   }
-  toJSON(): never {
-    throw new RawDataLeak('RawFrame');
-  }
-  toString(): string {
-    return '[RawFrame]';
-  }
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return `RawFrame <${this.size} target(s), raw, not shown>`;
   }
 }

@@ -9,13 +9,16 @@
  * `expired`, `suspended` (the gateway stopped using its data) or `retired`. Each looks different on every display.
  */
 import { FRUIN_WALKWAY, LEVEL_LABELS, LEVEL_LETTERS, type Level, type LevelScheme } from './density.ts';
+import { DISPLAY_TIME_ZONE, describeWith, modeOf, type DisplayMode, type LevelWords } from './display-words.js';
 import { freshForSeconds, offlineAfterSeconds } from './freshness.ts';
 import type { Aggregate } from './payloads.ts';
+
+// The mode rule and the words, shared with the kiosk's live script (written once, in plain checked JavaScript).
+export { DISPLAY_TIME_ZONE, MODE_TEXT, type DisplayMode } from './display-words.js';
 
 /** The state words the gateway reports (`/api/sensors`), plus what pages add. */
 export type ReportedState = 'starting' | 'registering' | 'expiring' | 'expired' | 'fault' | 'offline' | 'suspended' | 'unknown' | 'retired';
 
-export type DisplayMode = 'live' | 'waiting' | 'stale' | 'offline' | 'expired' | 'suspended' | 'retired';
 export const DISPLAY_MODES: readonly DisplayMode[] = ['live', 'waiting', 'stale', 'offline', 'expired', 'suspended', 'retired'];
 
 /** Seconds of silence after which a display shows `stale`, and `offline`: the gateway's freshness rule. */
@@ -51,26 +54,8 @@ export interface DisplayInput {
 }
 
 export function displayMode(i: Pick<DisplayInput, 'sensor' | 'latest' | 'state' | 'ageSeconds'>): DisplayMode {
-  if (i.state === 'suspended') return 'suspended';
-  if (i.state === 'expired') return 'expired';
-  if (i.state === 'retired') return 'retired';
-  if (i.state === 'offline' || i.state === 'fault') return 'offline';
-  if (!i.latest || i.ageSeconds === null) return 'waiting';
-  if (i.ageSeconds > offlineAfter(i.sensor)) return 'offline';
-  if (i.ageSeconds > staleAfter(i.sensor)) return 'stale';
-  return 'live';
+  return modeOf(i.state, i.latest ? i.ageSeconds : null, staleAfter(i.sensor), offlineAfter(i.sensor));
 }
-
-/** Words per mode (Dutch first): a sentence, and the banner's large word (`word`/`wordEn`, LCD: `short`). */
-export const MODE_TEXT: Readonly<Record<DisplayMode, { nl: string; en: string; word: string; wordEn: string; short: string }>> = {
-  live: { nl: 'actueel', en: 'live', word: '', wordEn: '', short: 'actueel' },
-  waiting: { nl: 'de sensor heeft nog niets gemeld', en: 'the sensor has not reported yet', word: 'NOG GEEN METING', wordEn: 'NO MEASUREMENT YET', short: 'WACHT' },
-  stale: { nl: 'verouderd — geen nieuwe meting', en: 'out of date — no new measurement', word: 'VEROUDERD', wordEn: 'OUT OF DATE', short: 'VEROUDERD' },
-  offline: { nl: 'sensor offline — telt nu niet', en: 'sensor offline — not counting now', word: 'OFFLINE', wordEn: 'NOT COUNTING', short: 'OFFLINE' },
-  expired: { nl: 'verlopen — meet niet meer, wordt verwijderd', en: 'expired — no longer measures, to be removed', word: 'VERLOPEN', wordEn: 'EXPIRED', short: 'VERLOPEN' },
-  suspended: { nl: 'geschorst — gegevens niet gebruikt', en: 'suspended — data not used', word: 'GESCHORST', wordEn: 'SUSPENDED', short: 'GESCHORST' },
-  retired: { nl: 'buiten gebruik', en: 'retired', word: 'BUITEN GEBRUIK', wordEn: 'RETIRED', short: 'BUITEN GEBRUIK' },
-};
 
 export interface Reading {
   level: Level;
@@ -84,26 +69,12 @@ export interface Reading {
   countEn: string;
 }
 
+/** The level words of shared/density.ts, as the display words take them (and the kiosk page serialises them). */
+export const LEVEL_WORDS: LevelWords = { letters: LEVEL_LETTERS, labels: LEVEL_LABELS };
+
 /** "12 mensen · druk / 12 people · busy"; below the k floor "minder dan 5 mensen"; level-only sensors the level. */
 export function describeReading(a: Pick<Aggregate, 'level' | 'count'>, sensor: Pick<DisplaySensor, 'kFloor' | 'output'>): Reading {
-  const letter = LEVEL_LETTERS[a.level];
-  const nlLabel = LEVEL_LABELS.nl[a.level] ?? '';
-  const enLabel = LEVEL_LABELS.en[a.level] ?? '';
-  let countNl = '';
-  let countEn = '';
-  let big: string = letter;
-  if (a.count !== null) {
-    const one = a.count === 1;
-    countNl = `${a.count} ${one ? 'persoon' : 'mensen'}`;
-    countEn = `${a.count} ${one ? 'person' : 'people'}`;
-    big = String(a.count);
-  } else if (a.level === 0 && sensor.output !== 'level' && sensor.kFloor > 0) {
-    countNl = `minder dan ${sensor.kFloor} mensen`;
-    countEn = `fewer than ${sensor.kFloor} people`;
-    big = `<${sensor.kFloor}`;
-  }
-  const join = (c: string, l: string) => (c ? `${c} · ${l}` : l);
-  return { level: a.level, letter, big, nl: join(countNl, nlLabel), en: join(countEn, enLabel), countNl, countEn };
+  return describeWith(a, sensor, LEVEL_WORDS);
 }
 
 export interface LegendRow {
@@ -137,8 +108,6 @@ export function legend(m2: number, scheme: LevelScheme = FRUIN_WALKWAY): LegendR
 /** 0.31 → "0,31" (Dutch decimal comma). */
 export const decimalNl = (x: number): string => String(x).replace('.', ',');
 
-/** Times in the sensors' time zone (a kiosk's own zone is often left at UTC), with the zone's name. */
-export const DISPLAY_TIME_ZONE = 'Europe/Amsterdam';
 const TIME_TZ = new Intl.DateTimeFormat('nl-NL', { timeZone: DISPLAY_TIME_ZONE, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 const DATE_NL = new Intl.DateTimeFormat('nl-NL', { timeZone: 'UTC', dateStyle: 'long' });
 const DATE_EN = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long' });

@@ -12,6 +12,8 @@ import { isIsoDate } from './patterns.ts';
 export const DAY_MS = 86_400_000;
 /** From this many days before the end of the expiry day, a sensor is `expiring` (firmware status and register). */
 export const EXPIRING_DAYS = 30;
+/** The latest expiry a manifest may set: "at most 2 years after provisioning", leap day included. */
+export const MAX_EXPIRY_DAYS = 731;
 
 /** First millisecond after the expiry day (UTC). Throws on anything that is not a real YYYY-MM-DD date. */
 export function expiryEndMs(expiresAt: string): number {

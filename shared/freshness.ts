@@ -9,7 +9,7 @@
  * the heartbeat is due. With the production defaults (window 60 s, heartbeat 300 s) a steady sensor is fresh for
  * 360 s after its last window, and the next heartbeat arrives after at most 300 s.
  */
-import { DEFAULT_HEARTBEAT_SECONDS } from './manifest.ts';
+import { DEFAULT_HEARTBEAT_SECONDS } from './schema/rules.ts';
 
 /** The two registered settings freshness depends on (a subset of the register's SensorInfo). */
 export interface Cadence {

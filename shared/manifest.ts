@@ -1,22 +1,24 @@
 /**
- * Sensor manifest: what a technician fills in (YAML or JSON). Validated once, every error reported at once, unknown
- * and retired keys refused by name. Defaults are applied only where the contract gives one.
+ * Sensor manifest: what a technician fills in (YAML or JSON). Validated against the published schema
+ * (shared/schema/manifest.ts, docs/schemas/manifest.json) plus the few cross-field rules, every error reported at
+ * once, unknown and retired keys refused by name. Defaults are applied only where the contract gives one.
  */
-import { LEVEL_LETTERS, LEVEL_SCHEMES } from './density.ts';
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { LEVEL_LETTERS } from './density.ts';
+import { DAY_MS, MAX_EXPIRY_DAYS } from './expiry.ts';
 import { levelBandWidths } from './level-bands.ts';
-import { ARCHES, AREA_M2_MAX, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_RETENTION_DAYS, DRIVERS, GRANULARITY, isIntIn, isText, isUrl, K_FLOOR, LATITUDE, LONGITUDE, MAX_HEARTBEAT_SECONDS, RETENTION_DAYS, TEXT, WINDOW_SECONDS, ZONE } from './schema/rules.ts';
-import { EMAIL_PATTERN as EMAIL, isIsoDate, isValidId, PHONE_PATTERN } from './patterns.ts';
 import { DEFAULT_MINIMISATION, type Minimisation, type PointMm } from './minimisation.ts';
+import './schema/kit.ts'; // the date and uri formats
+import { ManifestSchema, ZONE_DESCRIPTION } from './schema/manifest.ts';
+import { type ARCHES, DEFAULT_HEARTBEAT_SECONDS, type DRIVERS, isIntIn, MAX_HEARTBEAT_SECONDS, POSITION_DRIVERS } from './schema/rules.ts';
 
 export { DEFAULT_MINIMISATION, MIN_GRANULARITY, MIN_K_FLOOR, MIN_WINDOW_SECONDS, type Minimisation, type OutputMode, type PointMm } from './minimisation.ts';
 
 export type DriverName = (typeof DRIVERS)[number];
-/** Drivers that report positions and therefore need a zone polygon. */
-export const POSITION_DRIVERS: readonly DriverName[] = ['ld2450', 'ti-people'];
-
-export const MAX_EXPIRY_DAYS = 731; // "at most 2 years after provisioning", leap day included
-
-export { ARCHES, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_RETENTION_DAYS, DRIVERS, MAX_HEARTBEAT_SECONDS, RETENTION_DAYS } from './schema/rules.ts';
+export { MAX_EXPIRY_DAYS } from './expiry.ts';
+export { ARCHES, DEFAULT_HEARTBEAT_SECONDS, DEFAULT_RETENTION_DAYS, DRIVERS, MAX_HEARTBEAT_SECONDS, POSITION_DRIVERS, RETENTION_DAYS } from './schema/rules.ts';
 
 export interface Manifest {
   id: string;
@@ -55,7 +57,6 @@ export interface ManifestError {
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; errors: ManifestError[] };
 
-const TOP_KEYS = ['id', 'areaId', 'driver', 'owner', 'purpose', 'legalGround', 'dpiaRef', 'location', 'area', 'levelScheme', 'minimisation', 'heartbeatSeconds', 'retentionDays', 'expiresAt', 'registerUrl', 'gatewayUrl', 'board'];
 /** Keys that once existed or that people reach for, refused with a pointer to what to use instead. */
 const RETIRED_KEYS: Record<string, string> = {
   expiry: "'expiry' is not a manifest key; use 'expiresAt: YYYY-MM-DD'",
@@ -63,124 +64,51 @@ const RETIRED_KEYS: Record<string, string> = {
   window: "'window' is not a manifest key; use 'minimisation.windowSeconds'",
   positions: 'publishing positions is not possible in drukte; remove this key',
 };
+/** What to do, added to the schema's words where the fix is a tool rather than a value. */
+const HOW_TO_FIX: Record<string, string> = {
+  registerUrl: '`drukte provision --gateway URL` fills it in from the gateway',
+  gatewayUrl: '`drukte provision --gateway URL` fills it in from the gateway',
+};
+const TOP_KEYS = Object.keys(ManifestSchema.properties);
+const MANIFEST = TypeCompiler.Compile(ManifestSchema);
 
 function isObj(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
-
 /**
  * Validate a parsed manifest. `provisionedAt` (ms) bounds the expiry: not in the past, at most 2 years ahead.
  * Pass null to check the date's form only (e.g. replaying a recording with an expired sensor's manifest).
+ *
+ * The rules are the published schema (shared/schema/manifest.ts), its descriptions the messages; below it only the
+ * rules JSON Schema cannot say: the zone for position radars, heartbeat ≥ window, the minimisation's cross-field
+ * rules (minimisationProblems) and the expiry bound.
  */
-export function validateManifest(input: unknown, provisionedAt: number | null): ManifestResult {
-  const errors: ManifestError[] = [];
+export function validateManifest(parsed: unknown, provisionedAt: number | null): ManifestResult {
+  if (!isObj(parsed)) return { ok: false, errors: [{ path: '', message: 'the manifest must be a map of keys (YAML or JSON object)' }] };
+  // YAML reads an unquoted date as a Date.
+  const input = parsed.expiresAt instanceof Date ? { ...parsed, expiresAt: parsed.expiresAt.toISOString().slice(0, 10) } : parsed;
+  const errors = MANIFEST.Check(input) ? [] : schemaErrors(input);
   const err = (path: string, message: string) => errors.push({ path, message });
-  if (!isObj(input)) return { ok: false, errors: [{ path: '', message: 'the manifest must be a map of keys (YAML or JSON object)' }] };
+  const bad = (field: string) => errors.some((e) => e.path === field || e.path.startsWith(`${field}.`) || e.path.startsWith(`${field}[`));
+  const i = input as Record<string, any>;
 
-  for (const key of Object.keys(input)) {
-    if (RETIRED_KEYS[key]) err(key, RETIRED_KEYS[key]);
-    else if (!TOP_KEYS.includes(key)) err(key, `unknown key '${key}'; allowed: ${TOP_KEYS.join(', ')}`);
-  }
-
-  if (!isValidId(input.id)) err('id', 'required: 3–63 characters of a-z, 0-9 and -, e.g. "dam-square-north"');
-  if (input.areaId !== undefined && !isValidId(input.areaId)) err('areaId', 'must be an id like "dam-square"');
-  const driver = input.driver;
-  if (!(DRIVERS as readonly unknown[]).includes(driver)) err('driver', `required: one of ${DRIVERS.join(', ')}`);
-
-  const owner = input.owner;
-  if (!isObj(owner)) err('owner', 'required: the one reachable owner (name, organisation, email, optional phone)');
-  else {
-    for (const k of Object.keys(owner)) if (!['name', 'organisation', 'email', 'phone'].includes(k)) err(`owner.${k}`, 'unknown key');
-    if (!isText(owner.name, TEXT.ownerName)) err('owner.name', 'required: the name of the responsible person or department');
-    if (!isText(owner.organisation, TEXT.organisation)) err('owner.organisation', 'required: the organisation that owns the sensor');
-    if (!(typeof owner.email === 'string' && EMAIL.test(owner.email))) err('owner.email', 'required: a reachable e-mail address');
-    if (owner.phone !== undefined && !(typeof owner.phone === 'string' && PHONE_PATTERN.test(owner.phone))) err('owner.phone', 'must be a phone number like +31 20 123 4567');
-  }
-  if (!isText(input.purpose, TEXT.purpose)) err('purpose', 'required: why this sensor measures (at least 10 characters), e.g. "crowd safety on the square during events"');
-  if (!isText(input.legalGround, TEXT.legalGround)) err('legalGround', 'required: the legal ground (e.g. "AVG art. 6(1)(e), Gemeentewet art. 172")');
-  if (!isText(input.dpiaRef, TEXT.dpiaRef)) err('dpiaRef', 'required: the reference of the DPIA that covers this sensor');
-
-  const loc = input.location;
-  if (!isObj(loc)) err('location', 'required: lat, lon and a description');
-  else {
-    if (!(typeof loc.lat === 'number' && loc.lat >= LATITUDE.min && loc.lat <= LATITUDE.max)) err('location.lat', 'required: latitude in degrees (−90…90)');
-    if (!(typeof loc.lon === 'number' && loc.lon >= LONGITUDE.min && loc.lon <= LONGITUDE.max)) err('location.lon', 'required: longitude in degrees (−180…180)');
-    if (!isText(loc.description, TEXT.locationDescription)) err('location.description', 'required: where the sensor hangs, in words');
-  }
-
-  const area = input.area;
-  let zone: PointMm[] | undefined;
-  if (!isObj(area)) err('area', 'required: the monitored area (m2, and for radars the zone polygon in mm)');
-  else {
-    if (!(typeof area.m2 === 'number' && area.m2 > 0 && area.m2 <= AREA_M2_MAX)) err('area.m2', 'required: monitored area in square metres (> 0)');
-    if (area.zone !== undefined || POSITION_DRIVERS.includes(driver as DriverName)) {
-      if (!Array.isArray(area.zone) || area.zone.length < ZONE.minPoints || area.zone.length > ZONE.maxPoints) {
-        err('area.zone', `${POSITION_DRIVERS.includes(driver as DriverName) ? 'required for this radar: ' : ''}a polygon of 3–32 [x, y] points in the sensor's coordinates, mm`);
-      } else {
-        zone = [];
-        area.zone.forEach((p: unknown, i: number) => {
-          if (Array.isArray(p) && p.length === 2 && p.every((c) => typeof c === 'number' && Number.isFinite(c) && Math.abs(c) <= ZONE.maxAbsMm)) zone!.push([p[0], p[1]]);
-          else err(`area.zone[${i}]`, `must be [x, y] in mm (|value| ≤ ${ZONE.maxAbsMm})`);
-        });
-      }
-    }
-  }
-
-  const levelScheme = input.levelScheme ?? 'fruin-walkway';
-  if (typeof levelScheme !== 'string' || !LEVEL_SCHEMES[levelScheme]) err('levelScheme', `must be one of ${Object.keys(LEVEL_SCHEMES).join(', ')}`);
-
-  const min = input.minimisation ?? {};
-  const minimisation: Minimisation = { ...DEFAULT_MINIMISATION };
-  if (!isObj(min)) err('minimisation', 'must be a map (windowSeconds, kFloor, granularity, output)');
-  else {
-    for (const k of Object.keys(min)) if (!['windowSeconds', 'kFloor', 'granularity', 'output'].includes(k)) err(`minimisation.${k}`, 'unknown key');
-    const intIn = (key: 'windowSeconds' | 'kFloor' | 'granularity', b: { min: number; max: number }) => {
-      const v = min[key];
-      if (v === undefined) return;
-      if (isIntIn(v, b)) minimisation[key] = v;
-      else err(`minimisation.${key}`, `must be an integer from ${b.min} to ${b.max}`);
-    };
-    intIn('windowSeconds', WINDOW_SECONDS);
-    intIn('kFloor', K_FLOOR);
-    intIn('granularity', GRANULARITY);
-    if (min.output !== undefined) {
-      if (min.output === 'level' || min.output === 'level+count') minimisation.output = min.output;
-      else err('minimisation.output', "must be 'level' or 'level+count'");
-    }
-  }
-  if (driver === 'ld2410') minimisation.output = 'level'; // presence radar: level only (hardware minimisation)
-  const hb = input.heartbeatSeconds;
-  if (hb !== undefined && !(isIntIn(hb, { min: minimisation.windowSeconds, max: MAX_HEARTBEAT_SECONDS }))) {
+  if (!bad('area') && i.area.zone === undefined && (POSITION_DRIVERS as unknown[]).includes(i.driver)) err('area.zone', `required for this radar: ${ZONE_DESCRIPTION}`);
+  const minimisation: Minimisation = { ...DEFAULT_MINIMISATION, ...(bad('minimisation') ? {} : i.minimisation) };
+  if (i.driver === 'ld2410') minimisation.output = 'level'; // presence radar: level only (hardware minimisation)
+  const hb = i.heartbeatSeconds;
+  if (hb !== undefined && !isIntIn(hb, { min: minimisation.windowSeconds, max: MAX_HEARTBEAT_SECONDS })) {
+    errors.splice(0, errors.length, ...errors.filter((e) => e.path !== 'heartbeatSeconds'));
     err('heartbeatSeconds', `must be an integer from the window (${minimisation.windowSeconds}) to ${MAX_HEARTBEAT_SECONDS}; leave it out for the default ${DEFAULT_HEARTBEAT_SECONDS}`);
   }
-  const retention = input.retentionDays;
-  if (retention !== undefined && !isIntIn(retention, RETENTION_DAYS)) {
-    err('retentionDays', `must be an integer from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max} days; leave it out for the default ${DEFAULT_RETENTION_DAYS}`);
+  if (!bad('minimisation')) for (const e of minimisationProblems(minimisation, bad('area') ? null : i.area.m2)) err(e.path, e.message);
+  if (!bad('expiresAt') && provisionedAt !== null) {
+    const days = (Date.parse(`${i.expiresAt}T00:00:00Z`) - provisionedAt) / DAY_MS;
+    if (days <= 0) err('expiresAt', `${i.expiresAt} is not in the future`);
+    else if (days > MAX_EXPIRY_DAYS) err('expiresAt', `${i.expiresAt} is more than 2 years after provisioning; choose a date before ${new Date(provisionedAt + MAX_EXPIRY_DAYS * DAY_MS).toISOString().slice(0, 10)}`);
   }
-  if (isObj(min) && !errors.some((e) => e.path.startsWith('minimisation'))) {
-    for (const e of minimisationProblems(minimisation, isObj(area) && typeof area.m2 === 'number' && area.m2 > 0 ? area.m2 : null)) err(e.path, e.message);
-  }
-
-  const expiresAt = input.expiresAt instanceof Date ? input.expiresAt.toISOString().slice(0, 10) : input.expiresAt;
-  if (!isIsoDate(expiresAt)) err('expiresAt', 'required: the date after which the sensor stops, YYYY-MM-DD');
-  else if (provisionedAt !== null) {
-    const expiry = Date.parse(`${expiresAt}T00:00:00Z`);
-    const days = (expiry - provisionedAt) / 86_400_000;
-    if (days <= 0) err('expiresAt', `${expiresAt} is not in the future`);
-    else if (days > MAX_EXPIRY_DAYS) err('expiresAt', `${expiresAt} is more than 2 years after provisioning; choose a date before ${new Date(provisionedAt + MAX_EXPIRY_DAYS * 86_400_000).toISOString().slice(0, 10)}`);
-  }
-  if (!isUrl(input.registerUrl)) err('registerUrl', 'required: the public register URL printed under the sensor (http/https); `drukte provision --gateway URL` fills it in from the gateway');
-  if (!isUrl(input.gatewayUrl)) err('gatewayUrl', 'required: the gateway broker URL, e.g. mqtts://gateway.example.nl:8883; `drukte provision --gateway URL` fills it in from the gateway');
-  const board = input.board;
-  if (board !== undefined) {
-    if (!isObj(board) || !ARCHES.includes(board.arch as Arch)) err('board.arch', `must be one of ${ARCHES.join(', ')} (arm64: 64-bit Raspberry Pi OS; armv7: 32-bit)`);
-    else if (Object.keys(board).some((k) => k !== 'arch' && k !== 'model')) err('board', "only 'arch' and 'model' are allowed");
-    else if (board.model !== undefined && !isText(board.model, TEXT.boardModel)) err('board.model', 'must be a short text');
-  }
-
   if (errors.length) return { ok: false, errors };
-  const i = input as Record<string, any>;
+
   const manifest: Manifest = {
     id: i.id,
     ...(i.areaId ? { areaId: i.areaId } : {}),
@@ -190,17 +118,79 @@ export function validateManifest(input: unknown, provisionedAt: number | null): 
     legalGround: i.legalGround.trim(),
     dpiaRef: i.dpiaRef.trim(),
     location: { lat: i.location.lat, lon: i.location.lon, description: i.location.description.trim() },
-    area: { m2: i.area.m2, ...(zone ? { zone } : {}) },
-    levelScheme: levelScheme as string,
+    area: { m2: i.area.m2, ...(i.area.zone ? { zone: i.area.zone.map(([x, y]: PointMm) => [x, y]) } : {}) },
+    levelScheme: i.levelScheme ?? 'fruin-walkway',
     minimisation,
-    ...(hb !== undefined ? { heartbeatSeconds: hb as number } : {}),
-    ...(retention !== undefined ? { retentionDays: retention as number } : {}),
-    expiresAt: expiresAt as string,
+    ...(hb !== undefined ? { heartbeatSeconds: hb } : {}),
+    ...(i.retentionDays !== undefined ? { retentionDays: i.retentionDays } : {}),
+    expiresAt: i.expiresAt,
     registerUrl: i.registerUrl,
     gatewayUrl: i.gatewayUrl,
     ...(i.board ? { board: { arch: i.board.arch, ...(i.board.model ? { model: i.board.model.trim() } : {}) } } : {}),
   };
   return { ok: true, manifest };
+}
+
+/**
+ * The schema's problems in the manifest's words, every one at once, unknown keys first, then in the schema's
+ * order: "required: …" for a missing or wrong required field, "must be …" for an optional one or a list item, each
+ * the `description` of the nearest described node on the path (one message per such node). An unknown key is
+ * named only when it is printable (it is the technician's own typo, but could be anything).
+ */
+function schemaErrors(input: Record<string, unknown>): ManifestError[] {
+  const out: (ManifestError & { rank: number[] })[] = [];
+  const seen = new Set<string>();
+  for (const e of leafErrors(Value.Errors(ManifestSchema, input))) {
+    const steps = e.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (e.type === ValueErrorType.ObjectAdditionalProperties) {
+      const key = steps.pop()!;
+      const shown = /^[\x21-\x7e]{1,64}$/.test(key);
+      const parent = dotted(steps);
+      if (!parent && RETIRED_KEYS[key]) out.push({ path: key, message: RETIRED_KEYS[key]!, rank: [-1] });
+      else if (!parent) out.push({ path: shown ? key : '', message: `unknown key${shown ? ` '${key}'` : ' (not shown: it holds unprintable characters)'}; allowed: ${TOP_KEYS.join(', ')}`, rank: [-1] });
+      else out.push({ path: shown ? `${parent}.${key}` : parent, message: shown ? 'unknown key' : 'unknown key (not shown: it holds unprintable characters)', rank: [...described(steps).rank, -1] });
+      continue;
+    }
+    const d = described(steps);
+    if (seen.has(d.path)) continue;
+    seen.add(d.path);
+    const fix = HOW_TO_FIX[d.path];
+    out.push({ path: d.path, message: `${d.required ? 'required:' : 'must be'} ${d.description}${fix ? `; ${fix}` : ''}`, rank: d.rank });
+  }
+  const before = (a: number[], b: number[]): number => (a.length && b.length ? a[0]! - b[0]! || before(a.slice(1), b.slice(1)) : a.length - b.length);
+  return out.sort((a, b) => before(a.rank, b.rank)).map(({ path, message }) => ({ path, message }));
+}
+
+/** A union (e.g. `minimisation: {…} | null`) given a map or a list reports what is wrong inside it, not "no variant matched". */
+function* leafErrors(errors: Iterable<ValueError>): Generator<ValueError> {
+  for (const e of errors) {
+    const variants = (e.schema.anyOf ?? []) as TSchema[];
+    const shaped = e.type === ValueErrorType.Union && e.value !== null && typeof e.value === 'object' ? variants.findIndex((v) => v.type === (Array.isArray(e.value) ? 'array' : 'object')) : -1;
+    if (shaped >= 0) yield* leafErrors(e.errors[shaped]!);
+    else yield e;
+  }
+}
+
+const dotted = (steps: readonly string[]) => steps.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+
+/**
+ * The deepest node on a path that has a description, its dotted path, whether its parent object requires it, and its
+ * place in the schema (property and item indexes, for reporting in the schema's order).
+ */
+function described(steps: readonly string[]): { path: string; description: string; required: boolean; rank: number[] } {
+  let node: TSchema = ManifestSchema;
+  let best = { path: '', description: '', required: true, rank: [] as number[] };
+  const rank: number[] = [];
+  for (const [n, step] of steps.entries()) {
+    const shaped: TSchema = ((node.anyOf as TSchema[] | undefined)?.find((v) => v.properties || v.items)) ?? node;
+    const item = /^\d+$/.test(step);
+    const next = (item ? shaped.items : shaped.properties?.[step]) as TSchema | undefined;
+    if (!next) break;
+    rank.push(item ? Number(step) : Object.keys(shaped.properties as object).indexOf(step));
+    if (next.description) best = { path: dotted(steps.slice(0, n + 1)), description: next.description, required: !item && (shaped.required as string[] | undefined)?.includes(step) === true, rank: [...rank] };
+    node = next;
+  }
+  return best;
 }
 
 /**

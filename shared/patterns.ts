@@ -1,7 +1,7 @@
 /**
  * The text patterns of every contract, written once (issue 12): the schema module (shared/schema/), the manifest,
- * the payload validators, the register and the admin API all use these. Plain RegExps with no flags, so their
- * `.source` is also the JSON Schema `pattern` (ECMA-262 dialect) published in docs/schemas/.
+ * the payload validators, the register and the admin API all use these. Plain RegExps with no flags (but
+ * REASON_PATTERN), so their `.source` is also the JSON Schema `pattern` (ECMA-262 dialect) published in docs/schemas/.
  */
 
 /** Sensor, area and reader ids: lower-case letters, digits and dashes, 3–63 characters, not starting with a dash. */
@@ -16,6 +16,12 @@ export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 export const VERSION_PATTERN = /^[0-9A-Za-z.+-]{1,32}$/;
 /** A phone number like +31 20 123 4567. */
 export const PHONE_PATTERN = /^\+?[0-9 ()-]{6,20}$/;
+/**
+ * A status reason: letters, digits, punctuation and spaces of any script (no control or format characters). The one
+ * pattern here that needs the u flag: JSON Schema reads patterns as Unicode, TypeBox compiles them without it, so
+ * shared/payloads.ts tests this RegExp itself.
+ */
+export const REASON_PATTERN = /^[\p{L}\p{N}\p{P}\p{Zs}]*$/u;
 
 export function isValidId(id: unknown): id is string {
   return typeof id === 'string' && ID_PATTERN.test(id);

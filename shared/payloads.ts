@@ -1,12 +1,17 @@
 /**
  * Payload types and their strict runtime validation (protocol v1).
  *
- * The validators are allow-lists: a payload with any key that is not in the contract, a wrong type or an
- * out-of-range value is refused. They are used twice, independently: by the sensor's encoder before anything is
+ * The validators are allow-lists, compiled from the published schemas (shared/schema/payloads.ts,
+ * docs/schemas/aggregate.json and status.json): a payload with any key that is not in the contract, a wrong type or
+ * an out-of-range value is refused. They are used twice, independently: by the sensor's encoder before anything is
  * written to the wire, and by the gateway before anything is passed on.
  */
-import { isLevel, type Level } from './density.ts';
-import { HEX64_PATTERN as HEX64, isIsoDate, isValidId, VERSION_PATTERN } from './patterns.ts';
+import { Type, type TObject } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ValueErrorType } from '@sinclair/typebox/value';
+import type { Level } from './density.ts';
+import { REASON_PATTERN } from './patterns.ts';
+import { AggregateSchema, StatusSchema } from './schema/payloads.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -27,7 +32,7 @@ export interface Aggregate {
 
 export const AGGREGATE_KEYS = ['v', 'sensor', 'seq', 'from', 'to', 'level', 'count'] as const;
 
-import { MAX_COUNT, MAX_REASON_LENGTH, SENSOR_STATES, UINT32_MAX, UNIX_SECONDS } from './schema/rules.ts';
+import { isIntIn, type SENSOR_STATES, UNIX_SECONDS } from './schema/rules.ts';
 
 export { MAX_REASON_LENGTH, SENSOR_STATES, UINT32_MAX } from './schema/rules.ts';
 export type SensorState = (typeof SENSOR_STATES)[number];
@@ -88,9 +93,6 @@ export interface SensorPayloads {
 }
 export type SensorPayloadKind = keyof SensorPayloads;
 
-const MIN_TIME = UNIX_SECONDS.min;
-const MAX_TIME = UNIX_SECONDS.max;
-
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
@@ -99,66 +101,44 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function isUint(x: unknown, max = Number.MAX_SAFE_INTEGER): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max;
-}
-
-function isUnixSeconds(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= MIN_TIME && x <= MAX_TIME;
-}
-
 export { isIsoDate } from './patterns.ts';
 
-function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], required: readonly string[], errors: string[]): void {
-  for (const key of Object.keys(obj)) {
-    // Name the key only when it is short and printable: an unknown key could itself carry raw data.
-    if (!allowed.includes(key)) errors.push(`unexpected key ${/^[A-Za-z_]{1,24}$/.test(key) ? `'${key}'` : '(unprintable)'}`);
-  }
-  for (const key of required) if (!(key in obj)) errors.push(`missing key '${key}'`);
+/**
+ * One strict payload validator per contract: the schema (shared/schema/payloads.ts), compiled once; the good path is
+ * one compiled check, the errors are only worked out for a refused payload. `more` adds the rules JSON Schema cannot
+ * say. The messages start with what gateway/reasons.ts classifies: "unexpected key", "missing key", "… must be a
+ * map/object"; an unknown key is named only when it is short and printable, since it could itself carry raw data.
+ */
+function payloadValidator<T>(kind: string, schema: TObject, more: (x: Record<string, unknown>) => string[]): (x: unknown) => Validation<T> {
+  // TypeBox compiles `pattern` without the u flag; the one Unicode pattern (REASON_PATTERN) is left to `more`.
+  const compiled = TypeCompiler.Compile(Type.Object(Object.fromEntries(Object.entries(schema.properties).map(([k, p]) => [k, p.pattern === REASON_PATTERN.source ? Type.Optional(Type.String({ maxLength: p.maxLength as number })) : p])), { additionalProperties: false }));
+  return (x) => {
+    if (!isPlainObject(x)) return { ok: false, errors: [`${kind} must be a map/object`] };
+    const extra = more(x);
+    if (compiled.Check(x) && extra.length === 0) return { ok: true, value: x as T };
+    const errors: string[] = [];
+    const keys = new Set<string>();
+    for (const e of compiled.Errors(x)) {
+      const key = e.path.split('/')[1]!;
+      if (keys.has(key)) continue;
+      keys.add(key);
+      if (e.type === ValueErrorType.ObjectAdditionalProperties) errors.push(`unexpected key ${/^[A-Za-z_]{1,24}$/.test(key) ? `'${key}'` : '(unprintable)'}`);
+      else if (e.type === ValueErrorType.ObjectRequiredProperty) errors.push(`missing key '${key}'`);
+      else errors.push(`'${key}' must be ${schema.properties[key]!.description}`);
+    }
+    return { ok: false, errors: [...errors, ...extra] };
+  };
 }
 
-/** Strictly validate an Aggregate: exactly the 7 contract keys, each of the right type and range. */
-export function validateAggregate(x: unknown): Validation<Aggregate> {
-  if (!isPlainObject(x)) return { ok: false, errors: ['aggregate must be a map/object'] };
-  const errors: string[] = [];
-  checkKeys(x, AGGREGATE_KEYS, AGGREGATE_KEYS, errors);
-  if ('v' in x && x.v !== PROTOCOL_VERSION) errors.push(`'v' must be ${PROTOCOL_VERSION}`);
-  if ('sensor' in x && !isValidId(x.sensor)) errors.push(`'sensor' must be a sensor id (^[a-z0-9][a-z0-9-]{2,62}$)`);
-  if ('seq' in x && !isUint(x.seq, UINT32_MAX)) errors.push(`'seq' must be a uint32`);
-  if ('from' in x && !isUnixSeconds(x.from)) errors.push(`'from' must be integer Unix seconds`);
-  if ('to' in x && !isUnixSeconds(x.to)) errors.push(`'to' must be integer Unix seconds`);
-  if (isUnixSeconds(x.from) && isUnixSeconds(x.to) && x.to <= x.from) errors.push(`'to' must be after 'from'`);
-  if ('level' in x && !isLevel(x.level)) errors.push(`'level' must be an integer 0–5`);
-  if ('count' in x && x.count !== null && !isUint(x.count, MAX_COUNT)) errors.push(`'count' must be null or an integer 0–${MAX_COUNT}`);
-  return errors.length ? { ok: false, errors } : { ok: true, value: x as unknown as Aggregate };
-}
+/** Strictly validate an Aggregate: exactly the 7 contract keys, each of the right type and range, `to` after `from`. */
+export const validateAggregate = payloadValidator<Aggregate>('aggregate', AggregateSchema, (x) => {
+  const unix = (t: unknown) => isIntIn(t, UNIX_SECONDS);
+  return unix(x.from) && unix(x.to) && (x.to as number) <= (x.from as number) ? ["'to' must be after 'from'"] : [];
+});
 
 /** Strictly validate a Status. */
-export function validateStatus(x: unknown): Validation<Status> {
-  if (!isPlainObject(x)) return { ok: false, errors: ['status must be a map/object'] };
-  const errors: string[] = [];
-  checkKeys(x, STATUS_KEYS, STATUS_REQUIRED_KEYS, errors);
-  if ('v' in x && x.v !== PROTOCOL_VERSION) errors.push(`'v' must be ${PROTOCOL_VERSION}`);
-  if ('sensor' in x && !isValidId(x.sensor)) errors.push(`'sensor' must be a sensor id`);
-  if ('state' in x && !(SENSOR_STATES as readonly unknown[]).includes(x.state)) errors.push(`'state' must be one of ${SENSOR_STATES.join(', ')}`);
-  if ('expiresAt' in x && !isIsoDate(x.expiresAt)) errors.push(`'expiresAt' must be a date YYYY-MM-DD`);
-  if ('firmware' in x && !(typeof x.firmware === 'string' && VERSION_PATTERN.test(x.firmware))) errors.push(`'firmware' must be a version string`);
-  if ('minimiser' in x && !(typeof x.minimiser === 'string' && HEX64.test(x.minimiser))) errors.push(`'minimiser' must be a sha256 hex digest`);
-  if ('bundle' in x && !(typeof x.bundle === 'string' && HEX64.test(x.bundle))) errors.push(`'bundle' must be a sha256 hex digest`);
-  if ('since' in x && !isUnixSeconds(x.since)) errors.push(`'since' must be integer Unix seconds`);
-  if ('reason' in x && !(typeof x.reason === 'string' && x.reason.length <= MAX_REASON_LENGTH && /^[\p{L}\p{N}\p{P}\p{Zs}]*$/u.test(x.reason))) {
-    errors.push(`'reason' must be short plain text (≤ ${MAX_REASON_LENGTH} characters)`);
-  }
-  if ('radar' in x) {
-    const r = x.radar;
-    const ok = isPlainObject(r) && Object.keys(r).length === 3
-      && typeof r.firmware === 'string' && VERSION_PATTERN.test(r.firmware)
-      && (r.bluetooth === 'off' || r.bluetooth === 'on') && (r.zoneFilter === 'inside' || r.zoneFilter === 'off');
-    if (!ok) errors.push(`'radar' must be exactly { firmware, bluetooth: off|on, zoneFilter: inside|off }`);
-  }
-  if ('corrupt' in x && !isUint(x.corrupt, UINT32_MAX)) errors.push(`'corrupt' must be a uint32 count`);
-  return errors.length ? { ok: false, errors } : { ok: true, value: x as unknown as Status };
-}
+export const validateStatus = payloadValidator<Status>('status', StatusSchema, (x) =>
+  typeof x.reason === 'string' && !REASON_PATTERN.test(x.reason) ? [`'reason' must be ${StatusSchema.properties.reason.description}`] : []);
 
 export const VALIDATORS: { [K in SensorPayloadKind]: (x: unknown) => Validation<SensorPayloads[K]> } = {
   aggregate: validateAggregate,

@@ -13,27 +13,21 @@
  * overlapping ranges agree byte for byte.
  */
 import { encodeLd2410Report, type Ld2410EngineeringIn, type Ld2410ReportIn } from './encoders/ld2410.ts';
-import type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+import { commonProblems, concatFrames, frames, frameTimes, gapClock, inView, withDefaults, type FrameClock, type PeopleSource, type RadarStreamOptions, type TimedBytes } from './radar-stream.ts';
 import { hashUnit } from './random.ts';
 
-export type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+export type { PeopleSource, TimedBytes } from './radar-stream.ts';
 
-export interface Ld2410StreamOptions {
-  /** Seed for jitter, noise and glitches (independent of the scenario's seed). Default 1. */
-  seed?: number;
-  /** Shortest and longest gap between frames. Default 95 and 105 ms (~10 frames/s). */
+export interface Ld2410StreamOptions extends RadarStreamOptions {
+  /** Shortest and longest gap between frames. */
   minFrameGapMs?: number;
   maxFrameGapMs?: number;
-  /** Chance that a frame is an engineering frame. Default 0.05. */
+  /** Chance that a frame is an engineering frame. */
   engineeringProbability?: number;
-  /** Chance that the people in view are missed in one frame (before the hold). Default 0.02. */
-  missProbability?: number;
-  /** Presence is held this long after the last detection. Default 5000 ms (§2.1 default no-one duration 5 s). */
+  /** Presence is held this long after the last detection, ms. */
   noOneDurationMs?: number;
-  /** Speed above which a person counts as moving. Default 150 mm/s. */
+  /** Speed above which a person counts as moving. */
   movingSpeedMmS?: number;
-  maxRangeMm?: number;
-  halfFovDeg?: number;
 }
 
 type Resolved = Required<Ld2410StreamOptions>;
@@ -43,44 +37,26 @@ export const GATE_MM = 750;
 const GATES = 9;
 const HOLD_STEP_MS = 500; // the hold looks back on this grid, so it is a pure function of t
 
-function resolve(o: Ld2410StreamOptions): Resolved {
-  const r: Resolved = {
-    seed: o.seed ?? 1,
-    minFrameGapMs: o.minFrameGapMs ?? 95,
-    maxFrameGapMs: o.maxFrameGapMs ?? 105,
-    engineeringProbability: o.engineeringProbability ?? 0.05,
-    missProbability: o.missProbability ?? 0.02,
-    noOneDurationMs: o.noOneDurationMs ?? 5000,
-    movingSpeedMmS: o.movingSpeedMmS ?? 150,
-    maxRangeMm: o.maxRangeMm ?? GATES * GATE_MM,
-    halfFovDeg: o.halfFovDeg ?? 60,
-  };
-  const p = (v: number): boolean => v >= 0 && v <= 1;
-  if (!(r.minFrameGapMs > 0 && r.maxFrameGapMs >= r.minFrameGapMs)) throw new RangeError('need 0 < minFrameGapMs ≤ maxFrameGapMs');
-  if (!p(r.engineeringProbability) || !p(r.missProbability)) throw new RangeError('probabilities must be in [0, 1]');
-  if (!(r.noOneDurationMs >= 0 && r.movingSpeedMmS >= 0 && r.maxRangeMm > 0 && r.halfFovDeg > 0 && r.halfFovDeg <= 90)) {
-    throw new RangeError('need noOneDurationMs, movingSpeedMmS ≥ 0, maxRangeMm > 0, 0 < halfFovDeg ≤ 90');
-  }
-  return r;
-}
+/** ~10 frames/s, 5 % engineering frames, the §2.1 default no-one duration (5 s), 9 gates of 0.75 m, ±60°. */
+const DEFAULTS: Resolved = {
+  seed: 1, minFrameGapMs: 95, maxFrameGapMs: 105, engineeringProbability: 0.05, missProbability: 0.02, noOneDurationMs: 5000,
+  movingSpeedMmS: 150, maxRangeMm: GATES * GATE_MM, halfFovDeg: 60,
+};
 
-// Salts that keep the hashed random streams apart.
-const JITTER = 21;
-const MISS = 22;
-const ENGINEERING = 23;
-const ENERGY = 24;
+const resolve = (o: Ld2410StreamOptions): Resolved =>
+  withDefaults(DEFAULTS, o, (r) => [
+    ...commonProblems({ ...r, probabilities: [r.engineeringProbability, r.missProbability] }),
+    ...(r.noOneDurationMs >= 0 && r.movingSpeedMmS >= 0 ? [] : ['need noOneDurationMs, movingSpeedMmS ≥ 0']),
+  ]);
 
-const meanGap = (r: Resolved): number => (r.minFrameGapMs + r.maxFrameGapMs) / 2;
-/** Start time of frame k: k × mean gap + jitter of ± a quarter of the spread, so gaps stay within [min, max]. */
-const frameTime = (r: Resolved, k: number): number =>
-  k * meanGap(r) + (hashUnit(r.seed, JITTER, k) * 2 - 1) * ((r.maxFrameGapMs - r.minFrameGapMs) / 4);
+/** Salts that keep the hashed random streams apart. */
+const SALT = { jitter: 21, miss: 22, engineering: 23, energy: 24 } as const;
+
+const clock = (r: Resolved): FrameClock => gapClock(r.seed, SALT.jitter, r.minFrameGapMs, r.maxFrameGapMs);
 
 /** Start times of the frames in [fromMs, toMs). */
 export function ld2410FrameTimes(fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): number[] {
-  const r = resolve(options);
-  const out: number[] = [];
-  for (let k = Math.floor(fromMs / meanGap(r)) - 1; frameTime(r, k) < toMs; k++) if (frameTime(r, k) >= fromMs) out.push(frameTime(r, k));
-  return out;
+  return frameTimes(clock(resolve(options)), fromMs, toMs);
 }
 
 interface Seen {
@@ -89,22 +65,17 @@ interface Seen {
 }
 
 /** People in view at time t, with range and whether they move. */
-function inView(source: PeopleSource, r: Resolved, t: number): Seen[] {
-  const halfFov = (r.halfFovDeg * Math.PI) / 180;
-  return source.people(t).flatMap((p) => {
-    const rangeMm = Math.hypot(p.xMm, p.yMm);
-    if (!(p.yMm > 0 && rangeMm <= r.maxRangeMm && Math.abs(Math.atan2(p.xMm, p.yMm)) <= halfFov)) return [];
-    return [{ rangeMm, moving: Math.hypot(p.vxMmS, p.vyMmS) > r.movingSpeedMmS }];
-  });
+function seen(source: PeopleSource, r: Resolved, t: number): Seen[] {
+  return source.people(t).flatMap((p) => (inView(r, p.xMm, p.yMm) ? [{ rangeMm: Math.hypot(p.xMm, p.yMm), moving: Math.hypot(p.vxMmS, p.vyMmS) > r.movingSpeedMmS }] : []));
 }
 
 /** Energy % of a reflector at this range: strong near the module, weaker far away, a little noise. */
 const energy = (r: Resolved, k: number, salt: number, rangeMm: number): number =>
-  Math.max(5, Math.min(100, 100 - rangeMm / 80 + (hashUnit(r.seed, ENERGY, k, salt) * 2 - 1) * 8));
+  Math.max(5, Math.min(100, 100 - rangeMm / 80 + (hashUnit(r.seed, SALT.energy, k, salt) * 2 - 1) * 8));
 
 /** The report of frame k at time t. */
 function report(source: PeopleSource, r: Resolved, k: number, t: number): { report: Ld2410ReportIn; engineering?: Ld2410EngineeringIn } {
-  const now = hashUnit(r.seed, MISS, k) < r.missProbability ? [] : inView(source, r, t);
+  const now = hashUnit(r.seed, SALT.miss, k) < r.missProbability ? [] : seen(source, r, t);
   const nearest = (list: Seen[]): number => Math.min(...list.map((s) => s.rangeMm));
   const moving = now.filter((s) => s.moving);
   const still = now.filter((s) => !s.moving);
@@ -115,7 +86,7 @@ function report(source: PeopleSource, r: Resolved, k: number, t: number): { repo
     // No-one duration: still "stationary" if someone was in view within the hold (§2.1).
     const grid = Math.floor(t / HOLD_STEP_MS) * HOLD_STEP_MS;
     for (let back = grid; back > t - r.noOneDurationMs; back -= HOLD_STEP_MS) {
-      const then = inView(source, r, back);
+      const then = seen(source, r, back);
       if (then.length) {
         state = 2;
         stillMm = nearest(then);
@@ -132,29 +103,26 @@ function report(source: PeopleSource, r: Resolved, k: number, t: number): { repo
     staticEnergy: stillMm ? energy(r, k, 2, stillMm) : 0,
     detectionDistanceCm: state ? cm(Math.min(...[movingMm, stillMm].filter((d) => d > 0))) : 0,
   };
-  if (hashUnit(r.seed, ENGINEERING, k) >= r.engineeringProbability) return { report: out };
+  if (hashUnit(r.seed, SALT.engineering, k) >= r.engineeringProbability) return { report: out };
   const gates = (list: Seen[], salt: number): number[] =>
     Array.from({ length: GATES }, (_, g) => {
       const here = list.filter((s) => Math.min(GATES - 1, Math.floor(s.rangeMm / GATE_MM)) === g);
-      const background = hashUnit(r.seed, ENERGY, k, salt, g) * 10;
+      const background = hashUnit(r.seed, SALT.energy, k, salt, g) * 10;
       return here.length ? Math.max(background, energy(r, k, salt + g, nearest(here))) : background;
     });
   return { report: out, engineering: { movingGateEnergy: gates(moving, 10), staticGateEnergy: gates(still, 30), light: 98, out: state ? 1 : 0 } };
 }
 
 /** The report frames the module emits in [fromMs, toMs), in order. */
-export function* ld2410Frames(source: PeopleSource, fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): Generator<TimedBytes> {
+export function ld2410Frames(source: PeopleSource, fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): Generator<TimedBytes> {
   const r = resolve(options);
-  for (let k = Math.floor(fromMs / meanGap(r)) - 1; ; k++) {
-    const t = frameTime(r, k);
-    if (t >= toMs) return;
-    if (t < fromMs) continue;
+  return frames(clock(r), fromMs, toMs, (k, t) => {
     const f = report(source, r, k, t);
-    yield { atMs: t, bytes: encodeLd2410Report(f.report, f.engineering) };
-  }
+    return encodeLd2410Report(f.report, f.engineering);
+  });
 }
 
 /** All bytes of [fromMs, toMs) as one buffer (what a capture of that stretch would hold). */
 export function ld2410Bytes(source: PeopleSource, fromMs: number, toMs: number, options: Ld2410StreamOptions = {}): Buffer {
-  return Buffer.concat([...ld2410Frames(source, fromMs, toMs, options)].map((f) => f.bytes));
+  return concatFrames(ld2410Frames(source, fromMs, toMs, options));
 }

@@ -13,107 +13,65 @@
  * overlapping ranges agree byte for byte.
  */
 import { encodeTiFrame, type TiLayoutName, type TiPointIn, type TiTargetIn } from './encoders/ti-people.ts';
-import type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+import { commonProblems, concatFrames, frames, frameTimes, ghost, inView, jitter, withDefaults, type FrameClock, type PeopleSource, type TimedBytes, type TrackingStreamOptions } from './radar-stream.ts';
 import { hashUnit } from './random.ts';
 
-export type { PeopleSource, TimedBytes } from './ld2450-stream.ts';
+export type { PeopleSource, TimedBytes } from './radar-stream.ts';
 
-export interface TiPeopleStreamOptions {
-  /** Seed for jitter, noise and glitches (independent of the scenario's seed). Default 1. */
-  seed?: number;
-  /** Frame period (frameCfg periodicity). Default 100 ms. */
+export interface TiPeopleStreamOptions extends TrackingStreamOptions {
+  /** Frame period (frameCfg periodicity), ms. */
   framePeriodMs?: number;
-  /** UART timing jitter, ± ms. Default 2 (frames are hardware-timed). */
+  /** UART timing jitter, ± ms (frames are hardware-timed). */
   jitterMs?: number;
-  /** Header layout: 'sdk' (40-byte, TLV 1010) or 'legacy' (48-byte, TLV 7). Default 'sdk'. */
+  /** Header layout: 'sdk' (40-byte, TLV 1010) or 'legacy' (48-byte, TLV 7). */
   layout?: TiLayoutName;
-  maxRangeMm?: number;
-  halfFovDeg?: number;
-  /** Chance that a visible person has no track in one frame. Default 0.01. */
-  missProbability?: number;
-  /** Chance that a frame holds a ghost track. Default 0.005. */
-  ghostProbability?: number;
-  /** Uniform position noise, ± mm on X and Y. Default 40. */
-  positionNoiseMm?: number;
-  /** Mean points per person in the point cloud (2 × this at most). Default 4. */
+  /** Mean points per person in the point cloud (2 × this at most). */
   pointsPerPerson?: number;
-  /** Clutter points per frame, at most. Default 4. */
+  /** Clutter points per frame, at most. */
   clutterPoints?: number;
-  /** Most tracks in one frame (the nearest are kept). Default 50. */
+  /** Most tracks in one frame (the nearest are kept). */
   maxTracks?: number;
 }
 
 type Resolved = Required<TiPeopleStreamOptions>;
 
-function resolve(o: TiPeopleStreamOptions): Resolved {
-  const r: Resolved = {
-    seed: o.seed ?? 1,
-    framePeriodMs: o.framePeriodMs ?? 100,
-    jitterMs: o.jitterMs ?? 2,
-    layout: o.layout ?? 'sdk',
-    maxRangeMm: o.maxRangeMm ?? 12_000,
-    halfFovDeg: o.halfFovDeg ?? 70,
-    missProbability: o.missProbability ?? 0.01,
-    ghostProbability: o.ghostProbability ?? 0.005,
-    positionNoiseMm: o.positionNoiseMm ?? 40,
-    pointsPerPerson: o.pointsPerPerson ?? 4,
-    clutterPoints: o.clutterPoints ?? 4,
-    maxTracks: o.maxTracks ?? 50,
-  };
-  const p = (v: number): boolean => v >= 0 && v <= 1;
+/** 10 frames/s ± 2 ms, the SDK layout, 12 m and ±70° (simulator choices), a few points per person. */
+const DEFAULTS: Resolved = {
+  seed: 1, framePeriodMs: 100, jitterMs: 2, layout: 'sdk', maxRangeMm: 12_000, halfFovDeg: 70, missProbability: 0.01,
+  ghostProbability: 0.005, positionNoiseMm: 40, pointsPerPerson: 4, clutterPoints: 4, maxTracks: 50,
+};
+
+const resolve = (o: TiPeopleStreamOptions): Resolved => withDefaults(DEFAULTS, o, (r) => {
   const errors: string[] = [];
   if (!(r.framePeriodMs >= 20 && r.framePeriodMs <= 10_000)) errors.push('framePeriodMs must be 20–10000');
   if (!(r.jitterMs >= 0 && r.jitterMs < r.framePeriodMs / 4)) errors.push('need 0 ≤ jitterMs < framePeriodMs / 4');
   if (r.layout !== 'sdk' && r.layout !== 'legacy') errors.push("layout must be 'sdk' or 'legacy'");
-  if (!p(r.missProbability) || !p(r.ghostProbability)) errors.push('probabilities must be in [0, 1]');
-  if (!(r.positionNoiseMm >= 0 && r.maxRangeMm > 0 && r.halfFovDeg > 0 && r.halfFovDeg <= 90)) {
-    errors.push('need positionNoiseMm ≥ 0, maxRangeMm > 0, 0 < halfFovDeg ≤ 90');
-  }
+  errors.push(...commonProblems({ ...r, probabilities: [r.missProbability, r.ghostProbability] }));
   if (!(r.pointsPerPerson >= 0 && r.clutterPoints >= 0 && Number.isInteger(r.maxTracks) && r.maxTracks >= 0)) {
     errors.push('pointsPerPerson, clutterPoints ≥ 0; maxTracks an integer ≥ 0');
   }
-  if (errors.length) throw new RangeError(`TI people stream: ${errors.join('; ')}`);
-  return r;
-}
+  return errors;
+}, 'TI people stream: ');
 
-// Salts that keep the hashed random streams apart.
-const JITTER = 11;
-const MISS = 12;
-const NOISE_X = 13;
-const NOISE_Y = 14;
-const GHOST = 15;
-const POINTS = 16;
-const CLUTTER = 17;
+/** Salts that keep the hashed random streams apart. */
+const SALT = { jitter: 11, miss: 12, noiseX: 13, noiseY: 14, ghost: 15, points: 16, clutter: 17 } as const;
 
-const frameTime = (r: Resolved, k: number): number => k * r.framePeriodMs + (hashUnit(r.seed, JITTER, k) * 2 - 1) * r.jitterMs;
+const clock = (r: Resolved): FrameClock => ({ seed: r.seed, salt: SALT.jitter, periodMs: r.framePeriodMs, jitterMs: r.jitterMs });
 
 /** Start times of the frames in [fromMs, toMs). */
 export function tiPeopleFrameTimes(fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): number[] {
-  const r = resolve(options);
-  const out: number[] = [];
-  for (let k = Math.floor(fromMs / r.framePeriodMs) - 1; frameTime(r, k) < toMs; k++) if (frameTime(r, k) >= fromMs) out.push(frameTime(r, k));
-  return out;
+  return frameTimes(clock(resolve(options)), fromMs, toMs);
 }
 
 /** The tracks and points the radar reports in frame k at time t. */
 function detections(source: PeopleSource, r: Resolved, k: number, t: number): { targets: TiTargetIn[]; points: TiPointIn[]; index: number[] } {
   const halfFov = (r.halfFovDeg * Math.PI) / 180;
-  const inView = (x: number, y: number): boolean => y > 0 && Math.hypot(x, y) <= r.maxRangeMm && Math.abs(Math.atan2(x, y)) <= halfFov;
   const seen: { xMm: number; yMm: number; vx: number; vy: number }[] = [];
   source.people(t).forEach((p, i) => {
-    if (!inView(p.xMm, p.yMm) || hashUnit(r.seed, MISS, k, i) < r.missProbability) return;
-    seen.push({
-      xMm: p.xMm + (hashUnit(r.seed, NOISE_X, k, i) * 2 - 1) * r.positionNoiseMm,
-      yMm: p.yMm + (hashUnit(r.seed, NOISE_Y, k, i) * 2 - 1) * r.positionNoiseMm,
-      vx: p.vxMmS,
-      vy: p.vyMmS,
-    });
+    if (!inView(r, p.xMm, p.yMm) || hashUnit(r.seed, SALT.miss, k, i) < r.missProbability) return;
+    seen.push({ xMm: p.xMm + jitter(r.positionNoiseMm, r.seed, SALT.noiseX, k, i), yMm: p.yMm + jitter(r.positionNoiseMm, r.seed, SALT.noiseY, k, i), vx: p.vxMmS, vy: p.vyMmS });
   });
-  if (hashUnit(r.seed, GHOST, k) < r.ghostProbability) {
-    const range = 800 + hashUnit(r.seed, GHOST, k, 1) * (r.maxRangeMm - 800);
-    const az = (hashUnit(r.seed, GHOST, k, 2) * 2 - 1) * halfFov;
-    seen.push({ xMm: range * Math.sin(az), yMm: range * Math.cos(az), vx: 0, vy: 0 });
-  }
+  if (hashUnit(r.seed, SALT.ghost, k) < r.ghostProbability) seen.push({ ...ghost(r, 800, r.seed, SALT.ghost, k), vx: 0, vy: 0 });
   const kept = seen.length <= r.maxTracks ? seen : [...seen].sort((a, b) => Math.hypot(a.xMm, a.yMm) - Math.hypot(b.xMm, b.yMm)).slice(0, r.maxTracks);
   const targets: TiTargetIn[] = kept.map((s, tid) => ({
     tid, posX: s.xMm / 1000, posY: s.yMm / 1000, posZ: 1.0, velX: s.vx / 1000, velY: s.vy / 1000, confidence: 1,
@@ -128,30 +86,27 @@ function detections(source: PeopleSource, r: Resolved, k: number, t: number): { 
   kept.forEach((s, tid) => {
     const range = Math.hypot(s.xMm, s.yMm);
     const radial = range > 0 ? (s.xMm * s.vx + s.yMm * s.vy) / range / 1000 : 0;
-    const n = Math.floor(hashUnit(r.seed, POINTS, k, tid) * 2 * r.pointsPerPerson + 0.5);
+    const n = Math.floor(hashUnit(r.seed, SALT.points, k, tid) * 2 * r.pointsPerPerson + 0.5);
     for (let j = 0; j < n; j++) {
-      const h = (salt: number): number => hashUnit(r.seed, POINTS, k, tid, j, salt) * 2 - 1;
+      const h = (salt: number): number => hashUnit(r.seed, SALT.points, k, tid, j, salt) * 2 - 1;
       point(s.xMm + 150 * h(1), s.yMm + 150 * h(2), 300 * h(3), radial, 10 + 5 * h(4), tid);
     }
   });
-  const clutter = Math.floor(hashUnit(r.seed, CLUTTER, k) * (r.clutterPoints + 1));
+  const clutter = Math.floor(hashUnit(r.seed, SALT.clutter, k) * (r.clutterPoints + 1));
   for (let j = 0; j < clutter; j++) {
-    const range = 500 + hashUnit(r.seed, CLUTTER, k, j, 1) * (r.maxRangeMm - 500);
-    const az = (hashUnit(r.seed, CLUTTER, k, j, 2) * 2 - 1) * halfFov;
+    const range = 500 + hashUnit(r.seed, SALT.clutter, k, j, 1) * (r.maxRangeMm - 500);
+    const az = jitter(halfFov, r.seed, SALT.clutter, k, j, 2);
     point(range * Math.sin(az), range * Math.cos(az), 0, 0, 6, 255); // 255 = noise (§3.3)
   }
   return { targets, points, index };
 }
 
 /** The frames the radar emits in [fromMs, toMs), in order. */
-export function* tiPeopleFrames(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Generator<TimedBytes> {
+export function tiPeopleFrames(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Generator<TimedBytes> {
   const r = resolve(options);
-  for (let k = Math.floor(fromMs / r.framePeriodMs) - 1; ; k++) {
-    const t = frameTime(r, k);
-    if (t >= toMs) return;
-    if (t < fromMs) continue;
+  return frames(clock(r), fromMs, toMs, (k, t) => {
     const d = detections(source, r, k, t);
-    const bytes = encodeTiFrame({
+    return encodeTiFrame({
       layout: r.layout,
       frameNumber: k + 1,
       timeCpuCycles: Math.floor(t * 200_000) >>> 0, // assumed 200 MHz cycle counter, wraps (not checked by the driver)
@@ -159,11 +114,10 @@ export function* tiPeopleFrames(source: PeopleSource, fromMs: number, toMs: numb
       points: d.points,
       ...(d.targets.length > 0 ? { targetIndex: d.index } : {}),
     });
-    yield { atMs: t, bytes };
-  }
+  });
 }
 
 /** All bytes of [fromMs, toMs) as one buffer (what a capture of that stretch would hold). */
 export function tiPeopleBytes(source: PeopleSource, fromMs: number, toMs: number, options: TiPeopleStreamOptions = {}): Buffer {
-  return Buffer.concat([...tiPeopleFrames(source, fromMs, toMs, options)].map((f) => f.bytes));
+  return concatFrames(tiPeopleFrames(source, fromMs, toMs, options));
 }

@@ -6,8 +6,7 @@
  *   ── active ──────────────┬── expiring (last 30 days) ──┬── expired (for ever) ──►  effective time
  *                      end − 30 d                        end
  */
-import { DAY_MS, EXPIRING_DAYS, expiryEndMs } from '../../shared/expiry.ts';
-import { MAX_EXPIRY_DAYS } from '../../shared/manifest.ts';
+import { DAY_MS, EXPIRING_DAYS, expiryEndMs, MAX_EXPIRY_DAYS } from '../../shared/expiry.ts';
 
 export { DAY_MS, EXPIRING_DAYS, expiryEndMs } from '../../shared/expiry.ts';
 

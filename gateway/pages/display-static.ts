@@ -5,8 +5,8 @@
  * rendered page): white on every level colour, black on the stale yellow, white on the offline red and suspended
  * purple.
  */
-import { LEVEL_LABELS, LEVEL_LETTERS } from '../../shared/density.ts';
-import { DISPLAY_TIME_ZONE, MODE_TEXT } from '../../shared/display-content.ts';
+import { readFileSync } from 'node:fs';
+import { LEVEL_WORDS } from '../../shared/display-content.ts';
 import { TREND } from './display-trend.ts';
 
 /** Level colours (white text on each has a contrast ratio ≥ 4.5:1); the letter carries the meaning too. */
@@ -76,181 +76,23 @@ body.kiosk.mode-suspended{background:#1f0a2b}
 `;
 
 /**
- * Live updates: EventSource on /api/stream?sensor=…, reconnecting with back-off. The state word follows the same
- * rules as shared/display-content.ts displayMode; age is measured on the kiosk's monotonic clock since the gateway's own
- * age at page load, so a wrong wall clock cannot hide a stale sensor. The first events after (re)connecting replay
- * the latest aggregate: an aggregate no newer than the one shown is not news.
+ * An ES module's text as part of one classic script (the page loads /static/display.js with a plain <script>): its
+ * imports are the parts before it, its exports become plain declarations. Only the forms the two parts use.
+ */
+export function asScriptPart(module: string): string {
+  return module.replace(/^\/\/ @ts-check\n/, '').replace(/^import [^;]*;\n/gm, '').replace(/^export (?=(?:async )?function |const |let )/gm, '');
+}
+
+const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
+
+/**
+ * /static/display.js: the display words and mode rule the server uses too (shared/display-words.js), the live script
+ * (display-client.js, both `// @ts-check`ed), started with the level words and the trend geometry.
  */
 export const DISPLAY_JS = `'use strict';
 (() => {
-  const LABELS = ${JSON.stringify(LEVEL_LABELS)};
-  const LETTERS = ${JSON.stringify(LEVEL_LETTERS)};
-  const MODES = ${JSON.stringify(MODE_TEXT)};
-  const TREND = ${JSON.stringify(TREND)};
-  const TZ = ${JSON.stringify(DISPLAY_TIME_ZONE)};
-  const root = document.getElementById('display');
-  if (!root) return;
-  const $ = (id) => document.getElementById(id);
-  const sensor = root.dataset.sensor;
-  const kFloor = Number(root.dataset.kfloor) || 0;
-  const levelOnly = root.dataset.output === 'level';
-  const staleAfterMs = (Number(root.dataset.staleAfter) || 180) * 1000;
-  const offlineAfterMs = (Number(root.dataset.offlineAfter) || 600) * 1000;
-  let lastSeen = root.dataset.age ? performance.now() - Number(root.dataset.age) * 1000 : null;
-  let latestTo = Number(root.dataset.latestTo) || null;
-  let latest = null;
-  let state = root.dataset.state || 'unknown';
-  let connected = true;
-  const svg = $('trend');
-  let points = [];
-  try { points = JSON.parse(svg.dataset.points || '[]'); } catch { points = []; }
-
-  function describe(a) {
-    const letter = LETTERS[a.level] || '?';
-    const nl = LABELS.nl[a.level] || '';
-    const en = LABELS.en[a.level] || '';
-    if (a.count !== null) {
-      const one = a.count === 1;
-      return { letter, big: String(a.count), nl: a.count + (one ? ' persoon · ' : ' mensen · ') + nl, en: a.count + (one ? ' person · ' : ' people · ') + en };
-    }
-    if (a.level === 0 && !levelOnly && kFloor > 0) {
-      return { letter, big: '<' + kFloor, nl: 'minder dan ' + kFloor + ' mensen · ' + nl, en: 'fewer than ' + kFloor + ' people · ' + en };
-    }
-    return { letter, big: letter, nl, en };
-  }
-
-  function mode() {
-    if (state === 'suspended' || state === 'expired' || state === 'retired') return state;
-    if (state === 'offline' || state === 'fault') return 'offline';
-    if (lastSeen === null) return 'waiting';
-    const age = performance.now() - lastSeen;
-    if (age > offlineAfterMs) return 'offline';
-    if (age > staleAfterMs) return 'stale';
-    return 'live';
-  }
-
-  const time = (to) => new Date(to * 1000).toLocaleTimeString('nl-NL', { timeZone: TZ, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
-
-  function drawTrend() {
-    if (!svg || latestTo === null) return;
-    const end = latestTo;
-    const inside = points.filter((p) => p[0] > end - TREND.spanSeconds && p[0] <= end);
-    const x = (to) => TREND.left + ((to - (end - TREND.spanSeconds)) / TREND.spanSeconds) * (TREND.right - TREND.left);
-    const y = (level) => TREND.top + (5 - level) * TREND.step;
-    const out = [];
-    inside.forEach((p, i) => {
-      const startX = i === 0 ? x(p[0]) - 4 : x(inside[i - 1][0]);
-      out.push(Math.max(TREND.left, startX).toFixed(1) + ',' + y(p[1]), x(p[0]).toFixed(1) + ',' + y(p[1]));
-    });
-    $('trend-line').setAttribute('points', out.join(' '));
-    points = inside;
-  }
-
-  /** Everything that depends on the mode and the latest reading. */
-  function render() {
-    const m = mode();
-    const current = (m === 'live' || m === 'stale') && latest !== null;
-    const r = latest ? describe(latest) : null;
-    const cls = root.className.split(' ').filter((c) => !/^mode-|^level-/.test(c));
-    cls.push('mode-' + m);
-    if (latest) cls.push('level-' + latest.level);
-    const next = cls.join(' ');
-    if (root.className !== next) root.className = next;
-    document.body.className = 'kiosk mode-' + m;
-    root.dataset.mode = m;
-    const text = MODES[m];
-    const banner = $('state');
-    banner.hidden = m === 'live';
-    $('state-nl').textContent = text.word;
-    $('state-en').textContent = text.wordEn ? '/ ' + text.wordEn : '';
-    $('conn').hidden = connected;
-    if (r && current) {
-      $('big').textContent = r.big;
-      $('line-nl').textContent = r.nl;
-      $('line-en').textContent = r.en;
-    } else {
-      $('big').textContent = '–';
-      $('line-nl').textContent = text.nl;
-      $('line-en').textContent = text.en;
-    }
-    if (r) {
-      $('letter').textContent = r.letter;
-      $('letter').setAttribute('aria-label', 'niveau ' + r.letter + ' / level ' + r.letter);
-    }
-    $('last-reading').textContent = r && !current ? ' · ' + r.nl + ' / ' + r.en : '';
-    $('mode-word').firstChild.textContent = ' · ' + text.nl + ' ';
-    $('mode-word').lastElementChild.textContent = '/ ' + text.en;
-    for (const row of document.querySelectorAll('#legend tr.lv')) row.classList.toggle('current', !!latest && Number(row.dataset.level) === latest.level);
-  }
-
-  function showAggregate(a) {
-    if (!a || a.sensor !== sensor || typeof a.level !== 'number' || typeof a.to !== 'number') return;
-    if (latestTo !== null && a.to <= latestTo && latest !== null) return; // a replay after (re)connecting
-    const isNew = latestTo === null || a.to > latestTo;
-    latest = a;
-    if (isNew) {
-      latestTo = a.to;
-      lastSeen = performance.now();
-      points.push([a.to, a.level]);
-      drawTrend();
-    }
-    const t = new Date(a.to * 1000);
-    $('updated-time').textContent = time(a.to);
-    $('updated-time').setAttribute('datetime', t.toISOString());
-    render();
-  }
-
-  function showStatus(s) {
-    if (!s || s.sensor !== sensor || typeof s.state !== 'string' || !/^[a-z]{1,20}$/.test(s.state)) return;
-    // The register's verdicts outrank what the sensor says about itself.
-    if (state === 'expired' || state === 'retired' || state === 'suspended') return;
-    state = s.state;
-    render();
-  }
-
-  function parse(text) {
-    try { return JSON.parse(text); } catch { return null; }
-  }
-
-  let delay = 1000;
-  function connect() {
-    const es = new EventSource('/api/stream?sensor=' + encodeURIComponent(sensor));
-    es.addEventListener('open', () => { connected = true; delay = 1000; render(); });
-    es.addEventListener('aggregate', (e) => showAggregate(parse(e.data)));
-    es.addEventListener('status', (e) => showStatus(parse(e.data)));
-    es.addEventListener('error', () => {
-      connected = false;
-      render();
-      if (es.readyState === EventSource.CLOSED) {
-        es.close();
-        setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 30000);
-      }
-    });
-  }
-
-  // The register's verdicts (expired at the end of the expiry day, retired, suspended, or a suspension lifted) do not
-  // come over the event stream: read the public register entry every minute.
-  const VERDICTS = ['expired', 'retired', 'suspended'];
-  async function checkRegister() {
-    try {
-      const res = await fetch('/api/sensors/' + encodeURIComponent(sensor), { headers: { Accept: 'application/json' } });
-      if (!res.ok) return;
-      const d = await res.json();
-      if (typeof d.state !== 'string') return;
-      if (VERDICTS.includes(d.state) || VERDICTS.includes(state)) {
-        state = d.state;
-        const reason = $('suspension');
-        if (reason && d.suspension && typeof d.suspension.reason === 'string') reason.textContent = 'Reden / reason: ' + d.suspension.reason;
-        render();
-      }
-    } catch {
-      // the event stream reports the connection; nothing to add here
-    }
-  }
-
-  setInterval(render, 1000);
-  setInterval(checkRegister, 60000);
-  connect();
+${asScriptPart(read('../../shared/display-words.js'))}
+${asScriptPart(read('./display-client.js'))}
+start(${JSON.stringify({ levels: LEVEL_WORDS, trend: TREND })});
 })();
 `;

@@ -20,21 +20,14 @@
 import type { FakeGpioChip } from '../bindings/gpio-fake.ts';
 import type { Level } from '../bindings/gpio.ts';
 import { BAR_GLYPHS, decodeRom, isUndefinedCode } from './charset.ts';
-import type { Geometry } from './driver.ts';
+import type { Geometry, Hd44780Pins } from './driver.ts';
 
 export class Hd44780Violation extends Error {
   override name = 'Hd44780Violation';
 }
 
-/** Kernel GPIO numbers the module is wired to. */
-export interface ModelWiring {
-  rs: number;
-  e: number;
-  d4: number;
-  d5: number;
-  d6: number;
-  d7: number;
-}
+/** Kernel GPIO numbers the module is wired to (the driver's pin names). */
+export type ModelWiring = Hd44780Pins;
 
 const T = { powerOnUs: 40_000, afterFirstUs: 4_100, afterSecondUs: 100, execUs: 37, clearUs: 1_520, pulseUs: 0.45, cycleUs: 1 } as const;
 

@@ -6,27 +6,20 @@
  * framing, encoder and ACK decoder are imported from hardware/ld2450/command.ts, not copied. This file adds the
  * LD2410's own command words and return-data decoders.
  */
-import { decodeAck, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEndConfig, encodeEnableConfig, type Ld2450Ack } from '../ld2450/command.ts';
+import { decodeAck, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEndConfig, encodeEnableConfig, HILINK_COMMANDS, type Ld2450Ack } from '../ld2450/command.ts';
 
 /** encodeBluetooth: 0x00A4 with value 00 00 (off) / 01 00 (on), the same word and value as the LD2450 (§2.1). */
 export { decodeAck, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEndConfig, encodeEnableConfig };
 export type Ld2410Ack = Ld2450Ack;
 
-/** Command words (§2.1 "Other commands"; enable/end from §2). */
+/** Command words (§2.1 "Other commands"; enable/end from §2; the family's shared words from ld2450/command.ts). */
 export const Ld2410Command = {
-  enableConfig: 0x00ff,
-  endConfig: 0x00fe,
+  ...HILINK_COMMANDS,
   setMaxGatesAndNoOneDuration: 0x0060,
   readParameters: 0x0061,
   engineeringOn: 0x0062,
   engineeringOff: 0x0063,
   setGateSensitivity: 0x0064,
-  readFirmware: 0x00a0,
-  setBaud: 0x00a1,
-  factoryReset: 0x00a2,
-  restart: 0x00a3,
-  bluetooth: 0x00a4,
-  getMac: 0x00a5,
   /** LD2410B/C only: value 0 = 0.75 m gates, 1 = 0.2 m gates. */
   setDistanceResolution: 0x00aa,
   getDistanceResolution: 0x00ab,

@@ -21,18 +21,18 @@
  *     (`08 05 04 03 02 01`, ESPHome) is applied; if an LD2410 answers differently, the driver just sends Bluetooth
  *     off + restart at every open — safe, only slower (the module reboots). A failed MAC read is treated the same.
  *
- * ACK waiting and retries are the shared session machinery (hardware/radar-config.ts); bytes are parsed with the
+ * The sequence is the Hi-Link family's (hardware/hilink/configure.ts); ACK waiting and retries are the shared
+ * session machinery (hardware/radar-config.ts); bytes are parsed with the
  * LD2410 data-path decoder, so in-flight report frames before Enable are recognised (and counted for the wiring hint).
  * If a step fails after Enable was acknowledged, End configuration is still sent once.
  */
 import type { SerialPortLike } from '../bindings/serial.ts';
 import { openRadarSession, RadarConfigError, type RadarSessionOptions } from '../radar-config.ts';
-import { decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEnableConfig, encodeEndConfig, Ld2410Command } from './command.ts';
+import { configureHiLink } from '../hilink/configure.ts';
+import { decodeFirmwareVersion } from './command.ts';
 import { Ld2410Decoder } from './decoder.ts';
 
 export const LD2410_BAUD = 256000;
-/** MAC reported while Bluetooth is disabled (the LD2450's rule, assumed for the LD2410: see the file comment). */
-export const LD2410_BLUETOOTH_OFF_MAC = '080504030201';
 
 export interface Ld2410Info {
   model: 'HLK-LD2410';
@@ -55,40 +55,8 @@ export class Ld2410ConfigError extends RadarConfigError {
 /** Configure an LD2410 on `port` (see the file comment). Resolves with what was found and set. */
 export async function configureLd2410(port: SerialPortLike, options: Ld2410ConfigureOptions = {}): Promise<Ld2410Info> {
   const session = openRadarSession(port, { model: 'LD2410', baud: LD2410_BAUD, decoder: new Ld2410Decoder(), makeError: (m) => new Ld2410ConfigError(m) }, options);
-  const { channel, request } = session;
-  const log = options.logger;
-
-  let inConfig = false;
-  try {
-    await request('enable configuration', encodeEnableConfig(), Ld2410Command.enableConfig);
-    inConfig = true;
-    const fwData = await request('read firmware version', encodeCommand(Ld2410Command.readFirmware), Ld2410Command.readFirmware);
-    const firmware = decodeFirmwareVersion(fwData) ?? (fwData.length > 0 ? fwData.subarray(0, 16).toString('hex') : 'unknown');
-    log?.info({ firmware }, 'LD2410 firmware');
-
-    let alreadyOff = false;
-    try {
-      const mac = await request('read MAC', encodeCommand(Ld2410Command.getMac, Uint8Array.of(0x01, 0x00)), Ld2410Command.getMac);
-      alreadyOff = mac.subarray(0, 6).toString('hex') === LD2410_BLUETOOTH_OFF_MAC;
-    } catch (err) {
-      if (channel.closed) throw err;
-      log?.warn({ err: (err as Error).message }, 'LD2410 Bluetooth state unknown; switching it off');
-    }
-
-    if (alreadyOff) {
-      await request('end configuration', encodeEndConfig(), Ld2410Command.endConfig);
-    } else {
-      await request('bluetooth off', encodeBluetooth(false), Ld2410Command.bluetooth);
-      await request('restart', encodeCommand(Ld2410Command.restart), Ld2410Command.restart);
-      log?.info('LD2410 Bluetooth switched off; the module restarts to apply it (reports resume after its reboot)');
-    }
-    inConfig = false;
-    return { model: 'HLK-LD2410', firmware, bluetooth: alreadyOff ? 'off' : 'switched-off', restarted: !alreadyOff, zoneFilter: { type: 'off' } };
-  } finally {
-    if (inConfig && !channel.closed) {
-      // Best effort, once: never leave the module silent in configuration mode.
-      await session.once(encodeEndConfig(), Ld2410Command.endConfig);
-    }
-    session.dispose();
-  }
+  const firmwareOf = (fw: Buffer) => decodeFirmwareVersion(fw) ?? (fw.length > 0 ? fw.subarray(0, 16).toString('hex') : 'unknown');
+  const done = await configureHiLink(session, { model: 'LD2410', logger: options.logger, afterFirmware: (fw) => options.logger?.info({ firmware: firmwareOf(fw) }, 'LD2410 firmware') });
+  const firmware = firmwareOf(done.firmwareData);
+  return { model: 'HLK-LD2410', firmware, bluetooth: done.bluetoothWasOff ? 'off' : 'switched-off', restarted: !done.bluetoothWasOff, zoneFilter: { type: 'off' } };
 }

@@ -20,7 +20,7 @@
  * drukte publishes presence only: state ≠ 0 → occupancy 1 (the LD2410 cannot count people). Tasmota notes that a
  * state-0 frame can still carry non-zero distance/energy: the state byte is what counts (§2, fixture comment).
  */
-import { RawDataLeak, RawFrame } from '../frame.ts';
+import { RawFrame, RawValue } from '../frame.ts';
 
 export const REPORT_HEADER: readonly number[] = [0xf4, 0xf3, 0xf2, 0xf1];
 export const REPORT_FOOTER: readonly number[] = [0xf8, 0xf7, 0xf6, 0xf5];
@@ -116,15 +116,14 @@ export interface Ld2410Fields {
   engineering: Ld2410Engineering | null;
 }
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
 /**
  * Every field of one report, for diagnostics and tests (the minimiser only needs presence). Raw data: the values live
  * in a private field, `toJSON` throws and inspect shows nothing; `fields` returns a fresh copy to read in code.
  */
-export class RawPresence {
+export class RawPresence extends RawValue {
   readonly #f: Ld2410Fields;
   constructor(fields: Ld2410Fields) {
+    super('RawPresence');
     this.#f = fields;
     Object.freeze(this);
   }
@@ -135,15 +134,6 @@ export class RawPresence {
   get fields(): Ld2410Fields {
     const e = this.#f.engineering;
     return { ...this.#f, engineering: e && { ...e, movingGateEnergy: [...e.movingGateEnergy], staticGateEnergy: [...e.staticGateEnergy] } };
-  }
-  toJSON(): never {
-    throw new RawDataLeak('RawPresence');
-  }
-  toString(): string {
-    return '[RawPresence]';
-  }
-  [INSPECT](): string {
-    return 'RawPresence <raw, not shown>';
   }
 }
 

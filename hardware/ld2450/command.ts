@@ -26,19 +26,24 @@ export const COMMAND_OVERHEAD_BYTES = 4 + 2 + 4;
 /** The ACK echoes the command word with this bit set (§1.2). */
 export const ACK_FLAG = 0x0100;
 
-/** Command words (§1.2 table). */
-export const Ld2450Command = {
+/** Command words every Hi-Link radar of the family shares (§1.2 table; the LD2410's §2.1 has the same). */
+export const HILINK_COMMANDS = {
   enableConfig: 0x00ff,
   endConfig: 0x00fe,
-  singleTarget: 0x0080,
-  multiTarget: 0x0090,
-  queryTrackingMode: 0x0091,
   readFirmware: 0x00a0,
   setBaud: 0x00a1,
   factoryReset: 0x00a2,
   restart: 0x00a3,
   bluetooth: 0x00a4,
   getMac: 0x00a5,
+} as const;
+
+/** Command words (§1.2 table). */
+export const Ld2450Command = {
+  ...HILINK_COMMANDS,
+  singleTarget: 0x0080,
+  multiTarget: 0x0090,
+  queryTrackingMode: 0x0091,
   queryZones: 0x00c1,
   setZones: 0x00c2,
 } as const;

@@ -15,7 +15,8 @@
  * module never drops someone the minimiser's exact polygon test would count.
  *
  * Every command: write, wait for its ACK (command | 0x0100, status 0) for `timeoutMs`, up to `tries` times
- * (the session machinery shared with the LD2410 driver: hardware/radar-config.ts).
+ * (the session machinery shared with the LD2410 driver: hardware/radar-config.ts; the sequence above, with this
+ * model's tracking and zone steps, is hardware/hilink/configure.ts).
  * Bytes are parsed with the same decoder as the data path (decoder.ts), so an ACK that follows the tail of an
  * in-flight report is found (§1.2 "resync on headers"); report frames are ignored (the module sends none in config
  * mode, but the ones in flight before Enable arrive). If a step fails after Enable was acknowledged, End
@@ -24,12 +25,11 @@
 import type { PointMm } from '../../shared/minimisation.ts';
 import type { SerialPortLike } from '../bindings/serial.ts';
 import { openRadarSession, RadarConfigError, type RadarSessionOptions } from '../radar-config.ts';
-import { Ld2450Command, decodeFirmwareVersion, encodeBluetooth, encodeCommand, encodeEnableConfig, encodeEndConfig } from './command.ts';
+import { configureHiLink } from '../hilink/configure.ts';
+import { Ld2450Command, decodeFirmwareVersion, encodeCommand } from './command.ts';
 import { Ld2450Decoder } from './decoder.ts';
 
 export const LD2450_BAUD = 256000;
-/** MAC the module reports while Bluetooth is disabled (ESPHome, docs/RADAR-PROTOCOLS.md §1.2). */
-export const BLUETOOTH_OFF_MAC = '080504030201';
 
 export type ZoneRect = readonly [x1: number, y1: number, x2: number, y2: number];
 
@@ -75,51 +75,23 @@ export function encodeZoneFilter(rect: ZoneRect | null): Buffer {
 /** Configure an LD2450 on `port` (see the file comment). Resolves with what was found and set. */
 export async function configureLd2450(port: SerialPortLike, zone: readonly PointMm[] | null, options: Ld2450ConfigureOptions = {}): Promise<Ld2450Info> {
   const session = openRadarSession(port, { model: 'LD2450', baud: LD2450_BAUD, decoder: new Ld2450Decoder(), makeError: (m) => new Ld2450ConfigError(m) }, options);
-  const { channel, request } = session;
-  const log = options.logger;
-
-  let inConfig = false;
-  try {
-    await request('enable configuration', encodeEnableConfig(), Ld2450Command.enableConfig);
-    inConfig = true;
-    const fwData = await request('read firmware version', encodeCommand(Ld2450Command.readFirmware), Ld2450Command.readFirmware);
-    const firmware = decodeFirmwareVersion(fwData) ?? 'unknown';
-    log?.info({ firmware }, 'LD2450 firmware');
-    await request('multi-target tracking', encodeCommand(Ld2450Command.multiTarget), Ld2450Command.multiTarget);
-
-    let alreadyOff = false;
-    try {
-      const mac = await request('read MAC', encodeCommand(Ld2450Command.getMac, Uint8Array.of(0x01, 0x00)), Ld2450Command.getMac);
-      alreadyOff = mac.subarray(0, 6).toString('hex') === BLUETOOTH_OFF_MAC;
-    } catch (err) {
-      if (channel.closed) throw err;
-      log?.warn({ err: (err as Error).message }, 'LD2450 Bluetooth state unknown; switching it off');
-    }
-    if (!alreadyOff) await request('bluetooth off', encodeBluetooth(false), Ld2450Command.bluetooth);
-
-    const rect = zone && zone.length > 0 ? zoneFilterRect(zone) : null;
-    await request('set zone filter', encodeCommand(Ld2450Command.setZones, encodeZoneFilter(rect)), Ld2450Command.setZones);
-
-    if (alreadyOff) {
-      await request('end configuration', encodeEndConfig(), Ld2450Command.endConfig);
-    } else {
-      await request('restart', encodeCommand(Ld2450Command.restart), Ld2450Command.restart);
-      log?.info('LD2450 Bluetooth switched off; the module restarts to apply it (reports resume after its reboot)');
-    }
-    inConfig = false;
-    return {
-      model: 'HLK-LD2450',
-      firmware,
-      tracking: 'multi',
-      bluetooth: alreadyOff ? 'off' : 'switched-off',
-      restarted: !alreadyOff,
-      zoneFilter: rect ? { type: 'inside', rectMm: rect } : { type: 'off' },
-    };
-  } finally {
-    if (inConfig && !channel.closed) {
-      // Best effort, once: never leave the module silent in configuration mode.
-      await session.once(encodeEndConfig(), Ld2450Command.endConfig);
-    }
-    session.dispose();
-  }
+  const rect = zone && zone.length > 0 ? zoneFilterRect(zone) : null;
+  const done = await configureHiLink(session, {
+    model: 'LD2450',
+    logger: options.logger,
+    afterFirmware: async (data) => {
+      options.logger?.info({ firmware: decodeFirmwareVersion(data) ?? 'unknown' }, 'LD2450 firmware');
+      await session.request('multi-target tracking', encodeCommand(Ld2450Command.multiTarget), Ld2450Command.multiTarget);
+    },
+    beforeEnd: async () => void (await session.request('set zone filter', encodeCommand(Ld2450Command.setZones, encodeZoneFilter(rect)), Ld2450Command.setZones)),
+  });
+  const firmware = decodeFirmwareVersion(done.firmwareData) ?? 'unknown';
+  return {
+    model: 'HLK-LD2450',
+    firmware,
+    tracking: 'multi',
+    bluetooth: done.bluetoothWasOff ? 'off' : 'switched-off',
+    restarted: !done.bluetoothWasOff,
+    zoneFilter: rect ? { type: 'inside', rectMm: rect } : { type: 'off' },
+  };
 }

@@ -19,7 +19,7 @@
  *
  * Decoded values leave this file only inside RawTarget / RawSlot objects, which refuse to be serialised.
  */
-import { RawFrame, RawTarget, RawDataLeak } from '../frame.ts';
+import { RawFrame, RawTarget, RawValue } from '../frame.ts';
 
 export const REPORT_HEADER: readonly number[] = [0xaa, 0xff, 0x03, 0x00];
 export const REPORT_FOOTER: readonly number[] = [0x55, 0xcc];
@@ -69,18 +69,17 @@ export function decodeReport(bytes: Uint8Array, offset = 0): RawFrame | null {
   return RawFrame.fromTargets(targets);
 }
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
 /**
  * Every field of one slot, for validation and tests (speed and resolution are not needed by the minimiser, so
  * RawTarget does not carry them). Raw data: values in private fields, toJSON throws, inspect shows nothing.
  */
-export class RawSlot {
+export class RawSlot extends RawValue {
   readonly #xMm: number;
   readonly #yMm: number;
   readonly #speedCmS: number;
   readonly #resolutionMm: number;
   constructor(xMm: number, yMm: number, speedCmS: number, resolutionMm: number) {
+    super('RawSlot');
     this.#xMm = xMm;
     this.#yMm = yMm;
     this.#speedCmS = speedCmS;
@@ -104,15 +103,6 @@ export class RawSlot {
   /** Whether this slot counts as a target (x, y) ≠ (0, 0). */
   get isTarget(): boolean {
     return this.#xMm !== 0 || this.#yMm !== 0;
-  }
-  toJSON(): never {
-    throw new RawDataLeak('RawSlot');
-  }
-  toString(): string {
-    return '[RawSlot]';
-  }
-  [INSPECT](): string {
-    return 'RawSlot <raw, not shown>';
   }
 }
 

@@ -40,6 +40,8 @@ export const GRANULARITY = { min: MIN_GRANULARITY, max: 1000 } as const;
 export const OUTPUT_MODES = ['level', 'level+count'] as const;
 
 export const DRIVERS = ['ld2450', 'ti-people', 'ld2410', 'beam'] as const;
+/** Drivers that report positions and therefore need a zone polygon. */
+export const POSITION_DRIVERS: readonly (typeof DRIVERS)[number][] = ['ld2450', 'ti-people'];
 /** Targets a bundle can be built for (`drukte provision --arch`): Node's process.arch x64 / arm64 / arm (ARMv7). */
 export const ARCHES = ['arm64', 'armv7', 'x64'] as const;
 

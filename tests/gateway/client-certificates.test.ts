@@ -4,9 +4,8 @@
  * mqtts listener and a real mosquitto (`require_certificate true`, `use_identity_as_username true`) both accept it
  * while valid and refuse it past its notAfter — TLS decides, by the server's own clock, not drukte code.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -18,8 +17,8 @@ import { aggregateTopic } from '../../shared/topics.ts';
 import { startSensor } from '../../firmware/sensor.ts';
 import { GatewayCa, notAfterFor, type IssuedCertificate } from '../../gateway/mqtt/ca.ts';
 import { aggregate, encodeAggregate, passwordOf, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
+import { freePort, MOSQUITTO } from '../helpers/mosquitto.ts';
 
-const MOSQUITTO = ['/usr/sbin/mosquitto', 'mosquitto'].find((m) => spawnSync(m, ['-h'], { stdio: 'ignore' }).error === undefined);
 const ID = 'cert-sensor';
 const dir = mkdtempSync(join(tmpdir(), 'drukte-ca-'));
 let ca: GatewayCa;
@@ -121,14 +120,6 @@ describe('embedded broker: mqtts with client certificates', () => {
     await p.endAsync();
   });
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe.skipIf(!MOSQUITTO)('mosquitto with require_certificate and use_identity_as_username', () => {
   let broker: ChildProcess;

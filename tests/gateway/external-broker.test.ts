@@ -5,7 +5,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -21,18 +20,10 @@ import { startSensor, type RunningSensor } from '../../firmware/sensor.ts';
 import { startGateway, type Gateway } from '../../gateway/gateway.ts';
 import { ExternalBrokerError } from '../../gateway/mqtt/external-broker.ts';
 import { rawCbor, sensorInfo, T0 } from './helpers.ts';
+import { freePort, MOSQUITTO } from '../helpers/mosquitto.ts';
 
-const MOSQUITTO = ['/usr/sbin/mosquitto', 'mosquitto'].find((m) => spawnSync(m, ['-h'], { stdio: 'ignore' }).error === undefined);
 const ID = 'ext-sensor';
 const PW = { gateway: 'gw-pass-81c2', [ID]: 'sensor-pass-19ab', reader: 'reader-pass-77de' } as const;
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe.skipIf(!MOSQUITTO)('gateway with an external mosquitto broker', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drukte-mosquitto-'));

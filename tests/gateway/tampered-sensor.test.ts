@@ -10,6 +10,7 @@ import type { MqttClient } from 'mqtt';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { aggregateTopic, statusTopic } from '../../shared/topics.ts';
 import type { SensorInfo } from '../../gateway/register.ts';
+import { connectPacket, packet, str } from '../../simulator/mqtt-packets.ts';
 import { aggregate, encodeAggregate, encodeStatus, fetchJson, openSse, passwordOf, sensorInfo, startTestGateway, status, T0S, type SseReader, type TestGateway } from './helpers.ts';
 
 const W = 60;
@@ -195,14 +196,8 @@ describe('done when: the three-edit tampered bundle (k lowered to 1, hash check 
   });
 });
 
-/** MQTT 3.1.1 packets by hand (mqtt.js refuses to send an empty topic): remaining length, strings with a 2-byte length. */
-const str = (x: string) => { const b = Buffer.from(x); return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]); };
-const varLen = (n: number) => { const out: number[] = []; do { let d = n % 128; n = Math.floor(n / 128); if (n > 0) d |= 128; out.push(d); } while (n > 0); return Buffer.from(out); };
-const packet = (first: number, body: Buffer) => Buffer.concat([Buffer.from([first]), varLen(body.length), body]);
-function connectPacket(id: string): Buffer {
-  // protocol "MQTT" level 4, flags: username + password + clean session, keepalive 60
-  return packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60]), str(`sensor-${id}`), str(id), str(passwordOf(id))]));
-}
+/** MQTT 3.1.1 packets by hand (mqtt.js refuses to send an empty topic): simulator/mqtt-packets.ts. */
+const sensorConnect = (id: string): Buffer => connectPacket(`sensor-${id}`, id, passwordOf(id), 60);
 
 describe('broker-level refusals are counted and shown at /api/health', () => {
   it.each([
@@ -216,7 +211,7 @@ describe('broker-level refusals are counted and shown at /api/health', () => {
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.on('error', () => undefined);
     const connack = new Promise<void>((r) => socket.once('data', () => r()));
-    socket.write(connectPacket(HONEST));
+    socket.write(sensorConnect(HONEST));
     await connack;
     // QoS 1 PUBLISH: topic, packet id 1, payload
     socket.write(packet(0x32, Buffer.concat([str(topic), Buffer.from([0, 1, 0xa0])])));

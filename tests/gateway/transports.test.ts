@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { GatewayConfigError } from '../../gateway/gateway.ts';
 import { MqttFrameScanner } from '../../gateway/mqtt/packet-guard.ts';
+import { packet } from '../../simulator/mqtt-packets.ts';
 import { ADMIN_TOKEN, aggregate, connectClient, encodeAggregate, passwordOf, READER, sensorInfo, startTestGateway, type TestGateway } from './helpers.ts';
 
 const ID = 'dam-noord';
@@ -175,17 +176,7 @@ describe('limits', () => {
 });
 
 describe('MqttFrameScanner', () => {
-  const publish = (bodyBytes: number) => {
-    const len: number[] = [];
-    let n = bodyBytes;
-    do {
-      let byte = n % 128;
-      n = Math.floor(n / 128);
-      if (n > 0) byte |= 0x80;
-      len.push(byte);
-    } while (n > 0);
-    return Buffer.concat([Buffer.from([0x32, ...len]), Buffer.alloc(bodyBytes, 7)]);
-  };
+  const publish = (bodyBytes: number) => packet(0x32, Buffer.alloc(bodyBytes, 7));
 
   it('follows packets split anywhere and packed together, and accepts exactly the maximum', () => {
     const s = new MqttFrameScanner(200);

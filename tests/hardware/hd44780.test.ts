@@ -93,6 +93,8 @@ describe('the controller model rejects what a real HD44780 would garble', () => 
     const w = wiring();
     const lines = {} as Record<(typeof PIN_NAMES)[number], GpioOutputLine>;
     for (const n of PIN_NAMES) lines[n] = await r.binding.openOutput(w[n], 0);
+    // Test oracle: the 4-bit write written out again here, on purpose, instead of the driver's #nibble, so the
+    // model is fed sequences the driver never sends (too fast, out of order) and checks the datasheet, not the driver.
     const nibble = (rs: Level, n: number) => {
       lines.rs.write(rs);
       lines.d4.write((n & 1) as Level);

@@ -3,32 +3,17 @@
  * checked here against the real Tasmota ACK captures), over the fake serial binding. Timeouts run on ManualTimers.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../shared/clock.ts';
-import { fakeSerialBinding } from '../../hardware/bindings/serial-fake.ts';
-import { ManualTimers } from '../../shared/timers.ts';
 import { configureLd2410, Ld2410ConfigError, type Ld2410Info } from '../../hardware/ld2410/driver.ts';
 import { RadarConfigError } from '../../hardware/radar-config.ts';
 import { encodeLd2410Report } from '../../simulator/encoders/ld2410.ts';
 import { FakeLd2410, type FakeLd2410Options } from '../../simulator/ld2410-device.ts';
 import { loadHex } from '../helpers/hex.ts';
 import { drive } from '../helpers/drive.ts';
+import { radarRig } from '../helpers/radar-rig.ts';
 
 const FIXTURE = 'ld2410_real_acks_tasmota_serialbridge.hex';
 
-async function rig(options: FakeLd2410Options = {}) {
-  const binding = fakeSerialBinding();
-  const wire = binding.hub.plug('/dev/ttyAMA0');
-  const module = new FakeLd2410((bytes) => wire.send(bytes), options);
-  const fromHost: Buffer[] = [];
-  wire.on('data', (bytes: Buffer) => {
-    fromHost.push(bytes);
-    module.receive(bytes);
-  });
-  const clock = new ManualClock(0);
-  const timers = new ManualTimers(clock);
-  const port = await binding.open('/dev/ttyAMA0', 256000);
-  return { module, port, timers, wire, fromHost };
-}
+const rig = (options: FakeLd2410Options = {}) => radarRig((send) => new FakeLd2410(send, options));
 
 
 const commands = (m: FakeLd2410): number[] => m.received.map((c) => c.command);

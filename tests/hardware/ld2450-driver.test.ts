@@ -4,31 +4,16 @@
  * binding (the same port code as a real tty). Timeouts run on ManualTimers: no sleeping.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../shared/clock.ts';
-import { fakeSerialBinding } from '../../hardware/bindings/serial-fake.ts';
-import { ManualTimers } from '../../shared/timers.ts';
 import { configureLd2450, encodeZoneFilter, Ld2450ConfigError, zoneFilterRect, type Ld2450Info } from '../../hardware/ld2450/driver.ts';
 import { encodeLd2450Report } from '../../simulator/encoders/ld2450.ts';
 import { FakeLd2450, type FakeLd2450Options } from '../../simulator/ld2450-device.ts';
 import { loadHex } from '../helpers/hex.ts';
 import { drive } from '../helpers/drive.ts';
+import { radarRig } from '../helpers/radar-rig.ts';
 
 const ZONE = [[-800, 500], [800, 500], [800, 2000], [-800, 2000]] as const;
 
-async function rig(options: FakeLd2450Options = {}) {
-  const binding = fakeSerialBinding();
-  const wire = binding.hub.plug('/dev/ttyAMA0');
-  const module = new FakeLd2450((bytes) => wire.send(bytes), options);
-  const fromHost: Buffer[] = [];
-  wire.on('data', (bytes: Buffer) => {
-    fromHost.push(bytes);
-    module.receive(bytes);
-  });
-  const clock = new ManualClock(0);
-  const timers = new ManualTimers(clock);
-  const port = await binding.open('/dev/ttyAMA0', 256000);
-  return { module, port, timers, wire, fromHost };
-}
+const rig = (options: FakeLd2450Options = {}) => radarRig((send) => new FakeLd2450(send, options));
 
 /** Run a configuration to its end, moving the manual timers while it waits for ACKs. */
 

@@ -5,36 +5,22 @@
  * only sent after ingest stored the message (broker interceptors), so nothing acknowledged is lost, and duplicates
  * from re-sends are dropped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { mulberry32 } from '../../simulator/random.ts';
 import { DATABASE_FILE } from '../../gateway/store/db.ts';
+import { startGatewayChild } from '../helpers/gateway-child.ts';
 import { openSensorLink, until, windowK, type SensorLink } from './sensor-link.ts';
 
 const ID = 'kill-gw';
 const PASSWORD = 'kill-gateway-password-1';
 const KILLS = 3;
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const script = fileURLToPath(new URL('./fixtures/gateway-child.ts', import.meta.url));
 
-function startChild(dataDir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir, String(port), ID, PASSWORD], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    child.once('exit', (code) => reject(new Error(`gateway child exited (${code}):\n${out}`)));
-  });
-}
+const startChild = (dataDir: string, port: number) => startGatewayChild([dataDir, String(port), ID, PASSWORD]);
 
 const kill = (child: ChildProcess) => new Promise<void>((resolve) => {
   child.once('exit', () => resolve());

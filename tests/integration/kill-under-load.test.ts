@@ -4,11 +4,10 @@
  * with SIGKILL at the moment a PUBACK arrives, again and again, and restarted on the same data directory. After each
  * kill the history must hold every (sensor, window) whose PUBACK any client received, exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, expect, it } from 'vitest';
@@ -16,28 +15,15 @@ import { encodeSensorPayload } from '../../shared/codec.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { mulberry32 } from '../../simulator/random.ts';
 import { DATABASE_FILE } from '../../gateway/store/db.ts';
+import { startGatewayChild } from '../helpers/gateway-child.ts';
 
 const PREFIX = 'killload';
 const PASSWORD = 'kill-under-load-password-1';
 const SENSORS = 16;
 const IN_FLIGHT = 64;
 const KILLS = 4;
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const script = fileURLToPath(new URL('./fixtures/gateway-child.ts', import.meta.url));
 
-function startChild(dataDir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir, String(port), PREFIX, PASSWORD, String(SENSORS)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    child.once('exit', (code) => reject(new Error(`gateway child exited (${code}):\n${out}`)));
-  });
-}
+const startChild = (dataDir: string, port: number) => startGatewayChild([dataDir, String(port), PREFIX, PASSWORD, String(SENSORS)]);
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
