@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../shared/clock.ts';
 import { encodeSensorPayload } from '../shared/codec.ts';
+import { levelFor } from '../shared/density.ts';
 import { silentLogger } from '../shared/log.ts';
 import { Egress } from '../firmware/egress/egress.ts';
 import { openSensorStorage } from '../firmware/sensor.ts';
@@ -183,7 +184,9 @@ export async function fuzzGateway(opts: { packets: number; seed: number; maxSeco
   const started = performance.now();
   const startS = Math.floor(Date.now() / 1000) - 30 * 86_400;
   let k = 0;
-  const pump = setInterval(() => void egress.publishAggregate({ from: startS + 60 * k, to: startS + 60 * ++k, level: 1, count: 4 }), 20);
+  // An aggregate the register's rules allow (k 5, granularity 5, 10 m², 60 s windows on the grid): the gateway checks them.
+  const startGrid = startS - (startS % 60);
+  const pump = setInterval(() => void egress.publishAggregate({ from: startGrid + 60 * k, to: startGrid + 60 * ++k, level: levelFor(5, 10), count: 5 }), 20);
   let seconds = 0;
   let secondsWithoutAck = 0;
   let lastAcked = 0;
