@@ -80,14 +80,9 @@ export interface AuditInput {
   note: string | null;
 }
 
-export interface AuditEntry {
+/** An audit row as stored: numbered per sensor. */
+export interface AuditEntry extends AuditInput {
   seq: number;
-  sensorId: string;
-  at: number;
-  action: AuditAction;
-  fromOwner: Owner | null;
-  toOwner: Owner | null;
-  note: string | null;
 }
 
 export interface SensorRegister {

@@ -2,15 +2,14 @@
  * Stored aggregates per second with one and with two gateway instances on PostgreSQL, in the same run, against a
  * real mosquitto (docs/SCALING.md uses these figures):
  *   node --import tsx bench/scale/run.ts [--sensors N] [--windows W] [--in-flight F]
- * A throw-away PostgreSQL cluster (bench/scale/postgres.ts) and mosquitto on loopback; per case a fresh database,
+ * A throw-away PostgreSQL cluster (bench/harness/postgres.ts) and mosquitto on loopback; per case a fresh database,
  * 1 or 2 instances (child processes, bench/scale/instance.ts) in external-broker mode on the shared subscription,
  * N sensors (mqtt.js clients) each publishing W consecutive 60 s windows, F unacknowledged at a time. The clock runs
  * from the first publish until PostgreSQL holds all N·W aggregates. Prints a table with the ratio to one instance;
  * asserts nothing. Every instance shares the machine's cores with the others, mosquitto, PostgreSQL and the sensors.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { encodeSensorPayload } from '../../shared/codec.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
-import { startPostgres } from './postgres.ts';
+import { startPostgres } from '../harness/postgres.ts';
+import { freePort, MOSQUITTO } from '../harness/net.ts';
 
 const { values } = parseArgs({ options: { sensors: { type: 'string', default: '200' }, windows: { type: 'string', default: '100' }, 'in-flight': { type: 'string', default: '8' } } });
 const SENSORS = Number(values.sensors);
@@ -27,16 +27,8 @@ const WINDOWS = Number(values.windows);
 const IN_FLIGHT = Number(values['in-flight']);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const instanceScript = fileURLToPath(new URL('./instance.ts', import.meta.url));
-const MOSQUITTO = ['/usr/sbin/mosquitto', 'mosquitto'].find((m) => spawnSync(m, ['-h'], { stdio: 'ignore' }).error === undefined);
 if (!MOSQUITTO) throw new Error('bench/scale needs mosquitto (apt-get install mosquitto)');
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function startInstance(config: object): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', instanceScript, JSON.stringify(config)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,17 +9,40 @@ import type { RegisterStatus, SensorInfo } from '../register.ts';
  * stopped using its data, `retired`) and `unknown` before its first status. */
 export type ShownState = SensorState | 'unknown' | 'retired' | 'suspended';
 
-/** Sensor states in plain words. */
-export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string }>> = {
+/**
+ * Every status word the pages show, once, in Dutch and English: the sensor states, the register's lifecycle and the
+ * operator's attention codes pick theirs from here, so one thing is never called two names.
+ */
+export const WORDS = {
   starting: { nl: 'start op', en: 'starting' },
-  registering: { nl: 'meet', en: 'measuring' }, // contract state 'registering' = registering (counting) people
+  measuring: { nl: 'meet', en: 'measuring' },
+  active: { nl: 'actief', en: 'active' },
   expiring: { nl: 'verloopt binnenkort', en: 'expiring soon' },
   expired: { nl: 'verlopen — wordt verwijderd', en: 'expired — to be removed' },
+  expiredNotRemoved: { nl: 'verlopen, nog niet verwijderd', en: 'expired, not yet removed' },
   fault: { nl: 'storing', en: 'fault' },
   offline: { nl: 'offline', en: 'offline' },
   unknown: { nl: 'onbekend', en: 'unknown' },
   retired: { nl: 'buiten gebruik', en: 'retired' },
   suspended: { nl: 'geschorst — gegevens geweigerd', en: 'suspended — data refused' },
+  suspendedShort: { nl: 'geschorst', en: 'suspended' },
+  dataRefused: { nl: 'gegevens geweigerd', en: 'data refused' },
+  noCurrentData: { nl: 'geen actuele meting', en: 'no current data' },
+  messagesRefused: { nl: 'berichten geweigerd', en: 'messages refused' },
+  fine: { nl: 'in orde', en: 'fine' },
+} as const satisfies Record<string, { nl: string; en: string }>;
+
+/** Sensor states in plain words. */
+export const STATE_LABELS: Readonly<Record<ShownState, { nl: string; en: string }>> = {
+  starting: WORDS.starting,
+  registering: WORDS.measuring, // contract state 'registering' = registering (counting) people
+  expiring: WORDS.expiring,
+  expired: WORDS.expired,
+  fault: WORDS.fault,
+  offline: WORDS.offline,
+  unknown: WORDS.unknown,
+  retired: WORDS.retired,
+  suspended: WORDS.suspended,
 };
 
 /** States the gateway decides (register, own clock): a status from the sensor never overrides them. */
@@ -30,10 +53,7 @@ export const DOWN_STATES: readonly ShownState[] = ['offline', 'fault', 'expired'
 
 /** Where a sensor is in its lifecycle, as the register says it (index filter, register page). */
 export const REGISTER_LABELS: Readonly<Record<RegisterStatus, { nl: string; en: string }>> = {
-  active: { nl: 'actief', en: 'active' },
-  expiring: { nl: 'verloopt binnenkort', en: 'expiring soon' },
-  expired: { nl: 'verlopen — wordt verwijderd', en: 'expired — to be removed' },
-  retired: { nl: 'buiten gebruik', en: 'retired' },
+  active: WORDS.active, expiring: WORDS.expiring, expired: WORDS.expired, retired: WORDS.retired,
 };
 
 export function registerText(s: RegisterStatus): string {

@@ -18,7 +18,7 @@
  * Retired sensors come last: nothing to do.
  */
 import type { Ingest } from '../ingest/ingest.ts';
-import { STATE_LABELS, type SensorView } from '../pages/format.ts';
+import { WORDS, type SensorView } from './format.ts';
 import { BENIGN_REASONS, type RefusalCount, type SensorHealth } from '../ingest/sensor-health.ts';
 
 export type AttentionCode = 'alert' | 'suspended' | 'fault' | 'silent' | 'expired' | 'expiring' | 'refusing' | 'ok' | 'retired';
@@ -27,17 +27,10 @@ export const ATTENTION_PRIORITY: Readonly<Record<AttentionCode, number>> = {
   alert: 0, suspended: 1, fault: 2, silent: 3, expired: 4, expiring: 5, refusing: 6, ok: 9, retired: 10,
 };
 
-/** The operator's words; where a code is also a sensor state, the public pages' words (STATE_LABELS). */
+/** The operator's words (WORDS in format.ts: one name for one thing across the pages). */
 export const ATTENTION_LABELS: Readonly<Record<AttentionCode, { nl: string; en: string }>> = {
-  alert: { nl: 'gegevens geweigerd', en: 'data refused' },
-  suspended: { nl: 'opgeschort', en: 'suspended' },
-  silent: { nl: 'geen actuele meting', en: 'no current data' },
-  expired: { nl: 'verlopen, nog niet verwijderd', en: 'expired, not yet removed' },
-  refusing: { nl: 'berichten geweigerd', en: 'messages refused' },
-  ok: { nl: 'in orde', en: 'fine' },
-  fault: STATE_LABELS.fault,
-  expiring: STATE_LABELS.expiring,
-  retired: STATE_LABELS.retired,
+  alert: WORDS.dataRefused, suspended: WORDS.suspendedShort, fault: WORDS.fault, silent: WORDS.noCurrentData, expired: WORDS.expiredNotRemoved,
+  expiring: WORDS.expiring, refusing: WORDS.messagesRefused, ok: WORDS.fine, retired: WORDS.retired,
 };
 
 export interface OverviewRow {

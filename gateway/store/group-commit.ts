@@ -107,19 +107,12 @@ export class GroupCommit {
     this.scheduled?.cancel();
     this.scheduled = null;
     try {
-      this.db.transaction(() => {
-        for (const op of batch.ops) op();
-      })();
+      this.applyLocally(batch);
     } catch (err) {
-      this.stats.failures++;
-      const e = err instanceof Error ? err : new Error(String(err));
-      batch.reject(e);
-      for (const l of this.failureListeners) l(e);
+      this.failed(batch, err);
       return;
     }
-    this.stats.commits++;
-    this.stats.rows += batch.ops.length;
-    batch.resolve();
+    this.committed(batch, 0);
   }
 
   private async commitDurable(batch: Batch, durable: DurableCommit): Promise<void> {
@@ -129,19 +122,32 @@ export class GroupCommit {
       for (const r of batch.rows) r(rows);
       result = await durable(rows);
       // Stored for good: now the local copy, which the synchronous readers (pages, API, ingest's checks) use.
-      this.db.transaction(() => {
-        for (const op of batch.ops) op();
-      })();
+      this.applyLocally(batch);
     } catch (err) {
-      this.stats.failures++;
-      const e = err instanceof Error ? err : new Error(String(err));
-      batch.reject(e);
-      for (const l of this.failureListeners) l(e);
+      this.failed(batch, err);
       return;
     }
+    this.committed(batch, result.duplicates);
+  }
+
+  /** The batch's writes in one local transaction (throws: nothing of it is kept). */
+  private applyLocally(batch: Batch): void {
+    this.db.transaction(() => {
+      for (const op of batch.ops) op();
+    })();
+  }
+
+  private failed(batch: Batch, err: unknown): void {
+    this.stats.failures++;
+    const e = err instanceof Error ? err : new Error(String(err));
+    batch.reject(e);
+    for (const l of this.failureListeners) l(e);
+  }
+
+  private committed(batch: Batch, duplicates: number): void {
     this.stats.commits++;
     this.stats.rows += batch.ops.length;
-    this.stats.duplicates += result.duplicates;
+    this.stats.duplicates += duplicates;
     batch.resolve();
   }
 

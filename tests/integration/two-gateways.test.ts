@@ -5,10 +5,8 @@
  * restarted under the same name (as its service manager would), and every aggregate a sensor got a PUBACK for is
  * then stored exactly once, with no sensor suspended for a redelivery.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +15,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeSensorPayload } from '../../shared/codec.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
+import { freePort, MOSQUITTO, sseEvents } from '../../bench/harness/net.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
-const MOSQUITTO = ['/usr/sbin/mosquitto', 'mosquitto'].find((m) => spawnSync(m, ['-h'], { stdio: 'ignore' }).error === undefined);
 const PREFIX = 'two';
 const SENSORS = 200;
 const WINDOWS = 12; // per sensor in the kill phase
@@ -27,13 +25,6 @@ const IN_FLIGHT = 4; // per sensor
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('../../bench/scale/instance.ts', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
@@ -93,47 +84,34 @@ afterAll(async () => {
 
 const config = (instance: string) => ({ broker: brokerUrl, db: dbUrl, instance, prefix: PREFIX, sensors: SENSORS });
 
-/** The events of GET /api/stream, as they come. */
-function stream(httpPort: number): Promise<{ events: Array<{ sensor: string; from: number }>; wait(sensor: string, from: number, ms: number): Promise<void>; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const events: Array<{ sensor: string; from: number }> = [];
-    const waiters = new Set<() => void>();
-    const req = get(`http://127.0.0.1:${httpPort}/api/stream`, (res: IncomingMessage) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          if (!/^event: aggregate$/m.test(block)) continue;
-          const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { sensor: string; from: number };
-          events.push({ sensor: data.sensor, from: data.from });
-          for (const w of waiters) w();
-        }
-      });
-      resolve({
-        events,
-        wait: (sensor, from, ms) => new Promise<void>((ok, fail) => {
-          const check = () => {
-            if (!events.some((e) => e.sensor === sensor && e.from === from)) return;
-            waiters.delete(check);
-            clearTimeout(t);
-            ok();
-          };
-          const t = setTimeout(() => {
-            waiters.delete(check);
-            fail(new Error(`instance B did not show ${sensor}@${from} within ${ms} ms`));
-          }, ms);
-          waiters.add(check);
-          check();
-        }),
-        close: () => req.destroy(),
-      });
-    });
-    req.on('error', reject);
+/** The aggregate events of GET /api/stream, as they come. */
+async function stream(httpPort: number): Promise<{ events: Array<{ sensor: string; from: number }>; wait(sensor: string, from: number, ms: number): Promise<void>; close(): void }> {
+  const events: Array<{ sensor: string; from: number }> = [];
+  const waiters = new Set<() => void>();
+  const close = await sseEvents(httpPort, (e) => {
+    if (e.event !== 'aggregate') return;
+    const data = JSON.parse(e.data) as { sensor: string; from: number };
+    events.push({ sensor: data.sensor, from: data.from });
+    for (const w of waiters) w();
   });
+  return {
+    events,
+    close,
+    wait: (sensor, from, ms) => new Promise<void>((ok, fail) => {
+      const check = () => {
+        if (!events.some((e) => e.sensor === sensor && e.from === from)) return;
+        waiters.delete(check);
+        clearTimeout(t);
+        ok();
+      };
+      const t = setTimeout(() => {
+        waiters.delete(check);
+        fail(new Error(`instance B did not show ${sensor}@${from} within ${ms} ms`));
+      }, ms);
+      waiters.add(check);
+      check();
+    }),
+  };
 }
 
 async function health(httpPort: number): Promise<{ store: { adopted?: number; duplicates: number } }> {
