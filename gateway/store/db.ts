@@ -15,20 +15,26 @@ export const DATABASE_FILE = 'drukte.sqlite';
 /** Databases up to this size are integrity-checked at start (PRAGMA quick_check). */
 export const QUICK_CHECK_MAX_BYTES = 512 * 2 ** 20;
 
-/** Migrations, oldest first: index + 1 is the schema version it produces. Never edit one that has shipped. */
-export const MIGRATIONS: readonly string[] = [
-  // v1: register, its append-only audit trail, credentials, history.
-  `CREATE TABLE sensors (
-     id TEXT PRIMARY KEY,
+/**
+ * The register's public columns, as both engines' first migration creates them (floating point is REAL in SQLite,
+ * DOUBLE PRECISION in PostgreSQL). The text SQLite's v1 ran is byte for byte what this gives with 'REAL'.
+ */
+export const registerColumns = (double: 'REAL' | 'DOUBLE PRECISION'): string => `     id TEXT PRIMARY KEY,
      area_id TEXT,
      driver TEXT NOT NULL,
      owner_name TEXT NOT NULL, owner_organisation TEXT NOT NULL, owner_email TEXT NOT NULL, owner_phone TEXT,
      purpose TEXT NOT NULL, legal_ground TEXT NOT NULL, dpia_ref TEXT NOT NULL,
-     lat REAL NOT NULL, lon REAL NOT NULL, location_description TEXT NOT NULL,
-     area_m2 REAL NOT NULL,
+     lat ${double} NOT NULL, lon ${double} NOT NULL, location_description TEXT NOT NULL,
+     area_m2 ${double} NOT NULL,
      expires_at TEXT NOT NULL,
      register_url TEXT NOT NULL,
-     k_floor INTEGER NOT NULL, window_seconds INTEGER, granularity INTEGER, output TEXT,
+     k_floor INTEGER NOT NULL, window_seconds INTEGER, granularity INTEGER, output TEXT,`;
+
+/** Migrations, oldest first: index + 1 is the schema version it produces. Never edit one that has shipped. */
+export const MIGRATIONS: readonly string[] = [
+  // v1: register, its append-only audit trail, credentials, history.
+  `CREATE TABLE sensors (
+${registerColumns('REAL')}
      minimiser_hash TEXT, bundle_hash TEXT,
      lifecycle TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle IN ('active', 'retired')),
      registered_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,

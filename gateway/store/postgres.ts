@@ -14,22 +14,14 @@ import pg from 'pg';
 import type { Aggregate, AreaDensity, Status } from '../../shared/payloads.ts';
 import type { StoredCredential } from '../credentials.ts';
 import { toRecord, type AuditEntry, type Row, type SensorRecord } from '../register.ts';
+import { registerColumns } from './db.ts';
 import { auditParams, recordParams, RECORD_COLUMN_LIST, toAuditEntry } from './sqlite-store.ts';
 import { DEFAULT_RETENTION_DAYS, MAX_HISTORY_ROWS, toAggregate, toArea, type AggregateRow, type AreaRow, type AuditInput, type BatchResult, type LatestAggregate, type PurgeResult, type Store, type WriteBatch } from './store.ts';
 
 export const PG_MIGRATIONS: readonly string[] = [
   // v1: everything SQLite has at its v5.
   `CREATE TABLE sensors (
-     id TEXT PRIMARY KEY,
-     area_id TEXT,
-     driver TEXT NOT NULL,
-     owner_name TEXT NOT NULL, owner_organisation TEXT NOT NULL, owner_email TEXT NOT NULL, owner_phone TEXT,
-     purpose TEXT NOT NULL, legal_ground TEXT NOT NULL, dpia_ref TEXT NOT NULL,
-     lat DOUBLE PRECISION NOT NULL, lon DOUBLE PRECISION NOT NULL, location_description TEXT NOT NULL,
-     area_m2 DOUBLE PRECISION NOT NULL,
-     expires_at TEXT NOT NULL,
-     register_url TEXT NOT NULL,
-     k_floor INTEGER NOT NULL, window_seconds INTEGER, granularity INTEGER, output TEXT,
+${registerColumns('DOUBLE PRECISION')}
      minimiser_hash TEXT, bundle_hash TEXT, heartbeat_seconds INTEGER, retention_days INTEGER,
      lifecycle TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle IN ('active', 'retired')),
      registered_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
