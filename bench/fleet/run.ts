@@ -102,6 +102,7 @@ if (mem.size) {
 }
 for (const n of storms) {
   if (!phases.has('storm')) break;
+  rows.push(row(`reconnect storm, ${n} sensors: listening again → all back (s)`, st, (k) => `${k}:${n}`, (s) => f1((s.ms - s.restartMs) / 1000), (s) => s.ms - s.restartMs));
   rows.push(row(`reconnect storm, ${n} sensors: kill → all back (s)`, st, (k) => `${k}:${n}`, (s) => `${f1(s.ms / 1000)} (restart ${f1(s.restartMs / 1000)}; ${f0(s.attempts)} attempts)`, (s) => s.ms));
 }
 const table = (rs: string[][]) => rs.map((r, i) => `| ${r.join(' | ')} |${i === 0 ? `\n|${r.map(() => '---').join('|')}|` : ''}`).join('\n');
