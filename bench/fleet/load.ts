@@ -246,7 +246,16 @@ function storm(): Promise<object> {
   });
 }
 
-process.on('message', (m: any) => {
+/** The commands of run.ts / phases.ts (the file comment lists them). */
+type Command =
+  | ({ cmd: 'connect' } & Parameters<typeof connectAll>[0])
+  | { cmd: 'prepare'; perClient: number; only?: number }
+  | { cmd: 'go'; inFlight: number }
+  | ({ cmd: 'latency' } & Parameters<typeof latency>[0])
+  | { cmd: 'storm' }
+  | { cmd: 'close' };
+
+process.on('message', (m: Command) => {
   void (async () => {
     if (m.cmd === 'connect') process.send!(await connectAll(m));
     else if (m.cmd === 'prepare') {
