@@ -286,20 +286,38 @@ function copyRecord(r: SensorRecord): SensorRecord {
 const sameOwner = (a: Owner, b: Owner) => a.name === b.name && a.organisation === b.organisation && a.email === b.email && (a.phone ?? null) === (b.phone ?? null);
 
 /**
+ * last_seen is written to the database at most this often (and at close); memory has the exact time. A write per
+ * sensor per group commit was a third scattered B-tree write per stored aggregate under load (docs/BENCHMARKS.md).
+ */
+export const SEEN_WRITE_MS = 10_000;
+
+/**
  * The register on SQLite. Every method validates first and writes in one transaction. Reads come from memory: the
  * whole register is loaded once and reloaded after each change (changes are rare; ingest reads a record per
- * message). markSeen() only updates memory and queues the write in the group commit (gateway/store/group-commit.ts).
+ * message). markSeen() only updates memory and queues the write in the group commit (gateway/store/group-commit.ts), at most
+ * once per SEEN_WRITE_MS.
  */
 export class SqliteSensorRegister implements SensorRegister {
   private cache: Map<string, SensorRecord> | null = null;
   private readonly seen = new Map<string, number>();
   private seenQueued = false;
+  private seenWrittenAt = -Infinity;
   /** A sensor was added to the in-memory copy after it was loaded: records() sorts again. */
   private unsorted = false;
   revision = 0;
 
   constructor(private readonly db: Database.Database, private readonly clock: Clock) {
     groupCommitOf(db).onFailure(() => (this.seenQueued = false)); // a rolled-back batch: queue the times again
+    // Times seen since the last write are written when the database is closed (the gateway's stop).
+    const close = db.close.bind(db);
+    db.close = () => {
+      if (db.open && !this.seenQueued && this.seen.size > 0) {
+        try {
+          db.transaction(() => this.writeSeen())();
+        } catch { /* closing anyway; at most SEEN_WRITE_MS of last-seen times are lost */ }
+      }
+      return close();
+    };
   }
 
   private all(): Map<string, SensorRecord> {
@@ -466,17 +484,22 @@ export class SqliteSensorRegister implements SensorRegister {
     const r = this.all().get(id);
     if (r) r.lastSeen = atMs;
     this.seen.set(id, atMs);
-    if (this.seenQueued) return;
+    if (this.seenQueued || atMs - this.seenWrittenAt < SEEN_WRITE_MS) return;
     this.seenQueued = true;
-    // One write per sensor per batch, in the batch's transaction.
-    const update = prepared(this.db, 'UPDATE sensors SET last_seen = ? WHERE id = ?');
+    this.seenWrittenAt = atMs;
+    // One write per sensor per SEEN_WRITE_MS at most, in a batch's transaction.
     void groupCommitOf(this.db).add(() => {
       this.seenQueued = false;
-      for (const [sensor, at] of this.seen) update.run(at, sensor);
-      this.seen.clear();
+      this.writeSeen();
     }, (b) => {
       for (const [sensorId, at] of this.seen) b.lastSeen.push({ sensorId, at });
     });
+  }
+
+  private writeSeen(): void {
+    const update = prepared(this.db, 'UPDATE sensors SET last_seen = ? WHERE id = ?');
+    for (const [sensor, at] of this.seen) update.run(at, sensor);
+    this.seen.clear();
   }
 
   suspend(id: string, reason: string): boolean {

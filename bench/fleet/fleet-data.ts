@@ -15,14 +15,16 @@ export function benchSensor(id: string, areaId?: string): SensorInfo {
   } as SensorInfo;
 }
 
+/** The first window's start (Unix seconds, on the minute grid, 60 days ago): room for 86,400 windows per sensor. */
+export const BENCH_T0 = Math.floor(Date.now() / 60_000) * 60 - 60 * 86_400;
+
 /** Window k of a sensor: consecutive 60 s windows on the grid, from `t0` (Unix seconds, in the past). */
 export function benchAggregate(id: string, t0: number, k: number): Buffer {
   const from = t0 + 60 * k;
   return encodeSensorPayload('aggregate', { v: 1, sensor: id, seq: k + 1, from, to: from + 60, level: 1, count: 15 });
 }
 
-/** Source address of client i: at most 16 clients per address (the gateway allows 32), all on loopback (127/8). */
+/** Source address of sensor i: one loopback address (127/8) per sensor, for up to 62,500 sensors. */
 export function sourceAddress(i: number): string {
-  const a = Math.floor(i / 16);
-  return `127.1.${Math.floor(a / 250)}.${(a % 250) + 1}`;
+  return `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 }

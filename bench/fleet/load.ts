@@ -1,132 +1,282 @@
 /**
- * The load client of the fleet benchmark, in its own process (bench/fleet/run.ts forks it): many MQTT sensor
- * clients (mqtt.js), each from its own loopback source address group, driven by IPC commands:
- *   {cmd:'connect', port, count, auth}     open `count` more clients at once; replies {ms, failed}
- *   {cmd:'publish', perClient, inFlight}    every client publishes its next windows, QoS 1; replies {ms, acked}
- *   {cmd:'latency', rate, seconds, sse}     publish at `rate`/s spread over the clients; time each aggregate from
- *                                           publish to its arrival at a subscriber (MQTT, or the SSE stream when
- *                                           `sse` is the gateway's HTTP port); replies {p50, p99, n}
- *   {cmd:'close'}                           end every client
+ * A load process of the fleet benchmark (bench/fleet/run.ts forks several): it owns a slice of the sensors, each an
+ * MQTT connection from its own loopback source address (127.1.x.y), speaking raw MQTT 3.1.1 (./mqtt-wire.ts) so the
+ * load side stays cheap. Driven by IPC commands, each answered by one message:
+ *   {cmd:'connect', port, from, to, auth, batch}  open sensors from…to-1 (at most `batch` CONNECTs outstanding; 0 = all
+ *                                                 at once); replies {ms, failed}
+ *   {cmd:'prepare', perClient, only?}             encode each sensor's next `perClient` PUBLISH packets (or only
+ *                                                 sensor `only`'s); replies {ready}
+ *   {cmd:'go', inFlight}                          publish the prepared packets, QoS 1, `inFlight` per sensor;
+ *                                                 replies {acked, endAt} (endAt: Date.now() at the last PUBACK)
+ *   {cmd:'latency', rate, seconds, sse}           publish at `rate`/s over the sensors; time each aggregate from
+ *                                                 publish to a subscriber (MQTT, or the gateway's SSE stream when
+ *                                                 `sse` is its HTTP port); replies {p50, p99, n, sent}
+ *   {cmd:'storm'}                                 from now on a sensor whose connection drops reconnects as the
+ *                                                 firmware does (firmware/egress/egress.ts: decorrelated jitter 1…30 s,
+ *                                                 10 s CONNACK timeout); replies, once every sensor has dropped and is
+ *                                                 back, {lastAt, attempts, failedAttempts}
+ *   {cmd:'close'}                                 end every connection; replies {closed}
  */
 import { request } from 'node:http';
-import { createConnection } from 'node:net';
-import mqtt, { MqttClient } from 'mqtt';
-import { aggregateTopic, SENSOR_AGGREGATE_FILTER } from '../../shared/topics.ts';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import mqtt from 'mqtt';
 import { decodeSensorPayload } from '../../shared/codec.ts';
-import { benchAggregate, benchSensorId, BENCH_PASSWORD, sourceAddress } from './fleet-data.ts';
+import { aggregateTopic, SENSOR_AGGREGATE_FILTER } from '../../shared/topics.ts';
+import { CONNECT_TIMEOUT_MS, decorrelatedJitter, DEFAULT_RECONNECT } from '../../firmware/egress/egress.ts';
+import { benchAggregate, benchSensorId, BENCH_PASSWORD, BENCH_T0, sourceAddress } from './fleet-data.ts';
+import { connectPacket, PacketReader, packetId, publishPacket } from './mqtt-wire.ts';
 
-interface Sensor { id: string; client: MqttClient; k: number }
-const t0 = Math.floor(Date.now() / 1000 / 60) * 60 - 30 * 86_400;
-let sensors: Sensor[] = [];
-let port = 0;
+const KEEPALIVE_S = 300; // the gateway's maximum: no PINGREQ needed within a phase (each is time-limited below that)
 
-function open(i: number, auth: boolean): Promise<Sensor | null> {
-  const id = benchSensorId(i);
-  const client = new MqttClient(() => createConnection({ port, host: '127.0.0.1', localAddress: sourceAddress(i) }), {
-    clientId: `sensor-${id}`, ...(auth ? { username: id, password: BENCH_PASSWORD } : {}), keepalive: 60, reconnectPeriod: 0,
-    connectTimeout: 120_000, clean: true, protocolVersion: 4,
-  });
-  return new Promise((resolve) => {
-    client.once('connect', () => resolve({ id, client, k: 0 }));
-    client.once('error', () => resolve(null));
-    client.once('close', () => resolve(null));
-  });
-}
+class Sensor {
+  readonly id: string;
+  readonly topic: string;
+  socket: Socket | null = null;
+  connected = false;
+  /** Next window (and packet identifier) to publish. */
+  k = 0;
+  prepared: Buffer[] = [];
+  sent = 0;
+  acked = 0;
+  onAck: ((n: number) => void) | null = null;
+  /** Storm mode: reconnect after a drop with the firmware's backoff. */
+  storm: { previous: number; dropped: boolean; back: () => void; attempts: number; failed: number } | null = null;
+  private reader = new PacketReader();
 
-function publishNext(s: Sensor): Promise<void> {
-  const payload = benchAggregate(s.id, t0, s.k++);
-  return new Promise((resolve, reject) => s.client.publish(aggregateTopic(s.id), payload, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
-}
+  constructor(readonly index: number, private readonly port: number, private readonly auth: boolean) {
+    this.id = benchSensorId(index);
+    this.topic = aggregateTopic(this.id);
+  }
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
-
-process.on('message', async (m: any) => {
-  if (m.cmd === 'connect') {
-    port = m.port;
-    const start = performance.now();
-    const base = sensors.length;
-    const opened = await Promise.all(Array.from({ length: m.count }, (_, j) => open(base + j, m.auth)));
-    const ms = performance.now() - start;
-    sensors.push(...opened.filter((s): s is Sensor => s !== null));
-    process.send!({ ms, failed: opened.filter((s) => s === null).length });
-  } else if (m.cmd === 'publish') {
-    const start = performance.now();
-    let acked = 0;
-    await Promise.all(sensors.map(async (s) => {
-      const end = s.k + m.perClient;
-      const lanes = Array.from({ length: m.inFlight }, async () => {
-        while (s.k < end) {
-          await publishNext(s);
-          acked++;
+  /** One connection attempt: true on CONNACK 0; false on refusal, error, close or no CONNACK in `timeoutMs`. */
+  open(timeoutMs: number): Promise<boolean> {
+    this.reader = new PacketReader();
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      const socket = tcpConnect({ port: this.port, host: '127.0.0.1', localAddress: sourceAddress(this.index) });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => socket.destroy(), timeoutMs);
+      socket.once('connect', () => socket.write(connectPacket({ clientId: `sensor-${this.id}`, keepaliveS: KEEPALIVE_S, ...(this.auth ? { username: this.id, password: BENCH_PASSWORD } : {}) })));
+      socket.on('data', (chunk: Buffer) => {
+        let acks = 0;
+        this.reader.push(chunk, (type, body) => {
+          if (type === 2) {
+            this.connected = body[1] === 0;
+            settle(this.connected);
+            if (!this.connected) socket.destroy();
+          } else if (type === 4) acks++;
+        });
+        if (acks) {
+          this.acked += acks;
+          this.onAck?.(acks);
         }
       });
-      await Promise.all(lanes);
-    }));
-    process.send!({ ms: performance.now() - start, acked });
-  } else if (m.cmd === 'latency') {
-    const sent = new Map<string, number>();
-    const lat: number[] = [];
-    const seen = (sensor: string, from: number) => {
-      const at = sent.get(`${sensor}:${from}`);
-      if (at !== undefined) lat.push(performance.now() - at);
-    };
-    let stop: () => void;
-    if (m.sse) {
-      const req = request({ host: '127.0.0.1', port: m.sse, path: '/api/stream', headers: { accept: 'text/event-stream' } });
-      await new Promise<void>((resolve) => {
-        req.on('response', (res) => {
-          let buf = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buf += chunk;
-            let i;
-            while ((i = buf.indexOf('\n\n')) >= 0) {
-              const block = buf.slice(0, i);
-              buf = buf.slice(i + 2);
-              const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join('\n');
-              if (!data) continue;
-              try {
-                const d = JSON.parse(data);
-                const a = d.aggregate ?? d;
-                if (typeof a.from === 'number') seen(a.sensor ?? d.sensor ?? d.sensorId, a.from);
-              } catch { /* not an aggregate event */ }
-            }
-          });
-          resolve();
-        });
-        req.end();
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        this.connected = false;
+        if (this.socket === socket) this.socket = null;
+        settle(false);
+        this.dropped();
       });
-      stop = () => req.destroy();
-    } else {
-      const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'bench-subscriber', reconnectPeriod: 0 });
-      await sub.subscribeAsync(SENSOR_AGGREGATE_FILTER, { qos: 0 });
-      sub.on('message', (_t, p) => {
-        const d = decodeSensorPayload('aggregate', p);
-        if (d.ok) seen(d.value.sensor, d.value.from);
-      });
-      stop = () => void sub.end(true);
-    }
-    const interval = 1000 / m.rate;
-    const start = performance.now();
-    let n = 0;
-    while (performance.now() - start < m.seconds * 1000) {
-      const due = Math.floor((performance.now() - start) / interval);
-      while (n < due) {
-        const s = sensors[n % sensors.length]!;
-        sent.set(`${s.id}:${t0 + 60 * s.k}`, performance.now());
-        void publishNext(s).catch(() => {});
-        n++;
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    stop!();
-    lat.sort((a, b) => a - b);
-    process.send!({ p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length, sent: n });
-  } else if (m.cmd === 'close') {
-    await Promise.all(sensors.map((s) => s.client.endAsync(true).catch(() => {})));
-    sensors = [];
-    process.send!({ closed: true });
+    });
   }
+
+  /** The connection went away: in storm mode, come back as the firmware does. */
+  private dropped(): void {
+    const s = this.storm;
+    if (!s) return;
+    s.dropped = true;
+    const delay = decorrelatedJitter(s.previous, DEFAULT_RECONNECT, Math.random());
+    s.previous = delay;
+    setTimeout(() => {
+      s.attempts++;
+      void this.open(CONNECT_TIMEOUT_MS).then((ok) => {
+        if (!ok) return void s.failed++; // 'close' schedules the next attempt
+        s.previous = DEFAULT_RECONNECT.initialMs;
+        s.back();
+      });
+    }, delay);
+  }
+
+  prepare(n: number): void {
+    this.prepared = Array.from({ length: n }, () => {
+      const k = this.k++;
+      return publishPacket(this.topic, packetId(k), benchAggregate(this.id, BENCH_T0, k));
+    });
+    this.sent = 0;
+    this.acked = 0;
+  }
+
+  /** Publish the prepared packets with `inFlight` unacknowledged at most; resolves at the last PUBACK. */
+  run(inFlight: number): Promise<void> {
+    const socket = this.socket;
+    const total = this.prepared.length;
+    if (!socket || total === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const send = (n: number) => {
+        const end = Math.min(total, this.sent + n);
+        if (end > this.sent) socket.write(end - this.sent === 1 ? this.prepared[this.sent]! : Buffer.concat(this.prepared.slice(this.sent, end)));
+        this.sent = end;
+      };
+      this.onAck = (n) => {
+        if (this.acked >= total) {
+          this.onAck = null;
+          resolve();
+        } else send(n);
+      };
+      socket.once('close', () => resolve());
+      send(inFlight);
+    });
+  }
+
+  /** One publish of the next window, not tracked (latency phase). */
+  publishOne(): number {
+    const k = this.k++;
+    this.socket?.write(publishPacket(this.topic, packetId(k), benchAggregate(this.id, BENCH_T0, k)));
+    return k;
+  }
+}
+
+let sensors: Sensor[] = [];
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
+
+async function connectAll(m: { port: number; from: number; to: number; auth: boolean; batch: number }): Promise<{ ms: number; failed: number }> {
+  const start = performance.now();
+  const fresh = Array.from({ length: m.to - m.from }, (_, j) => new Sensor(m.from + j, m.port, m.auth));
+  let failed = 0;
+  let next = 0;
+  const lanes = m.batch > 0 ? m.batch : fresh.length;
+  await Promise.all(Array.from({ length: Math.min(lanes, fresh.length) }, async () => {
+    while (next < fresh.length) {
+      const s = fresh[next++]!;
+      if (await s.open(600_000)) sensors.push(s);
+      else failed++;
+    }
+  }));
+  return { ms: performance.now() - start, failed };
+}
+
+async function latency(m: { rate: number; seconds: number; sse: number; port: number }): Promise<object> {
+  const sent = new Map<string, number>();
+  const lat: number[] = [];
+  const seen = (sensor: string, from: number) => {
+    const at = sent.get(`${sensor}:${from}`);
+    if (at !== undefined) lat.push(performance.now() - at);
+  };
+  let stop: () => void;
+  if (m.sse) {
+    const req = request({ host: '127.0.0.1', port: m.sse, path: '/api/stream', headers: { accept: 'text/event-stream' } });
+    await new Promise<void>((resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join('\n');
+            if (!data) continue;
+            try {
+              const d = JSON.parse(data);
+              const a = d.aggregate ?? d;
+              if (typeof a.from === 'number') seen(a.sensor ?? d.sensor ?? d.sensorId, a.from);
+            } catch { /* not an aggregate event */ }
+          }
+        });
+        resolve();
+      });
+      req.end();
+    });
+    stop = () => req.destroy();
+  } else {
+    const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${m.port}`, { clientId: 'bench-subscriber', reconnectPeriod: 0 });
+    await sub.subscribeAsync(SENSOR_AGGREGATE_FILTER, { qos: 0 });
+    sub.on('message', (_t, p) => {
+      const d = decodeSensorPayload('aggregate', p);
+      if (d.ok) seen(d.value.sensor, d.value.from);
+    });
+    stop = () => void sub.end(true);
+  }
+  const interval = 1000 / m.rate;
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < m.seconds * 1000) {
+    const due = Math.floor((performance.now() - start) / interval);
+    while (n < due) {
+      const s = sensors[n % sensors.length]!;
+      const at = performance.now();
+      const k = s.publishOne();
+      sent.set(`${s.id}:${BENCH_T0 + 60 * k}`, at);
+      n++;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  stop();
+  lat.sort((a, b) => a - b);
+  return { p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length, sent: n };
+}
+
+/** Storm mode: resolves once every sensor has dropped and come back. */
+function storm(): Promise<object> {
+  let waiting = sensors.length;
+  let lastAt = Date.now();
+  return new Promise((resolve) => {
+    const done = () => resolve({ lastAt, attempts: sensors.reduce((a, s) => a + (s.storm?.attempts ?? 0), 0), failedAttempts: sensors.reduce((a, s) => a + (s.storm?.failed ?? 0), 0) });
+    if (waiting === 0) return done();
+    for (const s of sensors) {
+      s.storm = {
+        previous: DEFAULT_RECONNECT.initialMs, dropped: false, attempts: 0, failed: 0,
+        back: () => {
+          lastAt = Date.now();
+          if (--waiting === 0) done();
+        },
+      };
+    }
+  });
+}
+
+/** The commands of run.ts / phases.ts (the file comment lists them). */
+type Command =
+  | ({ cmd: 'connect' } & Parameters<typeof connectAll>[0])
+  | { cmd: 'prepare'; perClient: number; only?: number }
+  | { cmd: 'go'; inFlight: number }
+  | ({ cmd: 'latency' } & Parameters<typeof latency>[0])
+  | { cmd: 'storm' }
+  | { cmd: 'close' };
+
+process.on('message', (m: Command) => {
+  void (async () => {
+    if (m.cmd === 'connect') process.send!(await connectAll(m));
+    else if (m.cmd === 'prepare') {
+      for (const s of sensors) if (m.only === undefined || s.index === m.only) s.prepare(m.perClient);
+      process.send!({ ready: true });
+    } else if (m.cmd === 'go') {
+      const active = sensors.filter((s) => s.prepared.length > 0);
+      await Promise.all(active.map((s) => s.run(m.inFlight)));
+      const acked = active.reduce((a, s) => a + s.acked, 0);
+      for (const s of active) s.prepared = [];
+      process.send!({ acked, endAt: Date.now() });
+    } else if (m.cmd === 'latency') process.send!(await latency(m));
+    else if (m.cmd === 'storm') process.send!(await storm());
+    else if (m.cmd === 'close') {
+      for (const s of sensors) {
+        s.storm = null;
+        s.socket?.destroy();
+      }
+      sensors = [];
+      process.send!({ closed: true });
+    }
+  })();
 });
 process.send!({ up: true });

@@ -85,6 +85,18 @@ export function classifyLinkError(err: Error & { code?: unknown }): Pick<LinkSta
 }
 
 export const DEFAULT_RECONNECT = { initialMs: 1000, maxMs: 30_000 };
+/** How long an attempt waits for the CONNACK before it counts as failed (mqtt.js connectTimeout). */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Decorrelated jitter (see the file comment): the delay before the next attempt from the previous delay (initialMs
+ * after a success) and a random number in [0, 1). Exported for the fleet benchmark's reconnect storm.
+ */
+export function decorrelatedJitter(previousMs: number, backoff: { initialMs: number; maxMs: number }, random: number): number {
+  const { initialMs, maxMs } = backoff;
+  const span = Math.max(0, 3 * previousMs - initialMs);
+  return Math.min(maxMs, Math.round(initialMs + random * span));
+}
 
 export class Egress {
   private client: MqttClient | null = null;
@@ -115,9 +127,7 @@ export class Egress {
 
   /** Delay before the next attempt: decorrelated jitter (see the file comment). */
   nextDelay(): number {
-    const { initialMs, maxMs } = this.backoff;
-    const span = Math.max(0, 3 * this.previousDelay - initialMs);
-    const delay = Math.min(maxMs, Math.round(initialMs + this.random() * span));
+    const delay = decorrelatedJitter(this.previousDelay, this.backoff, this.random());
     this.previousDelay = delay;
     return delay;
   }
@@ -132,7 +142,7 @@ export class Egress {
       clean: true,
       keepalive: 30,
       reconnectPeriod: 0, // our own schedule (backoff with jitter), after every kind of failure
-      connectTimeout: 10_000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       will: { topic: statusTopic(o.sensorId), payload: will, qos: 1, retain: true },
       ...(o.tls ?? {}),
     });

@@ -80,6 +80,7 @@ export class SseHub {
   }
 
   broadcast(e: SseEvent): void {
+    if (this.clients.size === 0) return; // no JSON for nobody (ingest calls this for every aggregate)
     const text = formatEvent(e.event, e.data);
     for (const client of this.clients) if (this.wants(client, e)) this.write(client, text);
   }

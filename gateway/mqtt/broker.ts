@@ -143,6 +143,7 @@ export class MqttBroker implements MessageSource {
   private readonly addresses = new WeakMap<object, string>();
   private readonly closed = new ReasonCounter<ClosedReason>();
   private readonly interceptors = new Set<{ filter: string; handler: InterceptHandler }>();
+  private readonly outcomes = new WeakMap<Promise<void>, Promise<boolean>>();
   private readonly log: Logger;
   readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
 
@@ -313,23 +314,35 @@ export class MqttBroker implements MessageSource {
   private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean; qos: 0 | 1 | 2 }): boolean | Promise<boolean> {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     let ok = true;
-    let later: Array<Promise<void>> | null = null;
-    const failed = (err: unknown, filter: string) => {
-      this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
-      return false;
-    };
+    let later: Array<Promise<boolean>> | null = null;
     for (const { filter, handler } of this.interceptors) {
       if (!topicMatches(filter, packet.topic)) continue;
       try {
         const r = handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null, qos: packet.qos });
-        if (r) (later ??= []).push(r.catch((err: unknown) => { throw Object.assign(err as Error, { filter }); }));
+        if (r) (later ??= []).push(this.outcome(r, filter));
       } catch (err) {
-        ok = failed(err, filter);
+        this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
+        ok = false;
       }
     }
     if (!ok || !later) return ok;
-    const waits = later;
-    return (waits.length === 1 ? waits[0]! : Promise.all(waits)).then(() => true, (err: Error & { filter?: string }) => failed(err, err.filter ?? '?'));
+    return later.length === 1 ? later[0]! : Promise.all(later).then((rs) => rs.every(Boolean));
+  }
+
+  /**
+   * Whether a storage promise kept its word: one derived promise per promise, not per message (a group commit's
+   * promise is shared by every message of its batch; under load that is thousands of messages).
+   */
+  private outcome(stored: Promise<void>, filter: string): Promise<boolean> {
+    let o = this.outcomes.get(stored);
+    if (!o) {
+      o = stored.then(() => true, (err: unknown) => {
+        this.log.error({ err: (err as Error).message, filter }, 'messages not stored: not acknowledged, their clients will send them again');
+        return false;
+      });
+      this.outcomes.set(stored, o);
+    }
+    return o;
   }
 
   intercept(filter: string, handler: InterceptHandler): () => void {

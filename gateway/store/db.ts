@@ -10,6 +10,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { startCheckpointer } from './checkpointer.ts';
 
 export const DATABASE_FILE = 'drukte.sqlite';
 /** Databases up to this size are integrity-checked at start (PRAGMA quick_check). */
@@ -152,6 +153,9 @@ export function openDatabase(dataDir: string | null): Database.Database {
     if (dataDir !== null) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL'); // WAL: a committed transaction survives a crash of the process (kill -9)
+      // The automatic checkpoint (on the event loop, after a commit) only every 10,000 WAL pages (~40 MiB) instead of
+      // SQLite's 1,000: a worker thread checkpoints meanwhile (gateway/store/checkpointer.ts); this is the backstop.
+      db.pragma('wal_autocheckpoint = 10000');
       // A damaged file (truncated, garbage) is found here, at start, not at the first message. quick_check reads the
       // whole file, so it is skipped for very large databases (damage there still surfaces at the first query that
       // touches it, and ingest then withholds the PUBACK: docs/PROTOCOL.md §3).
@@ -161,6 +165,15 @@ export function openDatabase(dataDir: string | null): Database.Database {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
+    if (dataDir !== null) {
+      // Checkpoints in a worker thread (gateway/store/checkpointer.ts); stopped when the database is closed.
+      const checkpointer = startCheckpointer(file);
+      const close = db.close.bind(db);
+      db.close = () => {
+        checkpointer.stop();
+        return close();
+      };
+    }
   } catch (err) {
     db.close();
     if (err instanceof DatabaseError) throw err;
