@@ -10,6 +10,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { WINDOW_SECONDS } from '../../shared/schema/rules.ts';
 import { startCheckpointer } from './checkpointer.ts';
 
 export const DATABASE_FILE = 'drukte.sqlite';
@@ -30,6 +31,15 @@ export const registerColumns = (double: 'REAL' | 'DOUBLE PRECISION'): string => 
      expires_at TEXT NOT NULL,
      register_url TEXT NOT NULL,
      k_floor INTEGER NOT NULL, window_seconds INTEGER, granularity INTEGER, output TEXT,`;
+
+/**
+ * A sensor's aggregates whose windows end in [@from, @to], oldest first, read on the primary key (sensor_id, from_s):
+ * windows end at most ${WINDOW_SECONDS.max} s after they start and never overlap.
+ */
+export const SENSOR_HISTORY_SQL = `SELECT * FROM aggregates WHERE sensor_id = @id AND from_s >= @from - ${WINDOW_SECONDS.max} AND from_s < @to
+  AND to_s >= @from AND to_s <= @to ORDER BY from_s LIMIT @limit`;
+/** The same bound for a query over window ends (@from exclusive, @to inclusive), as a condition on the key. */
+export const WINDOW_START_BOUND = `from_s > @from - ${WINDOW_SECONDS.max} AND from_s < @to`;
 
 /** Migrations, oldest first: index + 1 is the schema version it produces. Never edit one that has shipped. */
 export const MIGRATIONS: readonly string[] = [
@@ -110,6 +120,10 @@ ${registerColumns('REAL')}
   `ALTER TABLE credentials ADD COLUMN replaced_hash TEXT;`,
   // v5 (issue 15): retention per purpose (the manifest's retentionDays; NULL = the default, 400 days).
   `ALTER TABLE sensors ADD COLUMN retention_days INTEGER;`,
+  // v6 (issue 14): no second index on the hot table. A sensor's windows never overlap and end at most
+  // WINDOW_SECONDS.max after they start (gateway/ingest/rules.ts), so a range of window ends is a range of window
+  // starts on the primary key (sensor_id, from_s): SENSOR_HISTORY_SQL and the chart queries use it.
+  `DROP INDEX aggregates_time;`,
 ];
 
 export class DatabaseError extends Error {

@@ -8,7 +8,7 @@
  * sensor comes back from here, so window ordering, duplicate detection and the displays survive a gateway restart.
  */
 import type Database from 'better-sqlite3';
-import { prepared } from './db.ts';
+import { prepared, SENSOR_HISTORY_SQL, WINDOW_START_BOUND } from './db.ts';
 import { groupCommitOf, type GroupCommit } from './group-commit.ts';
 import type { Level } from '../../shared/density.ts';
 import type { Aggregate, AreaDensity, Status } from '../../shared/payloads.ts';
@@ -67,7 +67,7 @@ export class History {
   /** A sensor's aggregates with windows ending in [fromS, toS], oldest first. */
   sensorHistory(sensorId: string, fromS: number, toS: number, limit = MAX_HISTORY_ROWS): Aggregate[] {
     this.flush();
-    const rows = prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, from_s LIMIT ?').all(sensorId, fromS, toS, limit) as AggregateRow[];
+    const rows = prepared(this.db, SENSOR_HISTORY_SQL).all({ id: sensorId, from: fromS, to: toS, limit }) as AggregateRow[];
     return rows.map(toAggregate);
   }
 
@@ -120,14 +120,17 @@ export class History {
 
   private buckets(table: 'aggregates' | 'area_densities', key: 'sensor_id' | 'area_id', id: string, fromS: number, toS: number, bucketS: number) {
     this.flush();
-    const order = table === 'aggregates' ? 'to_s DESC, seq DESC' : 'to_s DESC, rowid DESC';
+    // Aggregates: on the primary key (sensor_id, from_s); area densities have their own (area_id, to_s) index.
+    const onKey = table === 'aggregates' ? ` AND ${WINDOW_START_BOUND}` : '';
+    const order = table === 'aggregates' ? 'from_s DESC' : 'to_s DESC, rowid DESC';
     const buckets = prepared(this.db, `SELECT b.i AS i, b.level AS level, b.count AS count, b.below AS below, b.n AS n, l.to_s AS lastTo, l.level AS lastLevel, l.count AS lastCount
       FROM (SELECT CAST((to_s - @from - 1) / @b AS INTEGER) AS i, MAX(level) AS level, MAX(count) AS count, SUM(count IS NULL AND level = 0) AS below, COUNT(*) AS n
-            FROM ${table} WHERE ${key} = @id AND to_s > @from AND to_s <= @to GROUP BY i) b
+            FROM ${table} WHERE ${key} = @id AND to_s > @from AND to_s <= @to${onKey} GROUP BY i) b
       JOIN (SELECT i, to_s, level, count FROM (SELECT CAST((to_s - @from - 1) / @b AS INTEGER) AS i, to_s, level, count, ROW_NUMBER() OVER (PARTITION BY CAST((to_s - @from - 1) / @b AS INTEGER) ORDER BY ${order}) AS rn
-            FROM ${table} WHERE ${key} = @id AND to_s > @from AND to_s <= @to) WHERE rn = 1) l ON l.i = b.i
+            FROM ${table} WHERE ${key} = @id AND to_s > @from AND to_s <= @to${onKey}) WHERE rn = 1) l ON l.i = b.i
       ORDER BY b.i`).all({ id, from: fromS, to: toS, b: bucketS }) as BucketRow[];
-    const before = prepared(this.db, `SELECT to_s AS lastTo, level AS lastLevel, count AS lastCount FROM ${table} WHERE ${key} = ? AND to_s <= ? ORDER BY ${order} LIMIT 1`).get(id, fromS) as BucketLast | undefined;
+    const startsBefore = table === 'aggregates' ? ' AND from_s < @from' : '';
+    const before = prepared(this.db, `SELECT to_s AS lastTo, level AS lastLevel, count AS lastCount FROM ${table} WHERE ${key} = @id AND to_s <= @from${startsBefore} ORDER BY ${order} LIMIT 1`).get({ id, from: fromS }) as BucketLast | undefined;
     return { buckets, before: before ?? null };
   }
 }

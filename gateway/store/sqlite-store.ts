@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import type { Aggregate, AreaDensity, Status } from '../../shared/payloads.ts';
 import type { StoredCredential } from '../credentials.ts';
 import { COLUMNS, toParams, toRecord, type AuditAction, type AuditEntry, type Owner, type Row, type SensorRecord } from '../register.ts';
-import { MIGRATIONS, prepared } from './db.ts';
+import { MIGRATIONS, prepared, SENSOR_HISTORY_SQL } from './db.ts';
 import { DEFAULT_RETENTION_DAYS, MAX_HISTORY_ROWS, toAggregate, toArea, type AggregateRow, type AreaRow, type AuditInput, type BatchResult, type LatestAggregate, type PurgeResult, type Store, type WriteBatch } from './store.ts';
 
 const RECORD_COLUMNS = `${COLUMNS}, lifecycle, registered_at, updated_at, retired_at, retire_reason, last_seen, suspended_at, suspend_reason`;
@@ -99,7 +99,7 @@ export class SqliteStore implements Store {
   }
 
   async sensorHistory(sensorId: string, fromS: number, toS: number, limit = MAX_HISTORY_ROWS): Promise<Aggregate[]> {
-    return (prepared(this.db, 'SELECT * FROM aggregates WHERE sensor_id = ? AND to_s >= ? AND to_s <= ? ORDER BY to_s, from_s LIMIT ?').all(sensorId, fromS, toS, limit) as AggregateRow[]).map(toAggregate);
+    return (prepared(this.db, SENSOR_HISTORY_SQL).all({ id: sensorId, from: fromS, to: toS, limit }) as AggregateRow[]).map(toAggregate);
   }
 
   async aggregatesSince(sinceMs: number, limit = MAX_HISTORY_ROWS): Promise<Array<{ aggregate: Aggregate; receivedAt: number }>> {
@@ -150,7 +150,14 @@ export function commitSqlite(db: Database.Database, batch: WriteBatch): BatchRes
 export function purgeSqlite(db: Database.Database, nowMs: number): PurgeResult {
   const nowS = Math.floor(nowMs / 1000);
   return db.transaction(() => {
-    const aggregates = prepared(db, `DELETE FROM aggregates WHERE to_s < @now - 86400 * COALESCE((SELECT retention_days FROM sensors s WHERE s.id = aggregates.sensor_id), @def)`).run({ now: nowS, def: DEFAULT_RETENTION_DAYS }).changes;
+    // Per sensor, on the primary key (sensor_id, from_s): no pass over the whole table. (Every stored aggregate has a
+    // register entry: entries are never deleted, and ingest stores nothing else.)
+    const purge = prepared(db, 'DELETE FROM aggregates WHERE sensor_id = ? AND from_s < ? AND to_s < ?');
+    let aggregates = 0;
+    for (const s of prepared(db, 'SELECT id, retention_days FROM sensors').all() as Array<{ id: string; retention_days: number | null }>) {
+      const cutoff = nowS - 86_400 * (s.retention_days ?? DEFAULT_RETENTION_DAYS);
+      aggregates += purge.run(s.id, cutoff, cutoff).changes;
+    }
     const areaDensities = prepared(db, `DELETE FROM area_densities WHERE to_s < @now - 86400 * COALESCE((SELECT MAX(COALESCE(retention_days, @def)) FROM sensors s WHERE s.area_id = area_densities.area_id), @def)`).run({ now: nowS, def: DEFAULT_RETENTION_DAYS }).changes;
     return { aggregates, areaDensities };
   })();
