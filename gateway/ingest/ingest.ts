@@ -20,7 +20,7 @@
  * nothing: no feed, no display, no history.
  */
 import type { Clock } from '../../shared/clock.ts';
-import { decodeSensorPayload } from '../../shared/codec.ts';
+import { decodeOnce } from '../decode-once.ts';
 import type { Logger } from '../../shared/log.ts';
 import { AGGREGATE_KEYS, type Aggregate, type Status } from '../../shared/payloads.ts';
 import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../../shared/topics.ts';
@@ -197,7 +197,7 @@ export class Ingest {
     const parsed = parseSensorTopic(topic);
     if (!parsed) return { ok: false, reason: 'bad-topic' };
     const { sensorId, kind } = parsed;
-    const decoded = decodeSensorPayload(kind, payload);
+    const decoded = decodeOnce(kind, payload);
     if (!decoded.ok) return { ok: false, reason: classifyPayloadErrors(decoded.errors) };
     if (decoded.value.sensor !== sensorId) return { ok: false, reason: 'sensor-mismatch' };
     const record = this.opts.register.view(sensorId);

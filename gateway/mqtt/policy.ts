@@ -19,7 +19,7 @@
  * (see docs/PROTOCOL.md, "Refused publishes", for why schema failures are not acknowledged-and-dropped instead).
  */
 import type { AedesOptions, Client } from 'aedes';
-import { decodeSensorPayload } from '../../shared/codec.ts';
+import { decodeOnce } from '../decode-once.ts';
 import type { Logger } from '../../shared/log.ts';
 import { isValidId, parseSensorTopic } from '../../shared/topics.ts';
 import { verifyAgainstNothing, verifySecret, type ScryptParams, type StoredCredential } from '../credentials.ts';
@@ -94,7 +94,7 @@ export function decidePublish(topic: string, payload: Uint8Array, retain: boolea
   const parsed = parseSensorTopic(topic);
   if (!parsed) return who === null && !topic.startsWith('$') ? { ok: true } : { ok: false, reason: 'topic-not-allowed' };
   if (who !== null && parsed.sensorId !== who.sensorId) return { ok: false, reason: 'not-own-topic' };
-  const decoded = decodeSensorPayload(parsed.kind, payload);
+  const decoded = decodeOnce(parsed.kind, payload);
   if (!decoded.ok) return { ok: false, reason: classifyPayloadErrors(decoded.errors) };
   if (decoded.value.sensor !== parsed.sensorId) return { ok: false, reason: 'sensor-mismatch' };
   // Aggregates are QoS 1 and not retained (MQTT contract v1): a retained one would be replayed as if new.
