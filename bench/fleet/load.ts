@@ -17,7 +17,6 @@
  *                                                 back, {lastAt, attempts, failedAttempts}
  *   {cmd:'close'}                                 end every connection; replies {closed}
  */
-import { request } from 'node:http';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { decodeSensorPayload } from '../../shared/codec.ts';
@@ -25,6 +24,7 @@ import { aggregateTopic, SENSOR_AGGREGATE_FILTER } from '../../shared/topics.ts'
 import { CONNECT_TIMEOUT_MS, decorrelatedJitter, DEFAULT_RECONNECT } from '../../firmware/egress/egress.ts';
 import { benchAggregate, benchSensorId, BENCH_PASSWORD, BENCH_T0, sourceAddress } from './fleet-data.ts';
 import { connectPacket, PacketReader, packetId, publishPacket } from './mqtt-wire.ts';
+import { sseEvents } from '../harness/net.ts';
 
 const KEEPALIVE_S = 300; // the gateway's maximum: no PINGREQ needed within a phase (each is time-limited below that)
 
@@ -172,32 +172,13 @@ async function latency(m: { rate: number; seconds: number; sse: number; port: nu
   };
   let stop: () => void;
   if (m.sse) {
-    const req = request({ host: '127.0.0.1', port: m.sse, path: '/api/stream', headers: { accept: 'text/event-stream' } });
-    await new Promise<void>((resolve, reject) => {
-      req.on('error', reject);
-      req.on('response', (res) => {
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let i;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join('\n');
-            if (!data) continue;
-            try {
-              const d = JSON.parse(data);
-              const a = d.aggregate ?? d;
-              if (typeof a.from === 'number') seen(a.sensor ?? d.sensor ?? d.sensorId, a.from);
-            } catch { /* not an aggregate event */ }
-          }
-        });
-        resolve();
-      });
-      req.end();
+    stop = await sseEvents(m.sse, (e) => {
+      try {
+        const d = JSON.parse(e.data);
+        const a = d.aggregate ?? d;
+        if (typeof a.from === 'number') seen(a.sensor ?? d.sensor ?? d.sensorId, a.from);
+      } catch { /* not an aggregate event */ }
     });
-    stop = () => req.destroy();
   } else {
     const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${m.port}`, { clientId: 'bench-subscriber', reconnectPeriod: 0 });
     await sub.subscribeAsync(SENSOR_AGGREGATE_FILTER, { qos: 0 });
