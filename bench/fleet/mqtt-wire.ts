@@ -8,24 +8,7 @@
  * footprint is measured separately (bench/footprint.ts).
  */
 
-/** Remaining length (§2.2.3): 1–4 bytes, 7 bits each. */
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
-
-const str = (s: string): Buffer => {
-  const b = Buffer.from(s, 'utf8');
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(b.length);
-  return Buffer.concat([len, b]);
-};
+import { connectPacket as connect, publishPacket as publish } from '../../simulator/mqtt-packets.ts';
 
 export interface ConnectOptions {
   clientId: string;
@@ -34,29 +17,11 @@ export interface ConnectOptions {
   keepaliveS: number;
 }
 
-/** CONNECT, clean session, protocol level 4 (§3.1.2). */
-export function connectPacket(o: ConnectOptions): Buffer {
-  let flags = 0x02; // clean session
-  if (o.username !== undefined) flags |= 0x80;
-  if (o.password !== undefined) flags |= 0x40;
-  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, (o.keepaliveS >> 8) & 0xff, o.keepaliveS & 0xff]);
-  const payload = [str(o.clientId), ...(o.username !== undefined ? [str(o.username)] : []), ...(o.password !== undefined ? [str(o.password)] : [])];
-  const body = Buffer.concat([variable, ...payload]);
-  return Buffer.concat([Buffer.from([0x10, ...remainingLength(body.length)]), body]);
-}
+/** CONNECT, clean session, protocol level 4 (§3.1.2): the hand-made packets of simulator/mqtt-packets.ts. */
+export const connectPacket = (o: ConnectOptions): Buffer => connect(o.clientId, o.username, o.password, o.keepaliveS);
 
 /** PUBLISH QoS 1, not retained (§3.3), with packet identifier `id` (1…65535). */
-export function publishPacket(topic: string, id: number, payload: Uint8Array): Buffer {
-  const t = str(topic);
-  const len = t.length + 2 + payload.length;
-  const head = Buffer.from([0x32, ...remainingLength(len)]);
-  const out = Buffer.allocUnsafe(head.length + len);
-  head.copy(out, 0);
-  t.copy(out, head.length);
-  out.writeUInt16BE(id, head.length + t.length);
-  out.set(payload, head.length + t.length + 2);
-  return out;
-}
+export const publishPacket = (topic: string, id: number, payload: Uint8Array): Buffer => publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), 1, id);
 
 /** Packet identifier for the k-th publish of a client: 1…65535, never 0 (§2.3.1). */
 export const packetId = (k: number): number => (k % 65_535) + 1;
