@@ -29,6 +29,15 @@ export function expiryEndSeconds(expiresAt: string): number {
   return endOfDayMs(expiresAt) / 1000;
 }
 
+/** Parsed ends by date: the gateway asks for every message, and a fleet has few distinct expiry dates. */
+const ends = new Map<string, number>();
+
 function endOfDayMs(expiresAt: string): number {
-  return Date.parse(`${expiresAt}T00:00:00Z`) + DAY_MS;
+  let end = ends.get(expiresAt);
+  if (end === undefined) {
+    end = Date.parse(`${expiresAt}T00:00:00Z`) + DAY_MS;
+    if (ends.size >= 4096) ends.clear(); // bounded whatever strings come in
+    ends.set(expiresAt, end);
+  }
+  return end;
 }

@@ -45,24 +45,45 @@ export interface ParsedSensorTopic {
   kind: SensorTopicKind;
 }
 
-/** Parse a sensor topic; returns null for anything that is not exactly one of the two sensor topics. */
+const SENSOR_PREFIX = 'drukte/v1/sensors/';
+
+/**
+ * Parse a sensor topic; returns null for anything that is not exactly one of the two sensor topics. Runs on every
+ * message (broker policy and ingest), so it reads the string in place instead of splitting it.
+ */
 export function parseSensorTopic(topic: string): ParsedSensorTopic | null {
-  const parts = topic.split('/');
-  if (parts.length !== 5) return null;
-  const [root, version, sensors, sensorId, kind] = parts;
-  if (root !== 'drukte' || version !== 'v1' || sensors !== 'sensors') return null;
-  if (!isValidId(sensorId)) return null;
-  if (kind !== 'aggregate' && kind !== 'status') return null;
-  return { sensorId, kind };
+  if (!topic.startsWith(SENSOR_PREFIX)) return null;
+  const slash = topic.indexOf('/', SENSOR_PREFIX.length);
+  if (slash < 0) return null;
+  const rest = topic.length - slash - 1;
+  const kind = rest === 9 && topic.endsWith('aggregate') ? 'aggregate' : rest === 6 && topic.endsWith('status') ? 'status' : null;
+  if (!kind) return null;
+  const sensorId = topic.slice(SENSOR_PREFIX.length, slash);
+  return isValidId(sensorId) ? { sensorId, kind } : null;
 }
 
 /** Does an MQTT topic match a filter (`+` one level, `#` the rest) [MQTT-4.7]? */
 export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
-  }
-  return f.length === t.length;
+  return compileTopicFilter(filter)(topic);
+}
+
+/**
+ * A filter compiled once into a matcher that reads the topic in place (no split per message): for the hot paths
+ * that test every message against the same few filters.
+ */
+export function compileTopicFilter(filter: string): (topic: string) => boolean {
+  const levels = filter.split('/');
+  return (topic) => {
+    let at = 0;
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i]!;
+      if (level === '#') return true;
+      if (at > topic.length) return false; // the topic has fewer levels
+      let end = topic.indexOf('/', at);
+      if (end < 0) end = topic.length;
+      if (level !== '+' && (end - at !== level.length || !topic.startsWith(level, at))) return false;
+      at = end + 1;
+    }
+    return at === topic.length + 1; // every level of the topic was matched
+  };
 }

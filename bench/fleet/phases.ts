@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ask, cpuMsOfPid, isGateway, slices, startLoaders, startTarget, type Kind, type Target } from './procs.ts';
+import { ask, cpuMsOfPid, mainThreadCpuMs, isGateway, slices, startLoaders, startTarget, type Kind, type Target } from './procs.ts';
 
 export interface Sizes {
   sensors: number;
@@ -60,25 +60,34 @@ interface Round {
   rate: number;
   /** Target CPU time per aggregate, µs (robust against other jobs on the machine). */
   cpuUs: number;
+  /** The same, of the target's main thread (its event loop) alone. */
+  mainUs: number;
   /** Busiest load process, % of a core over the round (near 100: the load side limits the rate). */
   loaderCpu: number;
+  /** Gateway: rows per SQLite transaction in the round (its group commit's batch size); relays: NaN. */
+  rowsPerCommit: number;
 }
 
 /** One timed round: prepared packets published by the loaders at once; aggregates/s (gateway: stored rows). */
 async function round(kind: Kind, dir: string, target: Target, loaders: ChildProcess[], perSensor: number, inFlight: number, only?: number): Promise<Round> {
   await Promise.all(loaders.map((l) => ask(l, { cmd: 'prepare', perClient: perSensor, ...(only !== undefined ? { only } : {}) })));
   const before = isGateway(kind) ? storedRows(dir) : 0;
+  const c0 = await target.commits();
   const cpu0 = cpuMsOfPid(target.pid);
+  const main0 = mainThreadCpuMs(target.pid);
   const lcpu0 = loaders.map((l) => cpuMsOfPid(l.pid!));
   const start = Date.now();
   const r = await Promise.all(loaders.map((l) => ask<{ acked: number; endAt: number }>(l, { cmd: 'go', inFlight })));
   const cpu = cpuMsOfPid(target.pid) - cpu0;
+  const main = mainThreadCpuMs(target.pid) - main0;
   const ms = Date.now() - start;
   const loaderCpu = Math.max(...loaders.map((l, i) => ((cpuMsOfPid(l.pid!) - lcpu0[i]!) / ms) * 100));
   const active = r.filter((x) => x.acked > 0);
   const end = active.length ? Math.max(...active.map((x) => x.endAt)) : NaN;
   const n = isGateway(kind) ? storedRows(dir) - before : r.reduce((a, x) => a + x.acked, 0);
-  return { rate: (n / Math.max(1, end - start)) * 1000, cpuUs: (cpu * 1000) / n, loaderCpu };
+  const c1 = await target.commits();
+  const rowsPerCommit = c0 && c1 && c1.commits > c0.commits ? (c1.rows - c0.rows) / (c1.commits - c0.commits) : NaN;
+  return { rate: (n / Math.max(1, end - start)) * 1000, cpuUs: (cpu * 1000) / n, mainUs: (main * 1000) / n, loaderCpu, rowsPerCommit };
 }
 
 export interface Throughput {
@@ -87,7 +96,9 @@ export interface Throughput {
   rates: number[];
   rate: number;
   cpuUs: number;
+  mainUs: number;
   loaderCpu: number;
+  rowsPerCommit: number;
   singleRates: number[];
   single: number;
   singleCpuUs: number;
@@ -111,7 +122,8 @@ export async function throughput(kind: Kind, z: Sizes, cleanup: Array<() => unkn
   const rates = rounds.map((r) => r.rate);
   const singleRates = singles.map((r) => r.rate);
   return {
-    connectMs: c.ms, connectFailed: c.failed, rates, rate: median(rates), cpuUs: median(rounds.map((r) => r.cpuUs)), loaderCpu: Math.max(...rounds.map((r) => r.loaderCpu)),
+    connectMs: c.ms, connectFailed: c.failed, rates, rate: median(rates), cpuUs: median(rounds.map((r) => r.cpuUs)), mainUs: median(rounds.map((r) => r.mainUs)), loaderCpu: Math.max(...rounds.map((r) => r.loaderCpu)),
+    rowsPerCommit: median(rounds.map((r) => r.rowsPerCommit)),
     singleRates, single: median(singleRates), singleCpuUs: median(singles.map((r) => r.cpuUs)), p50: l.p50, p99: l.p99,
   };
 }

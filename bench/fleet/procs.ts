@@ -50,7 +50,16 @@ export function rssOfPid(pid: number): number {
 
 /** CPU time (user + system, all threads) a process has used so far, ms (/proc/PID/stat, 100 ticks a second). */
 export function cpuMsOfPid(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return cpuMsOfStat(`/proc/${pid}/stat`);
+}
+
+/** CPU time (user + system, ms) of a process's main thread (its event loop) only. */
+export function mainThreadCpuMs(pid: number): number {
+  return cpuMsOfStat(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuMsOfStat(file: string): number {
+  const fields = readFileSync(file, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -64,6 +73,8 @@ export interface Target {
   kill(): Promise<void>;
   /** A clean exit (writes the CPU profile when one is taken). */
   exit(): Promise<void>;
+  /** Gateway: its group commit's counters (transactions, rows); relays: null. */
+  commits(): Promise<{ commits: number; rows: number } | null>;
 }
 
 export interface TargetOptions {
@@ -89,9 +100,9 @@ export async function startTarget(o: TargetOptions): Promise<Target> {
     child.stdout!.resume();
     await waitForPort(port);
     const kill = async () => void (child.kill('SIGKILL'), await gone(child));
-    return { port, http: 0, pid: child.pid!, rss: async () => rssOfPid(child.pid!), kill, exit: kill };
+    return { port, http: 0, pid: child.pid!, rss: async () => rssOfPid(child.pid!), kill, exit: kill, commits: async () => null };
   }
-  const execArgv = ['--expose-gc', '--import', 'tsx', ...(o.profileDir && isGateway(o.kind) ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : [])];
+  const execArgv = ['--expose-gc', ...(isGateway(o.kind) && process.env.BENCH_GW_FLAGS ? process.env.BENCH_GW_FLAGS.split(' ') : []), '--import', 'tsx', ...(o.profileDir && isGateway(o.kind) ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : [])];
   const child = raisedChild(process.execPath, [...execArgv, here('./target.ts'), o.kind, o.dir, String(o.sensors), String(port), o.restart ? 'restart' : 'fresh'], true);
   const [mqttPort, http] = await new Promise<[number, number]>((resolve, reject) => {
     let out = '';
@@ -107,6 +118,7 @@ export async function startTarget(o: TargetOptions): Promise<Target> {
     rss: async () => (await ask<{ rss: number }>(child, { cmd: 'rss' })).rss,
     kill: async () => void (child.kill('SIGKILL'), await gone(child)),
     exit: async () => void (child.send({ cmd: 'exit' }), await gone(child)),
+    commits: async () => (await ask<{ stats: { commits?: { commits: number; rows: number } } }>(child, { cmd: 'stats' })).stats.commits ?? null,
   };
 }
 

@@ -90,6 +90,8 @@ if (tp.size) {
   rows.push(row(`connect ${z.sensors} sensors at once (s)`, tp, id, (t) => `${f2(t.connectMs / 1000)}${t.connectFailed ? ` (${t.connectFailed} failed)` : ''}`, (t) => t.connectMs));
   rows.push(row(`aggregates/s stored, ${z.sensors} sensors, 8 in flight each (median of ${z.rounds})`, tp, id, (t) => `${f0(t.rate)}${spread(t.rates)}`, (t) => t.rate));
   rows.push(row('target CPU per aggregate (µs), N sensors', tp, id, (t) => f1(t.cpuUs), (t) => t.cpuUs));
+  rows.push(row('… of which its main thread (event loop)', tp, id, (t) => f1(t.mainUs), (t) => t.mainUs));
+  rows.push(row('gateway: rows per SQLite transaction (median of the rounds)', tp, id, (t) => f0(t.rowsPerCommit), () => NaN));
   rows.push(row('busiest load process (% of a core)', tp, id, (t) => f0(t.loaderCpu), (t) => t.loaderCpu));
   rows.push(row(`aggregates/s stored, one sensor, 64 in flight (median of ${z.rounds})`, tp, id, (t) => `${f0(t.single)}${spread(t.singleRates)}`, (t) => t.single));
   rows.push(row('target CPU per aggregate (µs), one sensor', tp, id, (t) => f1(t.singleCpuUs), (t) => t.singleCpuUs));

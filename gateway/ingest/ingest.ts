@@ -20,7 +20,7 @@
  * nothing: no feed, no display, no history.
  */
 import type { Clock } from '../../shared/clock.ts';
-import { decodeOnce } from '../decode-once.ts';
+import { decodeOnce, type Checked } from '../decode-once.ts';
 import type { Logger } from '../../shared/log.ts';
 import { AGGREGATE_KEYS, type Aggregate, type Status } from '../../shared/payloads.ts';
 import { parseSensorTopic, SENSOR_AGGREGATE_FILTER, SENSOR_STATUS_FILTER } from '../../shared/topics.ts';
@@ -38,6 +38,8 @@ export const MAX_WINDOW_SECONDS = 86_400;
 /** What the transport knows about a message: the QoS it was published with (aggregates must be QoS 1). */
 export interface MessageMeta {
   qos?: 0 | 1 | 2;
+  /** The broker policy's decoded payload of this message, if it checked it (used only for the same bytes). */
+  checked?: Checked;
 }
 
 export type IngestEvent = { type: 'aggregate'; sensorId: string; aggregate: Aggregate } | { type: 'status'; sensorId: string; status: Status };
@@ -159,7 +161,7 @@ export class Ingest {
         // the one holding whatever it was compared with: a duplicate of a queued aggregate is not acknowledged
         // before that aggregate is stored).
         const off = source.intercept(filter, (m) => {
-          const r = this.handle(m.topic, m.payload, { qos: m.qos });
+          const r = this.handle(m.topic, m.payload, m.checked ? { qos: m.qos, checked: m.checked } : { qos: m.qos });
           if (!r.ok && r.reason === 'internal-error') throw new Error('ingest could not store the message');
           return this.opts.history.commits.pending() ?? undefined;
         });
@@ -197,7 +199,7 @@ export class Ingest {
     const parsed = parseSensorTopic(topic);
     if (!parsed) return { ok: false, reason: 'bad-topic' };
     const { sensorId, kind } = parsed;
-    const decoded = decodeOnce(kind, payload);
+    const decoded = decodeOnce(kind, payload, meta.checked);
     if (!decoded.ok) return { ok: false, reason: classifyPayloadErrors(decoded.errors) };
     if (decoded.value.sensor !== sensorId) return { ok: false, reason: 'sensor-mismatch' };
     const record = this.opts.register.view(sensorId);
@@ -224,7 +226,8 @@ export class Ingest {
       return mismatch ? { ok: false, reason: mismatch } : { ok: true };
     }
 
-    const aggregate = pickAggregate(decoded.value as Aggregate);
+    // One copy in contract order, frozen: the state, the history row and every listener share it.
+    const aggregate = Object.freeze(pickAggregate(decoded.value as Aggregate));
     if (this.mismatched.has(sensorId)) return { ok: false, reason: 'identity-mismatch' };
     if (record.suspension) return { ok: false, reason: 'sensor-suspended' };
     // Expiry by the gateway's own clock: the time of receipt decides, not the window the sensor claims.
@@ -269,7 +272,7 @@ export class Ingest {
     }
     this.state.set(sensorId, { ...state, aggregate, receivedAt: now });
     this.accepted.aggregate++;
-    this.emit({ type: 'aggregate', sensorId, aggregate: pickAggregate(aggregate) });
+    this.emit({ type: 'aggregate', sensorId, aggregate });
     return { ok: true };
   }
 

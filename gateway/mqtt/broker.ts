@@ -16,10 +16,11 @@ import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../shared/log.ts';
-import { topicMatches } from '../../shared/topics.ts';
+import { compileTopicFilter } from '../../shared/topics.ts';
 import { closeServer, listen, type ListenHint } from '../listen.ts';
 import { guardPacketSize } from './packet-guard.ts';
 import { safeName, type BrokerPolicy } from './policy.ts';
+import { CHECKED, type Checked } from '../decode-once.ts';
 import { ReasonCounter } from '../reasons.ts';
 
 export const DEFAULT_MQTT_PORT = 1883;
@@ -89,6 +90,8 @@ export interface BrokerMessage {
   clientId: string | null;
   /** QoS the message was published with (external broker: at most the gateway's subscription QoS, 1). */
   qos: 0 | 1 | 2;
+  /** The policy's decoded payload, when it checked this message (gateway/decode-once.ts). */
+  checked?: Checked;
 }
 
 export type MessageHandler = (message: BrokerMessage) => void;
@@ -142,7 +145,7 @@ export class MqttBroker implements MessageSource {
   private readonly perAddress = new Map<string, number>();
   private readonly addresses = new WeakMap<object, string>();
   private readonly closed = new ReasonCounter<ClosedReason>();
-  private readonly interceptors = new Set<{ filter: string; handler: InterceptHandler }>();
+  private readonly interceptors = new Set<{ filter: string; matches: (topic: string) => boolean; handler: InterceptHandler }>();
   private readonly outcomes = new WeakMap<Promise<void>, Promise<boolean>>();
   private readonly log: Logger;
   readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
@@ -311,14 +314,15 @@ export class MqttBroker implements MessageSource {
    * Run the interceptors of a message: true when all took it, false when one of them failed (the message is not
    * stored), or a promise of either when one of them stores it later (group commit).
    */
-  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean; qos: 0 | 1 | 2 }): boolean | Promise<boolean> {
+  private runInterceptors(client: Client | null, packet: { topic: string; payload: Buffer | string; retain?: boolean; qos: 0 | 1 | 2; [CHECKED]?: Checked }): boolean | Promise<boolean> {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const checked = packet[CHECKED];
     let ok = true;
     let later: Array<Promise<boolean>> | null = null;
-    for (const { filter, handler } of this.interceptors) {
-      if (!topicMatches(filter, packet.topic)) continue;
+    for (const { filter, matches, handler } of this.interceptors) {
+      if (!matches(packet.topic)) continue;
       try {
-        const r = handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null, qos: packet.qos });
+        const r = handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null, qos: packet.qos, ...(checked ? { checked } : {}) });
         if (r) (later ??= []).push(this.outcome(r, filter));
       } catch (err) {
         this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
@@ -346,7 +350,7 @@ export class MqttBroker implements MessageSource {
   }
 
   intercept(filter: string, handler: InterceptHandler): () => void {
-    const entry = { filter, handler };
+    const entry = { filter, matches: compileTopicFilter(filter), handler };
     this.interceptors.add(entry);
     return () => void this.interceptors.delete(entry);
   }

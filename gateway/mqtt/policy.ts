@@ -19,8 +19,9 @@
  * (see docs/PROTOCOL.md, "Refused publishes", for why schema failures are not acknowledged-and-dropped instead).
  */
 import type { AedesOptions, Client } from 'aedes';
-import { decodeOnce } from '../decode-once.ts';
+import { CHECKED, checkPayload, type Checked } from '../decode-once.ts';
 import type { Logger } from '../../shared/log.ts';
+import type { Validation } from '../../shared/payloads.ts';
 import { isValidId, parseSensorTopic } from '../../shared/topics.ts';
 import { verifyAgainstNothing, verifySecret, type ScryptParams, type StoredCredential } from '../credentials.ts';
 import type { LoginLimiter } from './rate-limit.ts';
@@ -83,7 +84,8 @@ export interface PolicyStats {
   subscriptionsRefused: number;
 }
 
-export type PublishDecision = { ok: true } | { ok: false; reason: RefusalReason };
+/** `checked`: the decoded sensor payload, passed on with the message so ingest does not decode it again. */
+export type PublishDecision = { ok: true; checked?: Checked } | { ok: false; reason: RefusalReason };
 
 /**
  * The publish rule as a pure function: `who` is the authenticated client, or null for the broker itself (wills
@@ -94,14 +96,15 @@ export function decidePublish(topic: string, payload: Uint8Array, retain: boolea
   const parsed = parseSensorTopic(topic);
   if (!parsed) return who === null && !topic.startsWith('$') ? { ok: true } : { ok: false, reason: 'topic-not-allowed' };
   if (who !== null && parsed.sensorId !== who.sensorId) return { ok: false, reason: 'not-own-topic' };
-  const decoded = decodeOnce(parsed.kind, payload);
+  const checked = checkPayload(parsed.kind, payload);
+  const decoded = checked.result as Validation<{ sensor: string }>;
   if (!decoded.ok) return { ok: false, reason: classifyPayloadErrors(decoded.errors) };
   if (decoded.value.sensor !== parsed.sensorId) return { ok: false, reason: 'sensor-mismatch' };
   // Aggregates are QoS 1 and not retained (MQTT contract v1): a retained one would be replayed as if new.
   if (parsed.kind === 'aggregate' && retain) return { ok: false, reason: 'retained-aggregate' };
   // Aggregates are QoS 1 only: a QoS 0 aggregate could be lost silently and is never sent by the firmware.
   if (parsed.kind === 'aggregate' && qos === 0 && who !== null) return { ok: false, reason: 'qos0-aggregate' };
-  return { ok: true };
+  return { ok: true, checked };
 }
 
 /**
@@ -244,7 +247,10 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const who = client ? principals.get(client) : null;
       const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who, packet.qos);
-      if (decision.ok) return done(null);
+      if (decision.ok) {
+        if (decision.checked) (packet as { [CHECKED]?: Checked })[CHECKED] = decision.checked; // for ingest (decode-once.ts)
+        return done(null);
+      }
       publishRefusals.add(decision.reason);
       if (who?.role === 'sensor') opts.onSensorRefused?.(who.sensorId, decision.reason);
       log.warn({ reason: decision.reason, topic: describeTopic(packet.topic), client: client ? safeName(client.id) : '(broker)', size: payload.length }, 'publish refused');

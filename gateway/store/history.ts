@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { prepared, SENSOR_HISTORY_SQL, WINDOW_START_BOUND } from './db.ts';
-import { groupCommitOf, type GroupCommit } from './group-commit.ts';
+import { groupCommitOf, type GroupCommit, type RowLane } from './group-commit.ts';
 import type { Level } from '../../shared/density.ts';
 import type { Aggregate, AreaDensity, Status } from '../../shared/payloads.ts';
 
@@ -33,15 +33,25 @@ export interface LatestAggregate {
  */
 export class History {
   readonly commits: GroupCommit;
+  /** Aggregates are the hot path: queued as rows, inserted by one loop per batch (group-commit.ts, RowLane). */
+  private readonly aggregateRows: RowLane<LatestAggregate>;
 
   constructor(readonly db: Database.Database) {
     this.commits = groupCommitOf(db);
+    const insert = prepared(db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.aggregateRows = {
+      apply(rows) {
+        for (const { aggregate: a, receivedAt } of rows) insert.run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAt);
+      },
+      toBatch(rows, batch) {
+        for (const row of rows) batch.aggregates.push(row);
+      },
+    };
   }
 
   /** Queue an aggregate; resolves when it is committed (rejects when the batch could not be). */
   addAggregate(a: Aggregate, receivedAtMs: number): Promise<void> {
-    const insert = prepared(this.db, 'INSERT OR IGNORE INTO aggregates (sensor_id, seq, from_s, to_s, level, count, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    return this.commits.add(() => insert.run(a.sensor, a.seq, a.from, a.to, a.level, a.count, receivedAtMs), (b) => b.aggregates.push({ aggregate: a, receivedAt: receivedAtMs }));
+    return this.commits.addRow(this.aggregateRows, { aggregate: a, receivedAt: receivedAtMs });
   }
 
   /** Commit whatever is queued now (synchronously). */

@@ -5,6 +5,7 @@ import { decodeSensorPayload } from '../../shared/codec.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import { aggregateTopic, areaDensityTopic, statusTopic } from '../../shared/topics.ts';
 import { createPolicy, decidePublish, mayReaderSubscribe, type Principal } from '../../gateway/mqtt/policy.ts';
+import { checkPayload, decodeOnce } from '../../gateway/decode-once.ts';
 import { LoginLimiter } from '../../gateway/mqtt/rate-limit.ts';
 import { classifyPayloadErrors } from '../../gateway/reasons.ts';
 import { aggregate, encodeAggregate, encodeStatus, rawCbor, status, T0, TEST_HASH } from './helpers.ts';
@@ -15,8 +16,25 @@ const READER: Principal = { role: 'reader', username: 'gemeente-feed' };
 
 describe('decidePublish', () => {
   it('allows a sensor its contract payloads on its own two topics', () => {
-    expect(decidePublish(aggregateTopic(ID), encodeAggregate(aggregate(ID, 1)), false, SENSOR)).toEqual({ ok: true });
-    expect(decidePublish(statusTopic(ID), encodeStatus(status(ID, 'offline')), true, SENSOR)).toEqual({ ok: true });
+    const bytes = encodeAggregate(aggregate(ID, 1));
+    const yes = decidePublish(aggregateTopic(ID), bytes, false, SENSOR);
+    expect(yes.ok).toBe(true);
+    // The decoded payload goes on with the message, tied to these very bytes (gateway/decode-once.ts).
+    expect(yes.ok && yes.checked).toMatchObject({ kind: 'aggregate', payload: bytes, result: { ok: true, value: aggregate(ID, 1) } });
+    expect(decidePublish(statusTopic(ID), encodeStatus(status(ID, 'offline')), true, SENSOR)).toMatchObject({ ok: true, checked: { kind: 'status' } });
+  });
+
+  it('hands its decoded payload to ingest only for the same bytes and kind', () => {
+    const bytes = encodeAggregate(aggregate(ID, 1));
+    const checked = checkPayload('aggregate', bytes);
+    expect(decodeOnce('aggregate', bytes, checked)).toBe(checked.result);
+    // Equal bytes in another buffer, or another kind: decoded afresh, never taken on trust.
+    const copy = Buffer.from(bytes);
+    expect(decodeOnce('aggregate', copy, checked)).not.toBe(checked.result);
+    expect(decodeOnce('aggregate', copy, checked)).toEqual(checked.result);
+    expect(decodeOnce('status', bytes, checked).ok).toBe(false);
+    const forged = { kind: 'aggregate' as const, payload: Buffer.from([0xff]), result: checked.result };
+    expect(decodeOnce('aggregate', Buffer.from([0xff]), forged).ok).toBe(false);
   });
 
   it("refuses a sensor another sensor's topics, any other topic, and readers everything", () => {

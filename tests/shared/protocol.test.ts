@@ -3,7 +3,8 @@ import { Encoder } from 'cbor-x';
 import { decodeCbor, decodeSensorPayload, encodeSensorPayload, PayloadRefused } from '../../shared/codec.ts';
 import { FRUIN_WALKWAY, levelFor } from '../../shared/density.ts';
 import { validateAggregate, validateStatus, type Aggregate, type Status } from '../../shared/payloads.ts';
-import { aggregateTopic, areaDensityTopic, parseSensorTopic, statusTopic } from '../../shared/topics.ts';
+import fc from 'fast-check';
+import { aggregateTopic, areaDensityTopic, compileTopicFilter, isValidId, parseSensorTopic, statusTopic, topicMatches } from '../../shared/topics.ts';
 
 const agg: Aggregate = { v: 1, sensor: 'dam-north', seq: 7, from: 1_767_225_600, to: 1_767_225_660, level: 2, count: 15 };
 const status: Status = {
@@ -25,6 +26,42 @@ describe('topics', () => {
     expect(parseSensorTopic('drukte/v1/sensors/dam-north/positions')).toBeNull();
     expect(parseSensorTopic('drukte/v1/sensors/dam-north/aggregate/x')).toBeNull();
     expect(parseSensorTopic('drukte/v1/sensors/+/aggregate')).toBeNull();
+  });
+
+  // The hot-path parsers read the string in place; these oracles split it, as the contract is written.
+  const levels = fc.array(fc.constantFrom('drukte', 'v1', 'sensors', 'areas', 'dam-north', 'ab', 'aggregate', 'status', 'density', '', 'x/y', '+', '#'), { maxLength: 7 });
+  // Near misses of real topics: each level right or slightly wrong, sometimes a level more or less.
+  const nearTopics = fc.tuple(fc.constantFrom('drukte', 'drukt', ''), fc.constantFrom('v1', 'v2'), fc.constantFrom('sensors', 'areas'),
+    fc.constantFrom('dam-north', 'ab', 'Dam', '-abc', '', '+', 'a'.repeat(64)), fc.constantFrom('aggregate', 'status', 'aggregatex', 'statu', ''),
+    fc.array(fc.constantFrom('x', ''), { maxLength: 2 })).map(([a, b, c, d, e, more]) => [a, b, c, d, e, ...more]);
+  it('parses sensor topics exactly as splitting them on "/" would', () => {
+    const oracle = (topic: string) => {
+      const p = topic.split('/');
+      if (p.length !== 5 || p[0] !== 'drukte' || p[1] !== 'v1' || p[2] !== 'sensors' || !isValidId(p[3]!)) return null;
+      return p[4] === 'aggregate' || p[4] === 'status' ? { sensorId: p[3], kind: p[4] } : null;
+    };
+    fc.assert(fc.property(fc.oneof(levels, nearTopics), (ls) => {
+      expect(parseSensorTopic(ls.join('/'))).toEqual(oracle(ls.join('/')));
+    }), { numRuns: 3000 });
+  });
+  it('matches topics against filters as MQTT 3.1.1 §4.7 says ("+" one level, "#" the rest)', () => {
+    const oracle = (filter: string, topic: string) => {
+      const f = filter.split('/');
+      const t = topic.split('/');
+      for (let i = 0; i < f.length; i++) {
+        if (f[i] === '#') return true;
+        if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+      }
+      return f.length === t.length;
+    };
+    fc.assert(fc.property(fc.oneof(levels, nearTopics), fc.oneof(levels, nearTopics), (f, t) => {
+      expect(compileTopicFilter(f.join('/'))(t.join('/'))).toBe(oracle(f.join('/'), t.join('/')));
+    }), { numRuns: 5000 });
+    expect(topicMatches('drukte/v1/sensors/+/aggregate', 'drukte/v1/sensors/dam-north/aggregate')).toBe(true);
+    expect(topicMatches('drukte/v1/sensors/+/aggregate', 'drukte/v1/sensors/dam-north/aggregate/x')).toBe(false);
+    expect(topicMatches('drukte/#', 'drukte')).toBe(true);
+    expect(topicMatches('a/+', 'a')).toBe(false);
+    expect(topicMatches('a/+', 'a/')).toBe(true);
   });
 });
 
