@@ -147,6 +147,8 @@ export class MqttBroker implements MessageSource {
   private readonly closed = new ReasonCounter<ClosedReason>();
   private readonly interceptors = new Set<{ filter: string; matches: (topic: string) => boolean; handler: InterceptHandler }>();
   private readonly outcomes = new WeakMap<Promise<void>, Promise<boolean>>();
+  /** PUBACKs waiting for their storage promise (whenStored). */
+  private readonly awaiting = new Map<Promise<boolean>, Array<(err: Error | null) => void>>();
   private readonly log: Logger;
   readonly ports: BrokerPorts = { mqtt: 0, mqtts: null, ws: null };
 
@@ -197,13 +199,14 @@ export class MqttBroker implements MessageSource {
       // closed and the sensor keeps the aggregate in its queue and sends it again later.
       // aedes lets authorizePublish call back later (its packets of one socket read are handled concurrently, then
       // the next read waits for all of them), so the PUBACK of a group commit is released when the batch commits.
-      authorizePublish: (client, packet, done) => policy.authorizePublish(client, packet, (err) => {
+      authorizePublish: (client, packet, done) => {
+        const err = policy.checkPublish(client, packet);
         if (err || this.interceptors.size === 0) return done(err);
         const stored = this.runInterceptors(client, packet);
         if (stored === true) return done(null);
         if (stored === false) return done(new Error('not stored; not acknowledged'));
-        stored.then((ok) => done(ok ? null : new Error('not stored; not acknowledged')), () => done(new Error('not stored; not acknowledged')));
-      }),
+        this.whenStored(stored, done);
+      },
       authorizeSubscribe: policy.authorizeSubscribe,
       drainTimeout: limits.drainTimeoutMs,
       connectTimeout: limits.connectTimeoutMs,
@@ -318,19 +321,22 @@ export class MqttBroker implements MessageSource {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const checked = packet[CHECKED];
     let ok = true;
+    let first: Promise<boolean> | null = null;
     let later: Array<Promise<boolean>> | null = null;
     for (const { filter, matches, handler } of this.interceptors) {
       if (!matches(packet.topic)) continue;
       try {
         const r = handler({ topic: packet.topic, payload, retain: Boolean(packet.retain), clientId: client?.id ?? null, qos: packet.qos, ...(checked ? { checked } : {}) });
-        if (r) (later ??= []).push(this.outcome(r, filter));
+        if (!r) continue;
+        if (!first) first = this.outcome(r, filter);
+        else (later ??= [first]).push(this.outcome(r, filter));
       } catch (err) {
         this.log.error({ err: (err as Error).message, filter, client: client ? safeName(client.id) : '(broker)' }, 'message not stored: not acknowledged, the client will send it again');
         ok = false;
       }
     }
-    if (!ok || !later) return ok;
-    return later.length === 1 ? later[0]! : Promise.all(later).then((rs) => rs.every(Boolean));
+    if (!ok || !first) return ok;
+    return later ? Promise.all(later).then((rs) => rs.every(Boolean)) : first;
   }
 
   /**
@@ -347,6 +353,30 @@ export class MqttBroker implements MessageSource {
       this.outcomes.set(stored, o);
     }
     return o;
+  }
+
+  /**
+   * Release `done` (the PUBACK) when `stored` settles: the callbacks of one storage promise are kept in one list and
+   * called by one reaction (a group commit's promise is shared by thousands of messages).
+   */
+  private whenStored(stored: Promise<boolean>, done: (err: Error | null) => void): void {
+    let waiting = this.awaiting.get(stored);
+    if (!waiting) {
+      const list: Array<(err: Error | null) => void> = (waiting = []);
+      this.awaiting.set(stored, list);
+      const release = (ok: boolean) => {
+        this.awaiting.delete(stored);
+        for (const d of list) {
+          try {
+            d(ok ? null : new Error('not stored; not acknowledged'));
+          } catch (err) {
+            this.log.error({ err: (err as Error).message }, 'releasing a PUBACK failed');
+          }
+        }
+      };
+      stored.then(release, () => release(false));
+    }
+    waiting.push(done);
   }
 
   intercept(filter: string, handler: InterceptHandler): () => void {

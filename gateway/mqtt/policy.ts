@@ -67,6 +67,8 @@ export interface BrokerPolicy {
   preConnect: Hook<'preConnect'>;
   authenticate: Hook<'authenticate'>;
   authorizePublish: Hook<'authorizePublish'>;
+  /** authorizePublish's decision, synchronously: null when the publish may pass, else why not. */
+  checkPublish(client: Client | null, packet: Parameters<Hook<'authorizePublish'>>[1]): Error | null;
   authorizeSubscribe: Hook<'authorizeSubscribe'>;
   /** Who an authenticated client is. */
   principal(client: Client): Principal | undefined;
@@ -215,6 +217,20 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
     return who;
   }
 
+  const checkPublish: BrokerPolicy['checkPublish'] = (client, packet) => {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const who = client ? principals.get(client) : null;
+    const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who, packet.qos);
+    if (decision.ok) {
+      if (decision.checked) (packet as { [CHECKED]?: Checked })[CHECKED] = decision.checked; // for ingest (decode-once.ts)
+      return null;
+    }
+    publishRefusals.add(decision.reason);
+    if (who?.role === 'sensor') opts.onSensorRefused?.(who.sensorId, decision.reason);
+    log.warn({ reason: decision.reason, topic: describeTopic(packet.topic), client: client ? safeName(client.id) : '(broker)', size: payload.length }, 'publish refused');
+    return new Error(`publish refused: ${decision.reason}`);
+  };
+
   return {
     preConnect(client, packet, callback) {
       connecting.set(client, { keepalive: packet.keepalive ?? 0, will: (packet.will as ConnectInfo['will']) ?? null });
@@ -243,18 +259,10 @@ export function createPolicy(opts: PolicyOptions): BrokerPolicy {
       );
     },
 
+    checkPublish,
+
     authorizePublish(client, packet, done) {
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const who = client ? principals.get(client) : null;
-      const decision: PublishDecision = who === undefined ? { ok: false, reason: 'not-authenticated' } : decidePublish(packet.topic, payload, Boolean(packet.retain), who, packet.qos);
-      if (decision.ok) {
-        if (decision.checked) (packet as { [CHECKED]?: Checked })[CHECKED] = decision.checked; // for ingest (decode-once.ts)
-        return done(null);
-      }
-      publishRefusals.add(decision.reason);
-      if (who?.role === 'sensor') opts.onSensorRefused?.(who.sensorId, decision.reason);
-      log.warn({ reason: decision.reason, topic: describeTopic(packet.topic), client: client ? safeName(client.id) : '(broker)', size: payload.length }, 'publish refused');
-      done(new Error(`publish refused: ${decision.reason}`));
+      done(checkPublish(client, packet));
     },
 
     authorizeSubscribe(client, subscription, done) {

@@ -34,7 +34,7 @@ export interface GroupCommitOptions {
   maxDelayMs: number;
 }
 
-export const DEFAULT_GROUP_COMMIT: Readonly<GroupCommitOptions> = { maxRows: Number(process.env.GC_ROWS ?? 2000), maxDelayMs: 0 };
+export const DEFAULT_GROUP_COMMIT: Readonly<GroupCommitOptions> = { maxRows: 2_000, maxDelayMs: 0 };
 
 /**
  * A kind of row that many messages add (aggregates): queued as plain data and written by one loop per batch, instead
