@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../gateway/node-flags.ts';
 
 export const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 export const root = here('../..');
@@ -91,6 +92,17 @@ export interface TargetOptions {
 const gone = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 
+/**
+ * node's flags for a target process. The gateway runs with the flags it runs with in production (gateway/node-flags.ts);
+ * BENCH_GW_FLAGS adds more for experiments (e.g. BENCH_GW_FLAGS=--max-semi-space-size=16 for V8's default young
+ * generation: the last value of a flag wins).
+ */
+export function targetNodeArgs(kind: Kind, profileDir?: string, extra: string | undefined = process.env.BENCH_GW_FLAGS): string[] {
+  const gateway = isGateway(kind);
+  const gwFlags = gateway ? [...GATEWAY_NODE_FLAGS, ...(extra ? extra.split(' ').filter(Boolean) : [])] : [];
+  return ['--expose-gc', ...gwFlags, '--import', 'tsx', ...(profileDir && gateway ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
+}
+
 export async function startTarget(o: TargetOptions): Promise<Target> {
   const port = o.port ?? (await freePort());
   if (o.kind === 'mosquitto') {
@@ -102,7 +114,7 @@ export async function startTarget(o: TargetOptions): Promise<Target> {
     const kill = async () => void (child.kill('SIGKILL'), await gone(child));
     return { port, http: 0, pid: child.pid!, rss: async () => rssOfPid(child.pid!), kill, exit: kill, commits: async () => null };
   }
-  const execArgv = ['--expose-gc', ...(isGateway(o.kind) && process.env.BENCH_GW_FLAGS ? process.env.BENCH_GW_FLAGS.split(' ') : []), '--import', 'tsx', ...(o.profileDir && isGateway(o.kind) ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : [])];
+  const execArgv = targetNodeArgs(o.kind, o.profileDir);
   const child = raisedChild(process.execPath, [...execArgv, here('./target.ts'), o.kind, o.dir, String(o.sensors), String(port), o.restart ? 'restart' : 'fresh'], true);
   const [mqttPort, http] = await new Promise<[number, number]>((resolve, reject) => {
     let out = '';

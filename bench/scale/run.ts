@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
+import { GATEWAY_NODE_FLAGS } from '../../gateway/node-flags.ts';
 import { encodeSensorPayload } from '../../shared/codec.ts';
 import { aggregateTopic } from '../../shared/topics.ts';
 import { startPostgres } from '../harness/postgres.ts';
@@ -31,7 +32,7 @@ if (!MOSQUITTO) throw new Error('bench/scale needs mosquitto (apt-get install mo
 
 
 function startInstance(config: object): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', instanceScript, JSON.stringify(config)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', instanceScript, JSON.stringify(config)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
