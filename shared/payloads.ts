@@ -1,17 +1,15 @@
 /**
  * Payload types and their strict runtime validation (protocol v1).
  *
- * The validators are allow-lists, compiled from the published schemas (shared/schema/payloads.ts,
- * docs/schemas/aggregate.json and status.json): a payload with any key that is not in the contract, a wrong type or
+ * The validators are allow-lists, generated from the published schemas (shared/schema/payloads.ts,
+ * docs/schemas/aggregate.json and status.json) as code at build time (shared/generated/payload-checks.ts, so the
+ * sensor loads no schema library): a payload with any key that is not in the contract, a wrong type or
  * an out-of-range value is refused. They are used twice, independently: by the sensor's encoder before anything is
  * written to the wire, and by the gateway before anything is passed on.
  */
-import { Type, type TObject } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ValueErrorType } from '@sinclair/typebox/value';
 import type { Level } from './density.ts';
+import { AGGREGATE_CHECKER, STATUS_CHECKER, type PayloadChecker, type PayloadProperty } from './generated/payload-checks.ts';
 import { REASON_PATTERN } from './patterns.ts';
-import { AggregateSchema, StatusSchema } from './schema/payloads.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -104,41 +102,57 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 export { isIsoDate } from './patterns.ts';
 
 /**
- * One strict payload validator per contract: the schema (shared/schema/payloads.ts), compiled once; the good path is
- * one compiled check, the errors are only worked out for a refused payload. `more` adds the rules JSON Schema cannot
- * say. The messages start with what gateway/reasons.ts classifies: "unexpected key", "missing key", "… must be a
+ * One strict payload validator per contract: the schema (shared/schema/payloads.ts), its check generated as code
+ * (shared/generated/payload-checks.ts, `npm run schemas`); the good path is one generated check, the errors are
+ * only worked out for a refused payload, in the order TypeBox's error iterator gives them (missing keys, unexpected
+ * keys, then each key in schema order, one message per key). `more` adds the rules JSON Schema cannot say. The
+ * messages start with what gateway/reasons.ts classifies: "unexpected key", "missing key", "… must be a
  * map/object"; an unknown key is named only when it is short and printable, since it could itself carry raw data.
  */
-function payloadValidator<T>(kind: string, schema: TObject, more: (x: Record<string, unknown>) => string[]): (x: unknown) => Validation<T> {
-  // TypeBox compiles `pattern` without the u flag; the one Unicode pattern (REASON_PATTERN) is left to `more`.
-  const compiled = TypeCompiler.Compile(Type.Object(Object.fromEntries(Object.entries(schema.properties).map(([k, p]) => [k, p.pattern === REASON_PATTERN.source ? Type.Optional(Type.String({ maxLength: p.maxLength as number })) : p])), { additionalProperties: false }));
+/**
+ * A key holding an object with a key missing or one too many (Status.radar) is reported as a missing or unexpected
+ * key under the top-level key's name: what TypeBox's error iterator, which these messages follow, says first.
+ */
+function nestedFault(p: PayloadProperty, value: unknown): string | null {
+  if (!p.object || value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const own = Object.getOwnPropertyNames(value);
+  if (p.object.required.some((k) => !own.includes(k))) return `missing key '${p.key}'`;
+  if (p.object.closed && own.some((k) => !p.object!.keys.includes(k))) return `unexpected key ${/^[A-Za-z_]{1,24}$/.test(p.key) ? `'${p.key}'` : '(unprintable)'}`;
+  return null;
+}
+
+function payloadValidator<T>(kind: string, checker: PayloadChecker, more: (x: Record<string, unknown>) => string[]): (x: unknown) => Validation<T> {
+  const known = new Set(checker.properties.map((p) => p.key));
   return (x) => {
     if (!isPlainObject(x)) return { ok: false, errors: [`${kind} must be a map/object`] };
     const extra = more(x);
-    if (compiled.Check(x) && extra.length === 0) return { ok: true, value: x as T };
+    if (checker.check(x) && extra.length === 0) return { ok: true, value: x as T };
     const errors: string[] = [];
     const keys = new Set<string>();
-    for (const e of compiled.Errors(x)) {
-      const key = e.path.split('/')[1]!;
-      if (keys.has(key)) continue;
+    const add = (key: string, message: string) => {
+      if (keys.has(key)) return;
       keys.add(key);
-      if (e.type === ValueErrorType.ObjectAdditionalProperties) errors.push(`unexpected key ${/^[A-Za-z_]{1,24}$/.test(key) ? `'${key}'` : '(unprintable)'}`);
-      else if (e.type === ValueErrorType.ObjectRequiredProperty) errors.push(`missing key '${key}'`);
-      else errors.push(`'${key}' must be ${schema.properties[key]!.description}`);
-    }
+      errors.push(message);
+    };
+    const present = Object.getOwnPropertyNames(x);
+    for (const p of checker.properties) if (p.required && !present.includes(p.key)) add(p.key, `missing key '${p.key}'`);
+    for (const key of present) if (!known.has(key)) add(key, `unexpected key ${/^[A-Za-z_]{1,24}$/.test(key) ? `'${key}'` : '(unprintable)'}`);
+    // An optional key set to undefined counts as absent (TypeBox's default policy, which the generated check follows).
+    for (const p of checker.properties) if ((p.required || x[p.key] !== undefined) && !p.check(x[p.key])) add(p.key, nestedFault(p, x[p.key]) ?? `'${p.key}' must be ${p.description}`);
     return { ok: false, errors: [...errors, ...extra] };
   };
 }
 
 /** Strictly validate an Aggregate: exactly the 7 contract keys, each of the right type and range, `to` after `from`. */
-export const validateAggregate = payloadValidator<Aggregate>('aggregate', AggregateSchema, (x) => {
+export const validateAggregate = payloadValidator<Aggregate>('aggregate', AGGREGATE_CHECKER, (x) => {
   const unix = (t: unknown) => isIntIn(t, UNIX_SECONDS);
   return unix(x.from) && unix(x.to) && (x.to as number) <= (x.from as number) ? ["'to' must be after 'from'"] : [];
 });
 
 /** Strictly validate a Status. */
-export const validateStatus = payloadValidator<Status>('status', StatusSchema, (x) =>
-  typeof x.reason === 'string' && !REASON_PATTERN.test(x.reason) ? [`'reason' must be ${StatusSchema.properties.reason.description}`] : []);
+const REASON_DESCRIPTION = STATUS_CHECKER.properties.find((p) => p.key === 'reason')!.description;
+export const validateStatus = payloadValidator<Status>('status', STATUS_CHECKER, (x) =>
+  typeof x.reason === 'string' && !REASON_PATTERN.test(x.reason) ? [`'reason' must be ${REASON_DESCRIPTION}`] : []);
 
 export const VALIDATORS: { [K in SensorPayloadKind]: (x: unknown) => Validation<SensorPayloads[K]> } = {
   aggregate: validateAggregate,

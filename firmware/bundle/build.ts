@@ -84,9 +84,10 @@ export function renderIdentityModule(identity: BundleIdentity): string {
 
 /**
  * The modules the entry loads (static imports, re-exports, literal dynamic imports; type-only imports are not code)
- * and the packages they import, from esbuild's module graph. The generated identity is served from memory.
+ * and the packages they import, from esbuild's module graph. The generated identity is served from memory (default:
+ * the repository's placeholder). Exported for tests/shared/payload-checks.test.ts (no schema library on a sensor).
  */
-async function moduleGraph(root: string, identitySource: string): Promise<{ files: string[]; packages: string[] }> {
+export async function moduleGraph(root: string = REPO_ROOT, identitySource: string = readFileSync(join(root, GENERATED_IDENTITY), 'utf8')): Promise<{ files: string[]; packages: string[] }> {
   let metafile;
   try {
     ({ metafile } = await esbuild({

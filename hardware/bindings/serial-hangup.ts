@@ -10,10 +10,12 @@
  * `hangupSafe(binding)` returns the platform binding with one change to the ports it opens: their read() is the same
  * loop as unixRead (read; on EAGAIN wait for the poller's "readable"; canceled when closed) except that 0 bytes is
  * taken as end of file and rejected as a disconnect, which @serialport/stream turns into a 'close' with
- * disconnected = true. A tty opened non-blocking returns EAGAIN, not 0, when there is merely nothing to read.
+ * disconnected = true. A tty opened non-blocking returns EAGAIN, not 0, when there is merely nothing to read. The
+ * read itself runs on the main thread (see hangupSafeRead): at ~10 frames/s the thread-pool round trips per chunk
+ * were most of the sensor's idle CPU (docs/BENCHMARKS.md, "The sensor's footprint").
  * Ports without a POSIX fd/poller (Windows) are left as they are.
  */
-import { read as fsRead } from 'node:fs';
+import { readSync } from 'node:fs';
 import type { BindingInterface, BindingPortInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 
 interface PosixPort extends BindingPortInterface {
@@ -26,25 +28,39 @@ const isPosixPort = (port: BindingPortInterface): port is PosixPort =>
 
 const canceled = (message: string): Error => Object.assign(new Error(message), { canceled: true as const });
 
-function readOnce(fd: number, buffer: Buffer, offset: number, length: number): Promise<number> {
-  return new Promise((resolve, reject) => fsRead(fd, buffer, offset, length, null, (err, n) => (err ? reject(err) : resolve(n))));
+/** Per port: whether the last read emptied the OS buffer, so the next one waits for the poller first. */
+export interface ReadState {
+  drained: boolean;
 }
 
-/** unixRead without the zero-byte spin (see the file comment). */
-export async function hangupSafeRead(port: PosixPort, buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
+/**
+ * unixRead without the zero-byte spin (see the file comment), and without the thread pool: the fd is non-blocking
+ * (bindings-cpp opens it O_NONBLOCK), so the read runs on the main thread and returns at once, with bytes or EAGAIN.
+ * A read that returned less than it asked for took everything the OS had, so the next read waits for the poller's
+ * "readable" before reading instead of failing with EAGAIN first: one wake-up per chunk, where unixRead costs a
+ * thread-pool read for the bytes plus one for the EAGAIN before it polls. Errors carry the OS's words only (e.g.
+ * "EIO: i/o error, read"), never bytes.
+ */
+export async function hangupSafeRead(port: PosixPort, buffer: Buffer, offset: number, length: number, state: ReadState = { drained: false }): Promise<{ buffer: Buffer; bytesRead: number }> {
   for (;;) {
     if (!port.isOpen || port.fd === null) throw canceled('Port is not open');
+    if (state.drained) {
+      await new Promise<void>((resolve, reject) => port.poller.once('readable', (e) => (e ? reject(e) : resolve())));
+      state.drained = false;
+      continue; // closed meanwhile? checked at the top
+    }
     let bytesRead: number;
     try {
-      bytesRead = await readOnce(port.fd, buffer, offset, length);
+      bytesRead = readSync(port.fd, buffer, offset, length, null);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw err;
-      if (!port.isOpen) throw canceled('Port is not open');
-      await new Promise<void>((resolve, reject) => port.poller.once('readable', (e) => (e ? reject(e) : resolve())));
+      if (code === 'EINTR') continue;
+      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') throw err;
+      state.drained = true;
       continue;
     }
     if (bytesRead === 0) throw Object.assign(new Error('end of file: the device hung up'), { disconnect: true });
+    state.drained = bytesRead < length;
     return { buffer, bytesRead };
   }
 }
@@ -57,9 +73,10 @@ export function hangupSafe(binding: BindingInterface): BindingInterface {
       const port = await binding.open(options);
       if (isPosixPort(port)) {
         const read = port.read.bind(port);
+        const state: ReadState = { drained: false };
         port.read = async (buffer: Buffer, offset: number, length: number) => {
           if (buffer.length < offset + length) return read(buffer, offset, length); // let the original validate
-          return hangupSafeRead(port, buffer, offset, length);
+          return hangupSafeRead(port, buffer, offset, length, state);
         };
       }
       return port;

@@ -24,6 +24,30 @@ describe('serial hang-up', () => {
     tmp.remove();
   });
 
+  it('a short read took all there was: the next read waits for the poller instead of reading first', async () => {
+    const tmp = tempDir('drukte-short-');
+    const file = join(tmp.dir, 'five');
+    writeFileSync(file, 'abcde');
+    const fd = openSync(file, 'r');
+    const polls: string[] = [];
+    const port = { fd, isOpen: true, poller: { once: (event: string, cb: (e: Error | null) => void) => (polls.push(event), setImmediate(() => cb(null))) } } as unknown as Parameters<typeof hangupSafeRead>[0];
+    const state = { drained: false };
+    const first = await hangupSafeRead(port, Buffer.alloc(16), 0, 16, state);
+    expect(first.bytesRead).toBe(5);
+    expect(polls).toEqual([]); // the first read reads at once
+    expect(state.drained).toBe(true);
+    const err = await hangupSafeRead(port, Buffer.alloc(16), 0, 16, state).catch((e: unknown) => e);
+    expect(polls).toEqual(['readable']); // …the next one polled before it read (and then found the end of file)
+    expect(err).toMatchObject({ message: 'end of file: the device hung up', disconnect: true });
+    // A poller that fails (a hang-up seen by poll) rejects the read with the poller's error.
+    const failing = { fd, isOpen: true, poller: { once: (_e: string, cb: (e: Error | null) => void) => setImmediate(() => cb(new Error('bad file descriptor'))) } } as unknown as Parameters<typeof hangupSafeRead>[0];
+    await expect(hangupSafeRead(failing, Buffer.alloc(16), 0, 16, { drained: true })).rejects.toThrow('bad file descriptor');
+    // A closed port cancels the read.
+    await expect(hangupSafeRead({ ...port, isOpen: false } as typeof port, Buffer.alloc(16), 0, 16)).rejects.toMatchObject({ canceled: true });
+    closeSync(fd);
+    tmp.remove();
+  });
+
   it.skipIf(!HAVE_SOCAT)('killing socat under an open, reading port always ends in a disconnect (8 rounds)', async () => {
     const tmp = tempDir('drukte-hangup-');
     for (let round = 0; round < 8; round++) {
