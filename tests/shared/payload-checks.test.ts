@@ -18,6 +18,7 @@ import { validateAggregate, validateStatus, type Validation } from '../../shared
 import { checkedSchema, GENERATED_PAYLOAD_CHECKS, payloadChecksSource } from '../../shared/schema/codegen.ts';
 import { AggregateSchema, StatusSchema } from '../../shared/schema/payloads.ts';
 import { UNIX_SECONDS } from '../../shared/schema/rules.ts';
+import { mulberry32 } from '../../simulator/random.ts';
 
 describe('shared/generated/payload-checks.ts', () => {
   it('is what `npm run schemas` writes (run it and commit when this fails)', () => {
@@ -87,17 +88,6 @@ const referenceStatus = typeboxValidator('status', StatusSchema, (x) => (typeof 
 
 // ---- Seeded payloads: good ones, and good ones with keys dropped, added or set to near-misses and junk. ----
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -159,7 +149,7 @@ const statusPools: Record<string, (r: Rand) => unknown> = {
 };
 
 function agree(n: number, seed: number, make: (r: Rand) => Record<string, unknown>, pools: Record<string, (r: Rand) => unknown>, ours: (x: unknown) => Validation<unknown>, reference: (x: unknown) => Validation<unknown>) {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   let refused = 0;
   for (let i = 0; i < n; i++) {
     const x = r() < 0.1 ? make(r) : mutate(r, make(r), pools);
