@@ -88,7 +88,6 @@ const referenceStatus = typeboxValidator('status', StatusSchema, (x) => (typeof 
 
 // ---- Seeded payloads: good ones, and good ones with keys dropped, added or set to near-misses and junk. ----
 
-
 type Rand = () => number;
 const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: Rand, min: number, max: number) => min + Math.floor(r() * (max - min + 1));
