@@ -65,6 +65,68 @@ export async function hangupSafeRead(port: PosixPort, buffer: Buffer, offset: nu
   }
 }
 
+/** How a port's reader ends: `canceled` when the port was closed, else a read failure (a disconnect). */
+export type ReadEnd = Error & { canceled?: true; disconnect?: true };
+
+/**
+ * A port that can be read without promises: `readDirect(onData, onEnd)` reads until the port is closed or fails,
+ * calling onData with each chunk (a fresh Buffer the listener may keep) and onEnd once at the end.
+ */
+export interface DirectReadable {
+  readDirect(onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void): void;
+}
+
+export const canReadDirect = (port: unknown): port is DirectReadable =>
+  typeof (port as Partial<DirectReadable> | null)?.readDirect === 'function';
+
+/** Largest read; a frame of the TI radar (several KiB) fits, an LD2450 frame (30 bytes) takes one read. */
+const READ_BYTES = 16 * 1024;
+
+/**
+ * The reader of hangupSafeRead as plain callbacks, for a port that is read all the time (the sensor's radar): read
+ * what the OS has into one reused buffer, hand a copy of exactly those bytes on, and after a short read (the OS
+ * buffer is empty) wait for the poller's "readable" before reading again. Per chunk that is one wake-up, one read and
+ * one small copy: no promise, no async function, no stream push (serial.ts no longer reads through SerialPortStream).
+ * The same rules as hangupSafeRead: 0 bytes is the device hanging up (a disconnect), EAGAIN means wait, EINTR means
+ * retry, and errors carry the OS's words only, never bytes.
+ */
+export function readDirect(port: PosixPort, onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void): void {
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  let ended = false;
+  const end = (err: ReadEnd): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(err);
+  };
+  const readable = (err: Error | null): void => {
+    if (err) end(err);
+    else drain();
+  };
+  const drain = (): void => {
+    for (;;) {
+      if (ended) return;
+      if (!port.isOpen || port.fd === null) return end(canceled('Port is not open'));
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(port.fd, buffer, 0, READ_BYTES, null);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EINTR') continue;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') return end(err as Error);
+        break;
+      }
+      if (bytesRead === 0) return end(Object.assign(new Error('end of file: the device hung up'), { disconnect: true as const }));
+      onData(Buffer.from(buffer.subarray(0, bytesRead))); // a copy: the buffer is reused, listeners may keep chunks
+      if (bytesRead < READ_BYTES) break; // took everything the OS had: wait for the poller before the next read
+    }
+    // onData may have closed the port (a stop, a fault): then the poller is stopped and there is nothing to wait for.
+    if (ended) return;
+    if (!port.isOpen || port.fd === null) return end(canceled('Port is not open'));
+    port.poller.once('readable', readable);
+  };
+  drain(); // bytes may be waiting already (sent while the port was being configured)
+}
+
 /** The platform binding, with hang-up-safe reads on the ports it opens. */
 export function hangupSafe(binding: BindingInterface): BindingInterface {
   return {
@@ -78,6 +140,7 @@ export function hangupSafe(binding: BindingInterface): BindingInterface {
           if (buffer.length < offset + length) return read(buffer, offset, length); // let the original validate
           return hangupSafeRead(port, buffer, offset, length, state);
         };
+        (port as PosixPort & DirectReadable).readDirect = (onData, onEnd) => readDirect(port, onData, onEnd);
       }
       return port;
     },
