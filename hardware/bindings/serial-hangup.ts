@@ -73,7 +73,7 @@ export type ReadEnd = Error & { canceled?: true; disconnect?: true };
  * calling onData with each chunk (a fresh Buffer the listener may keep) and onEnd once at the end.
  */
 export interface DirectReadable {
-  readDirect(onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void): void;
+  readDirect(onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void, holdMs?: () => number): void;
 }
 
 export const canReadDirect = (port: unknown): port is DirectReadable =>
@@ -89,8 +89,14 @@ const READ_BYTES = 16 * 1024;
  * one small copy: no promise, no async function, no stream push (serial.ts no longer reads through SerialPortStream).
  * The same rules as hangupSafeRead: 0 bytes is the device hanging up (a disconnect), EAGAIN means wait, EINTR means
  * retry, and errors carry the OS's words only, never bytes.
+ *
+ * `holdMs` (read before each wait; default none): after a read that returned bytes, wait this long on a timer and
+ * then read again (polling only if nothing came meanwhile), instead of polling at once. A device that sends small
+ * frames at a steady rate then costs one wake-up per hold instead of one per frame, and every frame reaches onData
+ * up to holdMs later than it arrived (a hang-up is seen up to holdMs later too). The bytes wait in the kernel's tty
+ * buffer meanwhile, so a hold is only for slow, small-frame devices (firmware/device/serial.ts sets it per driver).
  */
-export function readDirect(port: PosixPort, onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void): void {
+export function readDirect(port: PosixPort, onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void, holdMs: () => number = () => 0): void {
   const buffer = Buffer.allocUnsafe(READ_BYTES);
   let ended = false;
   const end = (err: ReadEnd): void => {
@@ -103,6 +109,7 @@ export function readDirect(port: PosixPort, onData: (chunk: Buffer) => void, onE
     else drain();
   };
   const drain = (): void => {
+    let got = false;
     for (;;) {
       if (ended) return;
       if (!port.isOpen || port.fd === null) return end(canceled('Port is not open'));
@@ -116,13 +123,16 @@ export function readDirect(port: PosixPort, onData: (chunk: Buffer) => void, onE
         break;
       }
       if (bytesRead === 0) return end(Object.assign(new Error('end of file: the device hung up'), { disconnect: true as const }));
+      got = true;
       onData(Buffer.from(buffer.subarray(0, bytesRead))); // a copy: the buffer is reused, listeners may keep chunks
       if (bytesRead < READ_BYTES) break; // took everything the OS had: wait for the poller before the next read
     }
     // onData may have closed the port (a stop, a fault): then the poller is stopped and there is nothing to wait for.
     if (ended) return;
     if (!port.isOpen || port.fd === null) return end(canceled('Port is not open'));
-    port.poller.once('readable', readable);
+    const hold = got ? holdMs() : 0;
+    if (hold > 0) setTimeout(drain, hold);
+    else port.poller.once('readable', readable);
   };
   drain(); // bytes may be waiting already (sent while the port was being configured)
 }
@@ -140,7 +150,7 @@ export function hangupSafe(binding: BindingInterface): BindingInterface {
           if (buffer.length < offset + length) return read(buffer, offset, length); // let the original validate
           return hangupSafeRead(port, buffer, offset, length, state);
         };
-        (port as PosixPort & DirectReadable).readDirect = (onData, onEnd) => readDirect(port, onData, onEnd);
+        (port as PosixPort & DirectReadable).readDirect = (onData, onEnd, holdMs) => readDirect(port, onData, onEnd, holdMs);
       }
       return port;
     },

@@ -37,6 +37,12 @@ export interface SerialPortLike {
   write(bytes: Uint8Array): Promise<void>;
   /** Close the port (idempotent); resolves when it is closed. */
   close(): Promise<void>;
+  /**
+   * Deliver bytes in batches: after bytes arrive, wait up to `ms` for more before the next 'data' (0, the default:
+   * at once). Fewer wake-ups for a device that sends small frames at a steady rate; each chunk is up to `ms` late.
+   * Honoured by hang-up-safe POSIX ports; other ports (the fake) deliver at once.
+   */
+  holdReads(ms: number): void;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   on(event: 'close', listener: (info: SerialCloseInfo) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
@@ -89,8 +95,8 @@ const READ_BYTES = 64 * 1024;
  * hang-up-safe POSIX port (serial-hangup.ts) is read with plain callbacks (poller + non-blocking read); any other
  * port (the fake, Windows) through its promise read(), one read at a time into a reused buffer, each chunk copied.
  */
-function readPort(port: BindingPortInterface, onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void): void {
-  if (canReadDirect(port)) return port.readDirect(onData, onEnd);
+function readPort(port: BindingPortInterface, onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void, holdMs: () => number): void {
+  if (canReadDirect(port)) return port.readDirect(onData, onEnd, holdMs);
   const buffer = Buffer.allocUnsafe(READ_BYTES);
   const next = (): void => {
     port.read(buffer, 0, READ_BYTES).then(({ bytesRead }: { bytesRead: number }) => {
@@ -108,6 +114,7 @@ class BoundSerialPort extends EventEmitter implements SerialPortLike {
   #flowing = false;
   #closed: Promise<void> | null = null;
   #closeEmitted = false;
+  #holdMs = 0;
 
   constructor(stream: StreamWithPort) {
     super();
@@ -134,7 +141,7 @@ class BoundSerialPort extends EventEmitter implements SerialPortLike {
         if (!port || !stream.isOpen) return;
         readPort(port, (chunk) => this.emit('data', chunk), (err) => {
           if (!err.canceled) stream._disconnected(err);
-        });
+        }, () => this.#holdMs);
       });
     });
   }
@@ -149,6 +156,11 @@ class BoundSerialPort extends EventEmitter implements SerialPortLike {
 
   get isOpen(): boolean {
     return this.#stream.isOpen;
+  }
+
+  holdReads(ms: number): void {
+    if (!(ms >= 0 && ms <= 1000)) throw new RangeError('holdReads: 0 … 1000 ms');
+    this.#holdMs = ms;
   }
 
   write(bytes: Uint8Array): Promise<void> {
