@@ -12,7 +12,8 @@
  * taken as end of file and rejected as a disconnect, which @serialport/stream turns into a 'close' with
  * disconnected = true. A tty opened non-blocking returns EAGAIN, not 0, when there is merely nothing to read. The
  * read itself runs on the main thread (see hangupSafeRead): at ~10 frames/s the thread-pool round trips per chunk
- * were most of the sensor's idle CPU (docs/BENCHMARKS.md, "The sensor's footprint").
+ * were most of the sensor's idle CPU (docs/BENCHMARKS.md, "The sensor's footprint"). The ports also get
+ * readDirect(), the same reader with plain callbacks, which serial.ts uses; read() stays for SerialPortStream users.
  * Ports without a POSIX fd/poller (Windows) are left as they are.
  */
 import { readSync } from 'node:fs';

@@ -7,8 +7,9 @@
  *   realSerialBinding   → the platform binding serialport 13 itself uses (SerialPort.binding, bindings-cpp), with
  *                         hang-up-safe reads (serial-hangup.ts)
  *   fakeSerialBinding() → FakeSerialHub (serial-fake.ts), in memory, with a device end tests can talk through
- * so open/read/write/close/disconnect run through the same stream code in tests and on a Pi. The contract suite in
- * tests/hardware/bindings-serial.test.ts runs against both (the real one on a socat PTY pair).
+ * so open/write/close run through the same stream code in tests and on a Pi, and reads through the same readPort()
+ * (the binding's port read directly, not through the stream; a failed read is a disconnect either way). The contract
+ * suite in tests/hardware/bindings-serial.test.ts runs against both (the real one on a socat PTY pair).
  *
  * Events of an open port:
  *   'data'  (chunk: Buffer)              bytes from the device; the port is paused until a 'data' listener is added
