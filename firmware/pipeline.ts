@@ -2,12 +2,12 @@
  * The sensor's data path, without any network: bytes ─► driver parser ─► minimiser ─► window results.
  *
  * The live firmware (firmware/sensor.ts) and `drukte replay` both run exactly this code; only the clock and the
- * sink differ. So "what would this sensor have published for this recording?" has one answer.
+ * sink differ (the firmware calls push() per chunk, replay writes to `input`, which calls the same push()). So "what would this sensor have published for this recording?" has one answer.
  */
-import { Writable, type Transform } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { Clock } from '../shared/clock.ts';
 import type { DriverName } from '../shared/manifest.ts';
-import { createReportParser, type DriverEvent } from '../hardware/drivers.ts';
+import { createReportDecoder, type DriverEvent } from '../hardware/drivers.ts';
 import { createMinimiser, type MinimiserSettings, type WindowResult } from './minimiser/minimiser.ts';
 
 export interface PipelineHooks {
@@ -24,7 +24,13 @@ export interface PipelineHooks {
 }
 
 export interface Pipeline {
-  /** Write raw device bytes here. */
+  /**
+   * Raw device bytes (occupancy frames for 'beam'), decoded and counted before it returns: the firmware's data path.
+   * No stream, no buffering, no deferred callback per chunk (the sensor's idle CPU is per chunk, docs/BENCHMARKS.md,
+   * "The sensor's footprint"). Throws a TypeError (type only) when a byte driver is given something else.
+   */
+  push(chunk: unknown): void;
+  /** The same as a Writable (replay, tests): each write is push(), end() flushes a held partial frame. */
   readonly input: Writable;
   /** Close the open window if it has ended now (call regularly, e.g. every second). */
   tick(): void;
@@ -55,23 +61,33 @@ export function createPipeline(driver: DriverName, settings: MinimiserSettings, 
     }
   };
 
-  // The device bytes go through `input` to the current parser. reset() replaces the parser, so a partial frame
-  // buffered before a gap can never be completed with bytes from after it.
-  let parser: Transform = createReportParser(driver).on('data', onEvent);
+  // The device bytes go to the current decoder. reset() replaces the decoder, so a partial frame held before a gap
+  // can never be completed with bytes from after it; events of a chunk after a reset (e.g. a noise event makes the
+  // sensor reset) are dropped with the decoder that produced them.
+  let decoder = createReportDecoder(driver);
+  const deliver = (from: typeof decoder, events: readonly DriverEvent[]): void => {
+    for (let i = 0; i < events.length && decoder === from; i++) onEvent(events[i]!);
+  };
+  // Decoded synchronously, so a frame pushed before tick() is always counted in the window it arrived in.
+  const push = (chunk: unknown): void => {
+    const from = decoder;
+    deliver(from, from.push(chunk));
+  };
   const input = new Writable({
     objectMode: true, // byte drivers get Buffers; the beam driver gets occupancy frames
     write(chunk, _encoding, callback) {
-      // Hand the chunk on synchronously (the parsers decode synchronously), so a frame written before tick() is
-      // always counted in the window it arrived in.
-      parser.write(chunk);
+      push(chunk);
       callback();
     },
     final(callback) {
-      parser.end(() => callback());
+      const from = decoder;
+      deliver(from, from.end());
+      callback();
     },
   });
 
   return {
+    push,
     input,
     tick() {
       const result = minimiser.close(clock.now());
@@ -79,9 +95,7 @@ export function createPipeline(driver: DriverName, settings: MinimiserSettings, 
     },
     reset() {
       minimiser.reset();
-      parser.removeListener('data', onEvent);
-      parser.destroy();
-      parser = createReportParser(driver).on('data', onEvent);
+      decoder = createReportDecoder(driver);
     },
     get frames() {
       return frames;

@@ -199,7 +199,7 @@ export async function startSensor(config: SensorConfig, deps: SensorDeps): Promi
 
   let deviceInfo: DeviceInfo | null = null;
   if (!halted) device.start({
-    data: (chunk) => void (halted || pipeline.input.write(chunk)),
+    data: (chunk) => void (halted || pipeline.push(chunk)),
     up: (info) => {
       deviceInfo = info;
       lastFrameAt = clock.monotonic(); // silence is counted from the moment the device is (back) up

@@ -23,6 +23,8 @@ export interface SerialDeviceConfig {
   zone?: readonly PointMm[] | null;
   ackTimeoutMs?: number;
   ackTries?: number;
+  /** Hold received bytes this long before delivering them, once configured (default READ_HOLD_MS per driver; 0: at once). */
+  readHoldMs?: number;
   /**
    * TI people counting: the board's second UART, the CLI port (115200 baud, docs/RADAR-PROTOCOLS.md §3.4). At each open the
    * configuration lines are sent one by one (each must answer `Done`); at stop and at expiry `sensorStop` is sent so
@@ -31,12 +33,23 @@ export interface SerialDeviceConfig {
   tiCli?: { path: string; baudRate?: number; cfg: string; lineTimeoutMs?: number };
 }
 
+/**
+ * How long the port holds bytes before handing them on, per driver, once the device is configured (ACKs during
+ * configuration come at once). The Hi-Link radars send one small frame (≤ ~70 bytes) about every 100 ms: holding
+ * 250 ms gives 2–3 frames per wake-up instead of one, which is most of the sensor's idle CPU (docs/BENCHMARKS.md,
+ * "The sensor's footprint"). Each frame is then counted up to 250 ms after it arrived, so a frame can fall into the
+ * next window (windows are ≥ 10 s); a vanished port is seen up to 250 ms later. No hold for the TI radar: its frames
+ * are KiBs at 921600 baud, which would fill the kernel's tty buffer.
+ */
+export const READ_HOLD_MS: Readonly<Record<Exclude<DriverName, 'beam'>, number>> = { ld2450: 250, ld2410: 250, 'ti-people': 0 };
+
 /** TI CLI port speed (docs/RADAR-PROTOCOLS.md §3: CLI/config UART 115200). */
 export const TI_CLI_BAUD = 115200;
 
 export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & { binding?: SerialBinding }): ReconnectingDevice {
   if (config.driver === 'beam') throw new RangeError("driver 'beam' is a GPIO counter, not a serial device");
   const baudRate = config.baudRate ?? DEFAULT_BAUD[config.driver];
+  const holdMs = config.readHoldMs ?? READ_HOLD_MS[config.driver];
   const binding = deps.binding ?? realSerialBinding;
   const { path } = config;
   const description = `${path} @ ${baudRate} baud`;
@@ -81,6 +94,7 @@ export function serialDevice(config: SerialDeviceConfig, deps: LifecycleDeps & {
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
     }
+    port.holdReads(holdMs);
     port.on('data', (chunk) => ctx.data(chunk));
     port.on('close', (info) => ctx.lost(info.disconnected ? `serial device ${path} vanished (unplugged?)` : `serial device ${path} closed`));
     port.on('error', (err) => deps.logger?.warn({ err: err.message, path }, 'serial port error'));

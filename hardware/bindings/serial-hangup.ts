@@ -12,7 +12,8 @@
  * taken as end of file and rejected as a disconnect, which @serialport/stream turns into a 'close' with
  * disconnected = true. A tty opened non-blocking returns EAGAIN, not 0, when there is merely nothing to read. The
  * read itself runs on the main thread (see hangupSafeRead): at ~10 frames/s the thread-pool round trips per chunk
- * were most of the sensor's idle CPU (docs/BENCHMARKS.md, "The sensor's footprint").
+ * were most of the sensor's idle CPU (docs/BENCHMARKS.md, "The sensor's footprint"). The ports also get
+ * readDirect(), the same reader with plain callbacks, which serial.ts uses; read() stays for SerialPortStream users.
  * Ports without a POSIX fd/poller (Windows) are left as they are.
  */
 import { readSync } from 'node:fs';
@@ -65,6 +66,78 @@ export async function hangupSafeRead(port: PosixPort, buffer: Buffer, offset: nu
   }
 }
 
+/** How a port's reader ends: `canceled` when the port was closed, else a read failure (a disconnect). */
+export type ReadEnd = Error & { canceled?: true; disconnect?: true };
+
+/**
+ * A port that can be read without promises: `readDirect(onData, onEnd)` reads until the port is closed or fails,
+ * calling onData with each chunk (a fresh Buffer the listener may keep) and onEnd once at the end.
+ */
+export interface DirectReadable {
+  readDirect(onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void, holdMs?: () => number): void;
+}
+
+export const canReadDirect = (port: unknown): port is DirectReadable =>
+  typeof (port as Partial<DirectReadable> | null)?.readDirect === 'function';
+
+/** Largest read; a frame of the TI radar (several KiB) fits, an LD2450 frame (30 bytes) takes one read. */
+const READ_BYTES = 16 * 1024;
+
+/**
+ * The reader of hangupSafeRead as plain callbacks, for a port that is read all the time (the sensor's radar): read
+ * what the OS has into one reused buffer, hand a copy of exactly those bytes on, and after a short read (the OS
+ * buffer is empty) wait for the poller's "readable" before reading again. Per chunk that is one wake-up, one read and
+ * one small copy: no promise, no async function, no stream push (serial.ts no longer reads through SerialPortStream).
+ * The same rules as hangupSafeRead: 0 bytes is the device hanging up (a disconnect), EAGAIN means wait, EINTR means
+ * retry, and errors carry the OS's words only, never bytes.
+ *
+ * `holdMs` (read before each wait; default none): after a read that returned bytes, wait this long on a timer and
+ * then read again (polling only if nothing came meanwhile), instead of polling at once. A device that sends small
+ * frames at a steady rate then costs one wake-up per hold instead of one per frame, and every frame reaches onData
+ * up to holdMs later than it arrived (a hang-up is seen up to holdMs later too). The bytes wait in the kernel's tty
+ * buffer meanwhile, so a hold is only for slow, small-frame devices (firmware/device/serial.ts sets it per driver).
+ */
+export function readDirect(port: PosixPort, onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void, holdMs: () => number = () => 0): void {
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  let ended = false;
+  const end = (err: ReadEnd): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(err);
+  };
+  const readable = (err: Error | null): void => {
+    if (err) end(err);
+    else drain();
+  };
+  const drain = (): void => {
+    let got = false;
+    for (;;) {
+      if (ended) return;
+      if (!port.isOpen || port.fd === null) return end(canceled('Port is not open'));
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(port.fd, buffer, 0, READ_BYTES, null);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EINTR') continue;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') return end(err as Error);
+        break;
+      }
+      if (bytesRead === 0) return end(Object.assign(new Error('end of file: the device hung up'), { disconnect: true as const }));
+      got = true;
+      onData(Buffer.from(buffer.subarray(0, bytesRead))); // a copy: the buffer is reused, listeners may keep chunks
+      if (bytesRead < READ_BYTES) break; // took everything the OS had: wait for the poller before the next read
+    }
+    // onData may have closed the port (a stop, a fault): then the poller is stopped and there is nothing to wait for.
+    if (ended) return;
+    if (!port.isOpen || port.fd === null) return end(canceled('Port is not open'));
+    const hold = got ? holdMs() : 0;
+    if (hold > 0) setTimeout(drain, hold);
+    else port.poller.once('readable', readable);
+  };
+  drain(); // bytes may be waiting already (sent while the port was being configured)
+}
+
 /** The platform binding, with hang-up-safe reads on the ports it opens. */
 export function hangupSafe(binding: BindingInterface): BindingInterface {
   return {
@@ -78,6 +151,7 @@ export function hangupSafe(binding: BindingInterface): BindingInterface {
           if (buffer.length < offset + length) return read(buffer, offset, length); // let the original validate
           return hangupSafeRead(port, buffer, offset, length, state);
         };
+        (port as PosixPort & DirectReadable).readDirect = (onData, onEnd, holdMs) => readDirect(port, onData, onEnd, holdMs);
       }
       return port;
     },

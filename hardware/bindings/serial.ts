@@ -7,8 +7,9 @@
  *   realSerialBinding   → the platform binding serialport 13 itself uses (SerialPort.binding, bindings-cpp), with
  *                         hang-up-safe reads (serial-hangup.ts)
  *   fakeSerialBinding() → FakeSerialHub (serial-fake.ts), in memory, with a device end tests can talk through
- * so open/read/write/close/disconnect run through the same stream code in tests and on a Pi. The contract suite in
- * tests/hardware/bindings-serial.test.ts runs against both (the real one on a socat PTY pair).
+ * so open/write/close run through the same stream code in tests and on a Pi, and reads through the same readPort()
+ * (the binding's port read directly, not through the stream; a failed read is a disconnect either way). The contract
+ * suite in tests/hardware/bindings-serial.test.ts runs against both (the real one on a socat PTY pair).
  *
  * Events of an open port:
  *   'data'  (chunk: Buffer)              bytes from the device; the port is paused until a 'data' listener is added
@@ -17,10 +18,10 @@
  *   'error' (err: Error)                 asynchronous port errors; only emitted when someone listens (never throws)
  */
 import { EventEmitter } from 'node:events';
-import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import type { BindingInterface, BindingPortInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
-import { hangupSafe } from './serial-hangup.ts';
+import { canReadDirect, hangupSafe, type ReadEnd } from './serial-hangup.ts';
 
 export interface SerialCloseInfo {
   /** True when the device went away (read/write failed), false after close(). */
@@ -37,6 +38,12 @@ export interface SerialPortLike {
   write(bytes: Uint8Array): Promise<void>;
   /** Close the port (idempotent); resolves when it is closed. */
   close(): Promise<void>;
+  /**
+   * Deliver bytes in batches: after bytes arrive, wait up to `ms` for more before the next 'data' (0, the default:
+   * at once). Fewer wake-ups for a device that sends small frames at a steady rate; each chunk is up to `ms` late.
+   * Honoured by hang-up-safe POSIX ports; other ports (the fake) deliver at once.
+   */
+  holdReads(ms: number): void;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   on(event: 'close', listener: (info: SerialCloseInfo) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
@@ -81,12 +88,34 @@ export function describeOpenError(path: string, err: unknown): SerialOpenError {
 
 type StreamWithPort = SerialPortStream & { close(cb?: (err: Error | null) => void): void };
 
+/** Read size of the promise reader (the size SerialPortStream's reads had: its default highWaterMark). */
+const READ_BYTES = 64 * 1024;
+
+/**
+ * Read an open binding port until it is closed or fails, without a stream: each chunk goes straight to onData. A
+ * hang-up-safe POSIX port (serial-hangup.ts) is read with plain callbacks (poller + non-blocking read); any other
+ * port (the fake, Windows) through its promise read(), one read at a time into a reused buffer, each chunk copied.
+ */
+function readPort(port: BindingPortInterface, onData: (chunk: Buffer) => void, onEnd: (err: ReadEnd) => void, holdMs: () => number): void {
+  if (canReadDirect(port)) return port.readDirect(onData, onEnd, holdMs);
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  const next = (): void => {
+    port.read(buffer, 0, READ_BYTES).then(({ bytesRead }: { bytesRead: number }) => {
+      if (bytesRead === 0) return onEnd(Object.assign(new Error('end of file: the device hung up'), { disconnect: true as const }));
+      onData(Buffer.from(buffer.subarray(0, bytesRead)));
+      next();
+    }, (err: ReadEnd) => onEnd(err));
+  };
+  next();
+}
+
 /** An open port: a SerialPortStream seen through the small SerialPortLike surface. */
 class BoundSerialPort extends EventEmitter implements SerialPortLike {
   readonly #stream: StreamWithPort;
   #flowing = false;
   #closed: Promise<void> | null = null;
   #closeEmitted = false;
+  #holdMs = 0;
 
   constructor(stream: StreamWithPort) {
     super();
@@ -100,11 +129,21 @@ class BoundSerialPort extends EventEmitter implements SerialPortLike {
       const info: SerialCloseInfo = { disconnected: Boolean(err?.disconnected), reason: err ? err.message : null };
       this.emit('close', info);
     });
-    // Stay paused (bytes wait in the OS buffer) until somebody listens for data.
+    // Stay paused (bytes wait in the OS buffer) until somebody listens for data. Then the binding's port is read
+    // directly, not through the stream: SerialPortStream's push, 'data' event and read-ahead per chunk were most of
+    // the sensor's idle CPU at ~10 frames/s (docs/BENCHMARKS.md, "The sensor's footprint"). The stream stays paused
+    // for good and is used for open, write and close only. A failed read is a disconnect, as the stream makes it.
     this.on('newListener', (event: string) => {
       if (event !== 'data' || this.#flowing) return;
       this.#flowing = true;
-      stream.on('data', (chunk: Buffer) => this.emit('data', chunk));
+      // After the listener is added (newListener comes before): bytes already waiting must reach it.
+      queueMicrotask(() => {
+        const port = stream.port;
+        if (!port || !stream.isOpen) return;
+        readPort(port, (chunk) => this.emit('data', chunk), (err) => {
+          if (!err.canceled) stream._disconnected(err);
+        }, () => this.#holdMs);
+      });
     });
   }
 
@@ -118,6 +157,11 @@ class BoundSerialPort extends EventEmitter implements SerialPortLike {
 
   get isOpen(): boolean {
     return this.#stream.isOpen;
+  }
+
+  holdReads(ms: number): void {
+    if (!(ms >= 0 && ms <= 1000)) throw new RangeError('holdReads: 0 … 1000 ms');
+    this.#holdMs = ms;
   }
 
   write(bytes: Uint8Array): Promise<void> {

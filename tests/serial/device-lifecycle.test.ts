@@ -11,6 +11,7 @@ import { ManualClock } from '../../shared/clock.ts';
 import { createLogger, memorySink } from '../../shared/log.ts';
 import type { Aggregate } from '../../shared/payloads.ts';
 import { fakeSerialBinding, type FakeSerialHub } from '../../hardware/bindings/serial-fake.ts';
+import type { SerialBinding } from '../../hardware/bindings/serial.ts';
 import { ManualTimers, settle } from '../../shared/timers.ts';
 import type { DeviceInfo } from '../../firmware/device/index.ts';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../firmware/device/index.ts';
@@ -78,6 +79,35 @@ describe('device lifecycle: serial', () => {
     expect(rec.bytes()).toBe(30);
     await device.stop();
     expect(binding.hub.device(PATH)?.hostOpen).toBe(false);
+  });
+
+  it('holds reads once configured (LD2450: 250 ms; TI: none; readHoldMs overrides); the configuration is not held', async () => {
+    for (const [driver, config, expected] of [['ld2450', {}, 250], ['ld2450', { readHoldMs: 0 }, 0], ['ti-people', {}, 0]] as const) {
+      const clock = new ManualClock(T0);
+      const timers = new ManualTimers(clock);
+      const fake = fakeSerialBinding();
+      if (driver === 'ld2450') plugModule(fake.hub, { bluetooth: false });
+      else fake.hub.plug(PATH);
+      const log: string[] = [];
+      const binding: SerialBinding = {
+        name: 'spy',
+        async open(path, baudRate) {
+          const port = await fake.open(path, baudRate);
+          const [hold, write] = [port.holdReads.bind(port), port.write.bind(port)];
+          port.holdReads = (ms) => (log.push(`hold ${ms}`), hold(ms));
+          port.write = (bytes) => (log.push('write'), write(bytes));
+          return port;
+        },
+      };
+      const device = serialDevice({ path: PATH, driver, ...config }, { clock, timers, binding });
+      device.start(recorder().sink);
+      await timers.advanceAsync(10);
+      expect(device.up).toBe(true);
+      expect(log.filter((e) => e.startsWith('hold'))).toEqual([`hold ${expected}`]);
+      expect(log.lastIndexOf('write')).toBeLessThan(log.indexOf(`hold ${expected}`)); // every command before the hold
+      if (driver === 'ld2450') expect(log).toContain('write');
+      await device.stop();
+    }
   });
 
   it('a vanished port is a fault with a clear reason; it is reopened when it is back', async () => {
