@@ -59,6 +59,8 @@ function bytes(decoder: { push(chunk: Uint8Array): DriverEvent[]; end(): DriverE
   };
 }
 
+const unsupported = (driver: string): UnsupportedDriver => new UnsupportedDriver(`driver '${driver}' is not available in this build yet; supported: ld2450, ti-people, ld2410`);
+
 export function createReportDecoder(driver: DriverName): ReportDecoder {
   switch (driver) {
     case 'ld2450':
@@ -70,7 +72,7 @@ export function createReportDecoder(driver: DriverName): ReportDecoder {
     case 'beam':
       return new BeamDecoder();
     default:
-      throw new UnsupportedDriver(`driver '${driver}' is not available in this build yet; supported: ld2450, ti-people, ld2410`);
+      throw unsupported(driver);
   }
 }
 
@@ -85,6 +87,6 @@ export function createReportParser(driver: DriverName): Transform {
     case 'beam':
       return new BeamFrameParser(); // object mode: occupancy frames from hardware/beam/source.ts, no bytes
     default:
-      throw new UnsupportedDriver(`driver '${driver}' is not available in this build yet; supported: ld2450, ti-people, ld2410`);
+      throw unsupported(driver);
   }
 }

@@ -84,8 +84,7 @@ export class GroupCommit {
     const batch = this.batch ?? this.open();
     batch.ops.push(op);
     if (rows) batch.rows.push(rows);
-    if (++batch.size >= this.opts.maxRows) this.flush();
-    return batch.promise;
+    return this.queuedIn(batch);
   }
 
   /** Queue a row of a lane (see RowLane); resolves when the transaction holding it commits. */
@@ -95,6 +94,11 @@ export class GroupCommit {
     const queued = lanes.get(lane);
     if (queued) queued.push(row);
     else lanes.set(lane, [row]);
+    return this.queuedIn(batch);
+  }
+
+  /** One more write queued in the open batch: commit now when the batch is full. */
+  private queuedIn(batch: Batch): Promise<void> {
     if (++batch.size >= this.opts.maxRows) this.flush();
     return batch.promise;
   }

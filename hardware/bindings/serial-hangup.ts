@@ -50,19 +50,34 @@ export async function hangupSafeRead(port: PosixPort, buffer: Buffer, offset: nu
       state.drained = false;
       continue; // closed meanwhile? checked at the top
     }
-    let bytesRead: number;
-    try {
-      bytesRead = readSync(port.fd, buffer, offset, length, null);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EINTR') continue;
-      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') throw err;
+    const bytesRead = readNow(port.fd, buffer, offset, length);
+    if (bytesRead === null) {
       state.drained = true;
       continue;
     }
-    if (bytesRead === 0) throw Object.assign(new Error('end of file: the device hung up'), { disconnect: true });
     state.drained = bytesRead < length;
     return { buffer, bytesRead };
+  }
+}
+
+/**
+ * One non-blocking read, with the rules both readers share: the bytes read (≥ 1), or null when there is nothing to
+ * read yet (EAGAIN); EINTR is retried; 0 bytes is the device hanging up and throws a disconnect; any other failure
+ * throws the OS's error, whose message holds the OS's words only, never bytes.
+ */
+function readNow(fd: number, buffer: Buffer, offset: number, length: number): number | null {
+  for (;;) {
+    let bytesRead: number;
+    try {
+      bytesRead = readSync(fd, buffer, offset, length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EINTR') continue;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return null;
+      throw err;
+    }
+    if (bytesRead === 0) throw Object.assign(new Error('end of file: the device hung up'), { disconnect: true as const });
+    return bytesRead;
   }
 }
 
@@ -114,16 +129,13 @@ export function readDirect(port: PosixPort, onData: (chunk: Buffer) => void, onE
     for (;;) {
       if (ended) return;
       if (!port.isOpen || port.fd === null) return end(canceled('Port is not open'));
-      let bytesRead: number;
+      let bytesRead: number | null;
       try {
-        bytesRead = readSync(port.fd, buffer, 0, READ_BYTES, null);
+        bytesRead = readNow(port.fd, buffer, 0, READ_BYTES);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EINTR') continue;
-        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') return end(err as Error);
-        break;
+        return end(err as ReadEnd);
       }
-      if (bytesRead === 0) return end(Object.assign(new Error('end of file: the device hung up'), { disconnect: true as const }));
+      if (bytesRead === null) break;
       got = true;
       onData(Buffer.from(buffer.subarray(0, bytesRead))); // a copy: the buffer is reused, listeners may keep chunks
       if (bytesRead < READ_BYTES) break; // took everything the OS had: wait for the poller before the next read
